@@ -1,0 +1,7 @@
+//! Benchmarks of the chatcore workspace. Each benchmark is its own binary under
+//! `src/bin/` (the in-process fan-out benchmark is `benches/fanout.rs`); see
+//! `docs/BENCHMARKS.md` for how to run them and for the figures.
+//!
+//! The [`load`] module is the load generator behind the `chatload` binary.
+
+pub mod load;

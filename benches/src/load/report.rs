@@ -1,0 +1,231 @@
+//! Results: JSON, a Markdown table and an SVG chart (drawn by hand: bars and text).
+
+use std::fmt::Write as _;
+
+use super::Report;
+
+/// Thousands separators: 1234567 → "1,234,567".
+pub fn thousands(x: f64) -> String {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let n = x.max(0.0).round() as u64;
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Milliseconds with one decimal from microseconds.
+pub fn ms(us: u64) -> String {
+    #[allow(clippy::cast_precision_loss)]
+    let v = us as f64 / 1000.0;
+    format!("{v:.1}")
+}
+
+fn lost_dup(r: &Report) -> String {
+    let mut s = format!("{} / {}", r.lost, r.duplicated);
+    let disc: u64 = r.disconnects.values().sum();
+    if disc > 0 {
+        let _ = write!(s, " ({disc} disconnected)");
+    }
+    s
+}
+
+/// One Markdown table row per report.
+pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
+    let mut out = String::from(
+        "| scenario | load | server | deliveries/s | msgs/s | p50 ms | p99 ms | p99.9 ms | lost / dup | server CPU |",
+    );
+    if with_ratio_to.is_some() {
+        out.push_str(" chatcore ÷ this |");
+    }
+    out.push('\n');
+    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---|---:|");
+    if with_ratio_to.is_some() {
+        out.push_str("---:|");
+    }
+    out.push('\n');
+    for r in reports {
+        let load = match r.scenario.rate {
+            None => format!("max (window {})", r.scenario.window),
+            Some(rate) => format!("{} msg/s", thousands(rate)),
+        };
+        let _ = write!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.scenario_name,
+            load,
+            r.label,
+            thousands(r.deliveries_per_sec),
+            thousands(r.messages_per_sec),
+            ms(r.latency_us.p50),
+            ms(r.latency_us.p99),
+            ms(r.latency_us.p999),
+            lost_dup(r),
+            r.server_cpu
+                .map_or("–".to_owned(), |c| format!("{:.0}%", c * 100.0)),
+        );
+        if let Some(ours) = with_ratio_to {
+            let mut cell = Vec::new();
+            if !ours.contains(&r.label.as_str()) && r.deliveries_per_sec > 0.0 {
+                for m in reports.iter().filter(|o| {
+                    ours.contains(&o.label.as_str())
+                        && o.scenario_name == r.scenario_name
+                        && o.scenario.rate == r.scenario.rate
+                }) {
+                    cell.push(format!(
+                        "{}: {:.1}×",
+                        m.label,
+                        m.deliveries_per_sec / r.deliveries_per_sec
+                    ));
+                }
+            }
+            let _ = write!(out, " {} |", cell.join(", "));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Memory table: one row per report.
+pub fn memory_table(reports: &[Report]) -> String {
+    let mut out = String::from(
+        "| server | connections | RSS before | RSS connected | per connection |\n|---|---:|---:|---:|---:|\n",
+    );
+    for r in reports {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            r.label,
+            thousands(r.clients as f64),
+            r.server_rss_before_kib
+                .map_or("–".into(), |k| format!("{} KiB", thousands(k as f64))),
+            r.server_rss_connected_kib
+                .map_or("–".into(), |k| format!("{} KiB", thousands(k as f64))),
+            r.memory_per_connection_bytes
+                .map_or("–".into(), |b| format!("{:.1} KB", b as f64 / 1000.0)),
+        );
+    }
+    out
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A grouped bar chart: one group per scenario, one bar per server, with the value
+/// printed on each bar; `value` picks what is drawn.
+pub fn svg_bars(
+    title: &str,
+    unit: &str,
+    reports: &[&Report],
+    value: impl Fn(&Report) -> f64,
+) -> String {
+    const COLORS: [&str; 4] = ["#2b6cb0", "#dd6b20", "#38a169", "#805ad5"];
+    let mut scenarios: Vec<String> = Vec::new();
+    let mut servers: Vec<String> = Vec::new();
+    for r in reports {
+        if !scenarios.contains(&r.scenario_name) {
+            scenarios.push(r.scenario_name.clone());
+        }
+        if !servers.contains(&r.label) {
+            servers.push(r.label.clone());
+        }
+    }
+    let max = reports
+        .iter()
+        .map(|r| value(r))
+        .fold(0.0f64, f64::max)
+        .max(1.0);
+    let (w, h) = (760.0, 420.0);
+    let (left, right, top, bottom) = (90.0, 20.0, 50.0, 80.0);
+    let plot_w = w - left - right;
+    let plot_h = h - top - bottom;
+    #[allow(clippy::cast_precision_loss)]
+    let group_w = plot_w / scenarios.len().max(1) as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let bar_w = (group_w * 0.8) / servers.len().max(1) as f64;
+    let mut s = format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="{}" y="24" text-anchor="middle" font-size="16" font-weight="bold">{}</text>
+"##,
+        w / 2.0,
+        esc(title)
+    );
+    // Axis and grid.
+    for i in 0..=5 {
+        let v = max * f64::from(i) / 5.0;
+        let y = top + plot_h - plot_h * f64::from(i) / 5.0;
+        let _ = writeln!(
+            s,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+            w - right,
+            left - 6.0,
+            y + 4.0,
+            thousands(v)
+        );
+    }
+    let _ = writeln!(
+        s,
+        r##"<text x="16" y="{:.1}" transform="rotate(-90 16 {:.1})" text-anchor="middle">{}</text>"##,
+        top + plot_h / 2.0,
+        top + plot_h / 2.0,
+        esc(unit)
+    );
+    for (gi, sc) in scenarios.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss)]
+        let gx = left + group_w * gi as f64 + group_w * 0.1;
+        for (si, server) in servers.iter().enumerate() {
+            let Some(r) = reports
+                .iter()
+                .find(|r| &r.scenario_name == sc && &r.label == server)
+            else {
+                continue;
+            };
+            let v = value(r);
+            let bh = plot_h * v / max;
+            #[allow(clippy::cast_precision_loss)]
+            let x = gx + bar_w * si as f64;
+            let y = top + plot_h - bh;
+            let _ = writeln!(
+                s,
+                r##"<rect x="{x:.1}" y="{y:.1}" width="{:.1}" height="{bh:.1}" fill="{}"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"##,
+                bar_w * 0.92,
+                COLORS[si % COLORS.len()],
+                x + bar_w * 0.46,
+                y - 4.0,
+                thousands(v)
+            );
+        }
+        let _ = writeln!(
+            s,
+            r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="13">{}</text>"##,
+            gx + group_w * 0.4,
+            top + plot_h + 18.0,
+            esc(sc)
+        );
+    }
+    // Legend.
+    for (si, server) in servers.iter().enumerate() {
+        #[allow(clippy::cast_precision_loss)]
+        let x = left + 200.0 * si as f64;
+        let y = h - 24.0;
+        let _ = writeln!(
+            s,
+            r##"<rect x="{x:.1}" y="{:.1}" width="12" height="12" fill="{}"/><text x="{:.1}" y="{y:.1}">{}</text>"##,
+            y - 10.0,
+            COLORS[si % COLORS.len()],
+            x + 16.0,
+            esc(server)
+        );
+    }
+    s.push_str("</svg>\n");
+    s
+}

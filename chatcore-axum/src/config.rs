@@ -1,0 +1,125 @@
+//! Settings of the HTTP and WebSocket layer.
+
+use std::time::Duration;
+
+/// Settings of the router. Start from [`ChatConfig::default`] and change fields:
+///
+/// ```
+/// use std::time::Duration;
+/// let mut config = chatcore_axum::ChatConfig::default();
+/// config.allowed_origins = vec!["https://chat.example.com".into()];
+/// config.cookie_secure = true;
+/// config.ws.heartbeat = Duration::from_secs(20);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ChatConfig {
+    /// Browser origins (`scheme://host[:port]`) allowed to open WebSockets and to send
+    /// cookie-authenticated unsafe requests. See also [`ChatConfig::allow_same_origin`].
+    pub allowed_origins: Vec<String>,
+    /// Also allow an `Origin` whose host and port equal the request's `Host` header
+    /// (the page was served by this server). Default `true`. Behind a proxy that
+    /// rewrites `Host`, list the public origins in [`ChatConfig::allowed_origins`].
+    pub allow_same_origin: bool,
+    /// Name of the session cookie (default `chatcore_session`).
+    pub cookie_name: String,
+    /// Mark the session cookie `Secure` (set it when served over HTTPS).
+    pub cookie_secure: bool,
+    /// Whether `POST /auth/register` and `POST /auth/login` work. Turn it off when a
+    /// host [`Authenticator`](crate::Authenticator) owns authentication; the routes
+    /// then answer 403 `password_auth_disabled`.
+    pub password_auth: bool,
+    /// Largest accepted request body, in bytes (default 64 KiB); larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Default page size of `GET /rooms` (default 50, at most 100).
+    pub rooms_page_default: u32,
+    /// WebSocket settings.
+    pub ws: WsConfig,
+}
+
+impl Default for ChatConfig {
+    fn default() -> Self {
+        ChatConfig {
+            allowed_origins: Vec::new(),
+            allow_same_origin: true,
+            cookie_name: "chatcore_session".to_owned(),
+            cookie_secure: false,
+            password_auth: true,
+            max_body_bytes: 64 * 1024,
+            rooms_page_default: 50,
+            ws: WsConfig::default(),
+        }
+    }
+}
+
+/// WebSocket settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WsConfig {
+    /// The server pings this often and closes with 4009 when nothing arrives for twice
+    /// as long (default 25 s).
+    pub heartbeat: Duration,
+    /// How long a connection opened without credentials has to send its `auth` frame
+    /// (default 5 s); then it is closed with 4001.
+    pub auth_timeout: Duration,
+    /// Largest accepted message (and frame) from a client, in bytes (default 16 KiB);
+    /// larger ones close the connection with 1009.
+    pub max_message_bytes: usize,
+    /// Read buffer per connection, in bytes (default 4 KiB). Memory per idle
+    /// connection is dominated by the two buffers.
+    pub read_buffer_bytes: usize,
+    /// Write buffer per connection, in bytes (default 8 KiB); queued events are written
+    /// in batches, so this only bounds how much is gathered before a write.
+    pub write_buffer_bytes: usize,
+    /// After `hello`, live events are held until the client's first command (at most
+    /// this long, default 500 ms), so that a `resume` sent first is answered before
+    /// any live event and the client sees every room in order.
+    pub resume_grace: Duration,
+    /// Most live events held during [`WsConfig::resume_grace`]; one more closes the
+    /// connection as a slow consumer (4008). Default 1,024.
+    pub max_held_events: usize,
+    /// Most hub events taken and written per flush (default 64). A full batch is a
+    /// backlog and is written at once, without coalescing.
+    pub batch: usize,
+    /// Longest time a hub event waits so that it is written together with the next
+    /// ones (default 20 ms). Coalescing applies only to busy connections (see
+    /// [`WsConfig::coalesce_rate`]); `Duration::ZERO` turns it off. This bounds the
+    /// latency it adds; the hub queue must hold this long's worth of events.
+    pub coalesce_delay: Duration,
+    /// Events per write aimed at by a busy connection (default 32): it writes every
+    /// `min(coalesce_delay, coalesce_frames / its event rate)`.
+    pub coalesce_frames: usize,
+    /// Events per second under which a connection writes each event at once
+    /// (default 300). A connection idle for `coalesce_delay` also writes at once.
+    pub coalesce_rate: u32,
+    /// Malformed frames tolerated per connection (each answered with a `bad_frame`
+    /// error); one more closes it with 1008 (default 5).
+    pub max_bad_frames: u32,
+    /// Sustained commands per second per connection (default 20).
+    pub commands_per_sec: u32,
+    /// Burst of commands allowed above the sustained rate (default 40). Commands over
+    /// the limit get a `rate_limited` error; as many again in a row close the
+    /// connection with 4029.
+    pub command_burst: u32,
+}
+
+impl Default for WsConfig {
+    fn default() -> Self {
+        WsConfig {
+            heartbeat: Duration::from_secs(25),
+            auth_timeout: Duration::from_secs(5),
+            max_message_bytes: 16 * 1024,
+            read_buffer_bytes: 4 * 1024,
+            write_buffer_bytes: 8 * 1024,
+            resume_grace: Duration::from_millis(500),
+            max_held_events: 1024,
+            batch: 64,
+            coalesce_delay: Duration::from_millis(20),
+            coalesce_frames: 32,
+            coalesce_rate: 300,
+            max_bad_frames: 5,
+            commands_per_sec: 20,
+            command_burst: 40,
+        }
+    }
+}

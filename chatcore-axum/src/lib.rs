@@ -1,0 +1,63 @@
+#![doc = include_str!("../README.md")]
+
+mod auth;
+mod config;
+pub mod csrf;
+pub mod error;
+mod extract;
+mod openapi;
+mod rest;
+mod state;
+pub mod types;
+mod ws;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware;
+
+pub use auth::{Actor, AuthMethod, Authenticator, SessionAuthenticator, bearer_token, cookie};
+pub use config::{ChatConfig, WsConfig};
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use extract::{Json, Path, Query};
+pub use state::{ChatState, ChatStateBuilder};
+
+/// The chatcore HTTP API and WebSocket as an [`axum::Router`], to serve as is or to
+/// mount with [`Router::nest`] (paths in the docs are relative to the mount point).
+///
+/// Layers included: the CSRF guard ([`csrf`]), the request body limit
+/// ([`ChatConfig::max_body_bytes`]), and JSON answers for unknown routes (404) and
+/// methods (405).
+pub fn router(state: ChatState) -> Router {
+    let (routes, _doc) = rest::routes().split_for_parts();
+    routes
+        .fallback(no_route)
+        .method_not_allowed_fallback(no_method)
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::guard))
+        .layer(DefaultBodyLimit::max(state.config().max_body_bytes))
+        .with_state(state)
+}
+
+/// The OpenAPI document of [`router`] (also served at `GET /openapi.json`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_routes, mut doc) = rest::routes().split_for_parts();
+    openapi::add_common_errors(&mut doc);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+async fn no_route() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        error::codes::NOT_FOUND,
+        "no such route",
+    )
+}
+
+async fn no_method() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        error::codes::METHOD_NOT_ALLOWED,
+        "this route does not take this method",
+    )
+}

@@ -1,0 +1,165 @@
+//! Messages, history and direct rooms.
+
+use axum::Json as JsonOut;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chatcore::model::PageRequest;
+use chatcore::protocol::{HistoryPage, RoomView};
+use chatcore::{Message, MessageId, RoomId, SendMessage};
+
+use crate::auth::Actor;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{Json, Path, Query};
+use crate::openapi::schemas;
+use crate::state::ChatState;
+use crate::types::{EditMessageRequest, HistoryQuery, OpenDirectRequest, SendMessageRequest};
+
+/// A page of a room's history (members only), ascending by `seq`.
+///
+/// Without cursors: the latest page. `before`: page backwards; `after`: page forwards.
+#[utoipa::path(
+    get,
+    path = "/rooms/{id}/messages",
+    tag = "messages",
+    params(("id" = uuid::Uuid, Path, description = "Room id"), HistoryQuery),
+    responses(
+        (status = 200, description = "A page", body = schemas::HistoryPage),
+        (status = 403, description = "Not a member of this public room (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such room, or a private room of others (`not_found`)", body = ErrorBody),
+        (status = 422, description = "`after` not below `before` (`invalid_input`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn history(
+    State(state): State<ChatState>,
+    actor: Actor,
+    Path(id): Path<RoomId>,
+    Query(q): Query<HistoryQuery>,
+) -> Result<JsonOut<HistoryPage>, ApiError> {
+    let page = PageRequest {
+        before: q.before,
+        after: q.after,
+        limit: q.limit.unwrap_or(0),
+    };
+    Ok(JsonOut(state.chat().history(actor.user, id, page).await?))
+}
+
+/// Post a message. Repeating a `nonce` returns the first message instead.
+#[utoipa::path(
+    post,
+    path = "/rooms/{id}/messages",
+    tag = "messages",
+    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    request_body = SendMessageRequest,
+    responses(
+        (status = 201, description = "Posted (or the earlier message with this nonce)", body = schemas::Message),
+        (status = 403, description = "Not a member (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
+        (status = 429, description = "Slow mode or the sending rate: wait `retry_after_ms` (`rate_limited`; `Retry-After` header)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn send(
+    State(state): State<ChatState>,
+    actor: Actor,
+    Path(id): Path<RoomId>,
+    Json(body): Json<SendMessageRequest>,
+) -> Result<(StatusCode, JsonOut<Message>), ApiError> {
+    let input = SendMessage {
+        body: body.body,
+        reply_to: body.reply_to,
+        nonce: body.nonce,
+        attachment: None,
+    };
+    let message = state.chat().send_message(actor.user, id, input).await?;
+    Ok((StatusCode::CREATED, JsonOut(message)))
+}
+
+/// Edit one's own message.
+#[utoipa::path(
+    patch,
+    path = "/messages/{id}",
+    tag = "messages",
+    params(("id" = uuid::Uuid, Path, description = "Message id")),
+    request_body = EditMessageRequest,
+    responses(
+        (status = 200, description = "The edited message", body = schemas::Message),
+        (status = 403, description = "Not the author (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such message, or in a room of others (`not_found`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn edit(
+    State(state): State<ChatState>,
+    actor: Actor,
+    Path(id): Path<MessageId>,
+    Json(body): Json<EditMessageRequest>,
+) -> Result<JsonOut<Message>, ApiError> {
+    Ok(JsonOut(
+        state
+            .chat()
+            .edit_message(actor.user, id, &body.body)
+            .await?,
+    ))
+}
+
+/// Delete a message (one's own, or another's where the role allows); a tombstone
+/// keeps its place.
+#[utoipa::path(
+    delete,
+    path = "/messages/{id}",
+    tag = "messages",
+    params(("id" = uuid::Uuid, Path, description = "Message id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such message (`not_found`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn delete(
+    State(state): State<ChatState>,
+    actor: Actor,
+    Path(id): Path<MessageId>,
+) -> Result<StatusCode, ApiError> {
+    state.chat().delete_message(actor.user, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Open (or reopen) the direct room with another user, by id or username.
+#[utoipa::path(
+    post,
+    path = "/direct",
+    tag = "direct",
+    request_body = OpenDirectRequest,
+    responses(
+        (status = 200, description = "The direct room", body = schemas::RoomView),
+        (status = 404, description = "No such user (`not_found`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn open_direct(
+    State(state): State<ChatState>,
+    actor: Actor,
+    Json(body): Json<OpenDirectRequest>,
+) -> Result<JsonOut<RoomView>, ApiError> {
+    let chat = state.chat();
+    let other = match (body.user_id, body.username.as_deref()) {
+        (Some(id), None) => id,
+        (None, Some(name)) => chat.find_user(name).await?.id,
+        _ => {
+            return Err(
+                chatcore::Error::invalid("user_id", "give either user_id or username").into(),
+            );
+        }
+    };
+    Ok(JsonOut(chat.open_direct(actor.user, other).await?))
+}
+
+/// The user's direct rooms.
+#[utoipa::path(
+    get,
+    path = "/direct",
+    tag = "direct",
+    responses((status = 200, description = "Direct rooms", body = [schemas::RoomView]))
+)]
+pub(crate) async fn list_direct(
+    State(state): State<ChatState>,
+    actor: Actor,
+) -> Result<JsonOut<Vec<RoomView>>, ApiError> {
+    Ok(JsonOut(state.chat().list_direct(actor.user).await?))
+}

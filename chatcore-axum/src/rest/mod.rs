@@ -1,0 +1,56 @@
+//! The REST handlers and the single route table.
+
+mod auth;
+mod messages;
+mod rooms;
+mod users;
+
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::ChatState;
+
+/// Every route of the router, each with its OpenAPI operation: the router and the
+/// document are both built from this table, so neither can miss a route.
+pub(crate) fn routes() -> OpenApiRouter<ChatState> {
+    OpenApiRouter::with_openapi(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
+        // auth
+        .routes(routes!(auth::register))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::logout_all))
+        .routes(routes!(auth::list_sessions))
+        .routes(routes!(auth::revoke_session))
+        // me and users
+        .routes(routes!(users::get_me, users::update_me, users::delete_me))
+        .routes(routes!(users::change_password))
+        .routes(routes!(users::get_user))
+        .routes(routes!(users::find_user))
+        // rooms
+        .routes(routes!(rooms::list_public, rooms::create))
+        .routes(routes!(rooms::my_rooms))
+        .routes(routes!(rooms::get, rooms::update, rooms::delete))
+        .routes(routes!(rooms::join))
+        .routes(routes!(rooms::join_by_code))
+        .routes(routes!(rooms::leave))
+        .routes(routes!(rooms::members))
+        .routes(routes!(rooms::code))
+        .routes(routes!(rooms::rotate_code))
+        .routes(routes!(rooms::transfer))
+        .routes(routes!(rooms::invite))
+        .routes(routes!(rooms::my_invites))
+        .routes(routes!(rooms::decline_invite))
+        // moderation
+        .routes(routes!(rooms::set_role))
+        .routes(routes!(rooms::kick))
+        .routes(routes!(rooms::ban, rooms::list_bans))
+        .routes(routes!(rooms::unban))
+        // messages
+        .routes(routes!(messages::history, messages::send))
+        .routes(routes!(messages::edit, messages::delete))
+        // direct
+        .routes(routes!(messages::open_direct, messages::list_direct))
+        // realtime and meta
+        .routes(routes!(crate::ws::upgrade))
+        .routes(routes!(crate::openapi::openapi_json))
+}

@@ -1,0 +1,509 @@
+//! The WebSocket endpoint: upgrade checks, authentication, then one reader (this
+//! task: parses and runs commands) and one writer task (see [`writer`]).
+
+mod tracker;
+mod writer;
+
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use chatcore::hub::CloseReason;
+use chatcore::model::PageRequest;
+use chatcore::protocol::{ClientCommand, ClientFrame, PROTOCOL_VERSION, ServerEvent};
+use chatcore::{Chat, Error, Frame, SendMessage};
+use futures::StreamExt;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::auth::{Actor, AuthMethod, authenticate};
+use crate::error::{ApiError, ErrorBody, codes};
+use crate::state::ChatState;
+use writer::{Out, Writer, close_message};
+
+/// Open the realtime connection.
+///
+/// Authenticated by `Authorization: Bearer`, the session cookie, or a first
+/// `{"type":"auth","token":"…"}` frame within a few seconds. Browsers' `Origin` must
+/// be allowed. The protocol is in docs/PROTOCOL.md.
+#[utoipa::path(
+    get,
+    path = "/ws",
+    tag = "realtime",
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not a WebSocket upgrade request (`upgrade_required`)", body = ErrorBody),
+        (status = 401, description = "Credentials given but invalid (`unauthenticated`)", body = ErrorBody),
+        (status = 403, description = "Origin not allowed (`origin_rejected`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn upgrade(
+    State(state): State<ChatState>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (mut parts, _body) = req.into_parts();
+    // Refuse foreign origins before anything else: a browser page from another site
+    // must not ride the user's cookie into a socket. No Origin: not a browser.
+    if let Some(origin) = parts.headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        if !state.origin_allowed(origin, &parts.headers) {
+            return Err(ApiError::forbidden(
+                codes::ORIGIN_REJECTED,
+                "WebSocket connections from this origin are not allowed",
+            ));
+        }
+    }
+    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state)
+        .await
+        .map_err(|r| ApiError::new(r.status(), codes::UPGRADE_REQUIRED, r.body_text()))?;
+    let actor = authenticate(&state, &parts).await?;
+    let ws = &state.config().ws;
+    let upgrade = upgrade
+        .max_message_size(ws.max_message_bytes)
+        .max_frame_size(ws.max_message_bytes)
+        .read_buffer_size(ws.read_buffer_bytes)
+        .write_buffer_size(ws.write_buffer_bytes)
+        .max_write_buffer_size(ws.write_buffer_bytes.saturating_mul(64).max(1 << 20));
+    Ok(upgrade
+        .on_upgrade(move |socket| run(state, socket, actor))
+        .into_response())
+}
+
+async fn run(state: ChatState, mut socket: WebSocket, actor: Option<Actor>) {
+    let actor = match actor {
+        Some(a) => a,
+        None => match auth_frame(&state, &mut socket).await {
+            Some(a) => a,
+            None => {
+                let _ = socket
+                    .send(close_message(CloseReason::Unauthenticated))
+                    .await;
+                return;
+            }
+        },
+    };
+    let chat = state.chat().clone();
+    let conn = match chat.connect(actor.user, actor.session).await {
+        Ok(c) => c,
+        Err(e) => {
+            let reason = match e {
+                Error::NotFound(_) => CloseReason::AccountDeleted,
+                Error::Unauthenticated(_) => CloseReason::Unauthenticated,
+                // Too many connections of this user.
+                Error::RateLimited { .. } => CloseReason::RateLimited,
+                other => {
+                    crate::error::log_backend(&other);
+                    CloseReason::InternalError
+                }
+            };
+            let _ = socket.send(close_message(reason)).await;
+            return;
+        }
+    };
+    // The connection is subscribed to every room of the user from here on; whatever
+    // the client resumes is read after this point, so nothing falls in between.
+    let hello = match hello(&state, &actor).await {
+        Ok(h) => h,
+        Err(e) => {
+            crate::error::log_backend(&e);
+            let _ = socket.send(close_message(CloseReason::InternalError)).await;
+            conn.close().await;
+            return;
+        }
+    };
+    let conn_id = conn.id();
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel(32);
+    let ws = &state.config().ws;
+    let writer = Writer {
+        state: state.clone(),
+        user: actor.user,
+        conn,
+        sink,
+        rx,
+        heartbeat: ws.heartbeat,
+        resume_grace: ws.resume_grace,
+        max_held: ws.max_held_events,
+        batch: ws.batch.max(1),
+    };
+    let writer = tokio::spawn(writer.run(hello));
+    let reader = Reader {
+        chat,
+        actor,
+        conn: conn_id,
+        tx,
+        limiter: RateLimiter::new(ws.commands_per_sec, ws.command_burst),
+        bad_frames: 0,
+        max_bad_frames: ws.max_bad_frames,
+        released: false,
+    };
+    reader.run(&state, stream, writer).await;
+}
+
+async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent> {
+    let chat = state.chat();
+    let user = chat.get_user(actor.user).await?;
+    let rooms = chat.my_room_ids(actor.user).await?;
+    Ok(ServerEvent::Hello {
+        protocol: PROTOCOL_VERSION,
+        user,
+        rooms,
+        heartbeat_ms: u64::try_from(state.config().ws.heartbeat.as_millis()).unwrap_or(u64::MAX),
+    })
+}
+
+/// Wait for the first frame to be `auth` with a valid token.
+async fn auth_frame(state: &ChatState, socket: &mut WebSocket) -> Option<Actor> {
+    let deadline = Instant::now() + state.config().ws.auth_timeout;
+    loop {
+        let msg = tokio::time::timeout_at(deadline, socket.recv())
+            .await
+            .ok()??
+            .ok()?;
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Binary(_) | Message::Close(_) => return None,
+        };
+        let frame: ClientFrame = serde_json::from_str(text.as_str()).ok()?;
+        let ClientCommand::Auth { token } = frame.command else {
+            return None;
+        };
+        let session = state.chat().authenticate(&token).await.ok()?;
+        return Some(Actor {
+            user: session.user_id,
+            session: Some(session.id),
+            method: AuthMethod::AuthFrame,
+        });
+    }
+}
+
+/// A token bucket: `rate` commands per second, `burst` at once.
+struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: Instant,
+    /// Commands refused in a row.
+    refused: u32,
+}
+
+impl RateLimiter {
+    fn new(rate: u32, burst: u32) -> Self {
+        let burst = f64::from(burst.max(1));
+        RateLimiter {
+            rate: f64::from(rate.max(1)),
+            burst,
+            tokens: burst,
+            last: Instant::now(),
+            refused: 0,
+        }
+    }
+
+    /// Ok, or how long until the next command is allowed.
+    fn take(&mut self) -> Result<(), Duration> {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.refused = 0;
+            Ok(())
+        } else {
+            self.refused = self.refused.saturating_add(1);
+            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
+        }
+    }
+}
+
+/// The id of a frame that failed to parse, if it has a readable one.
+#[derive(Deserialize)]
+struct IdOnly {
+    #[serde(default)]
+    id: Option<u64>,
+}
+
+struct Reader {
+    chat: Chat,
+    actor: Actor,
+    conn: chatcore::hub::ConnId,
+    tx: mpsc::Sender<Out>,
+    limiter: RateLimiter,
+    bad_frames: u32,
+    max_bad_frames: u32,
+    /// Whether the writer was told to stop holding live events.
+    released: bool,
+}
+
+/// What a command asks the writer to send.
+enum Reply {
+    Event(Frame),
+    Replay(Vec<(chatcore::RoomId, chatcore::Seq)>),
+    Nothing,
+}
+
+/// Encode a reply once, here in the reader, so the writer only writes bytes.
+fn reply(event: ServerEvent) -> Reply {
+    Reply::Event(Frame::encode(&event))
+}
+
+type Stream = futures::stream::SplitStream<WebSocket>;
+
+/// Whether a read error is a message or frame over the size limit.
+fn is_too_large(err: axum::Error) -> bool {
+    let inner = err.into_inner();
+    matches!(
+        inner.downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(_))
+    )
+}
+
+impl Reader {
+    async fn run(
+        mut self,
+        state: &ChatState,
+        mut stream: Stream,
+        mut writer: tokio::task::JoinHandle<()>,
+    ) {
+        let idle_limit = state.config().ws.heartbeat.saturating_mul(2);
+        let mut shutdown = state.shutdown_signal();
+        let close: Option<CloseReason> = loop {
+            let next = tokio::select! {
+                biased;
+                _ = &mut writer => {
+                    // The writer ended (hub closed the connection, or the peer is gone);
+                    // it already sent the close frame. Let the client answer it, briefly.
+                    let _ = tokio::time::timeout(Duration::from_secs(2), drain(&mut stream)).await;
+                    return;
+                }
+                () = stopped(&mut shutdown) => break Some(CloseReason::ServerShutdown),
+                next = tokio::time::timeout(idle_limit, stream.next()) => next,
+            };
+            let msg = match next {
+                Err(_elapsed) => break Some(CloseReason::HeartbeatTimeout),
+                Ok(None) => break None,
+                Ok(Some(Err(e))) => {
+                    if is_too_large(e) {
+                        break Some(CloseReason::FrameTooLarge);
+                    }
+                    break None;
+                }
+                Ok(Some(Ok(msg))) => msg,
+            };
+            let outcome = match msg {
+                Message::Text(text) => {
+                    let res = self.on_text(text.as_str()).await;
+                    if res.is_ok() && !self.released {
+                        self.released = true;
+                        self.send(Out::Release).await
+                    } else {
+                        res
+                    }
+                }
+                Message::Binary(_) => {
+                    self.on_bad_frame(None, "binary frames are not part of the protocol")
+                        .await
+                }
+                Message::Ping(_) | Message::Pong(_) => Ok(()),
+                Message::Close(_) => break None,
+            };
+            if let Err(reason) = outcome {
+                break reason;
+            }
+        };
+        match close {
+            Some(reason) => {
+                if self.tx.send(Out::Close(reason)).await.is_ok() {
+                    // Let the client answer the close frame, briefly.
+                    let _ = tokio::time::timeout(Duration::from_secs(2), drain(&mut stream)).await;
+                }
+            }
+            None => drop(self.tx),
+        }
+        let _ = writer.await;
+    }
+
+    async fn send(&self, out: Out) -> Result<(), Option<CloseReason>> {
+        self.tx.send(out).await.map_err(|_| None)
+    }
+
+    async fn on_bad_frame(
+        &mut self,
+        id: Option<u64>,
+        message: &str,
+    ) -> Result<(), Option<CloseReason>> {
+        self.bad_frames += 1;
+        if self.bad_frames > self.max_bad_frames {
+            return Err(Some(CloseReason::ProtocolError));
+        }
+        let mut message = message.to_owned();
+        if message.len() > 200 {
+            let mut cut = 200;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        self.send(Out::Event(Frame::encode(&ServerEvent::Error {
+            id,
+            code: codes::BAD_FRAME.to_owned(),
+            message,
+            retry_after_ms: None,
+        })))
+        .await
+    }
+
+    async fn on_text(&mut self, text: &str) -> Result<(), Option<CloseReason>> {
+        let frame: ClientFrame = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                let id = serde_json::from_str::<IdOnly>(text).ok().and_then(|f| f.id);
+                return self
+                    .on_bad_frame(id, &format!("not a valid command: {e}"))
+                    .await;
+            }
+        };
+        let id = frame.id;
+        if let Err(wait) = self.limiter.take() {
+            // As many refusals in a row as the burst: the client ignores the errors.
+            if f64::from(self.limiter.refused) > self.limiter.burst {
+                return Err(Some(CloseReason::RateLimited));
+            }
+            let err = Error::RateLimited { retry_after: wait };
+            return self
+                .send(Out::Event(Frame::encode(&ServerEvent::error(id, &err))))
+                .await;
+        }
+        let reply = match self.command(frame).await {
+            Ok(r) => r,
+            Err(e) => {
+                if let Error::Backend(_) = &e {
+                    crate::error::log_backend(&e);
+                }
+                reply(ServerEvent::error(id, &e))
+            }
+        };
+        match reply {
+            Reply::Event(e) => self.send(Out::Event(e)).await,
+            Reply::Replay(rooms) => self.send(Out::Replay { rooms, id }).await,
+            Reply::Nothing => Ok(()),
+        }
+    }
+
+    fn ack(id: Option<u64>) -> Reply {
+        match id {
+            Some(_) => reply(ServerEvent::Ack { id }),
+            None => Reply::Nothing,
+        }
+    }
+
+    async fn command(&mut self, frame: ClientFrame) -> chatcore::Result<Reply> {
+        let chat = &self.chat;
+        let user = self.actor.user;
+        let id = frame.id;
+        Ok(match frame.command {
+            ClientCommand::Auth { .. } => {
+                return Err(Error::invalid(
+                    "type",
+                    "this connection is authenticated already",
+                ));
+            }
+            ClientCommand::Join {
+                room,
+                since,
+                password,
+            } => {
+                chat.join_or_subscribe(user, self.conn, room, password.as_deref())
+                    .await?;
+                match since {
+                    Some(since) => Reply::Replay(vec![(room, since)]),
+                    None => Self::ack(id),
+                }
+            }
+            ClientCommand::Leave { room } => {
+                chat.leave_room(user, room).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Resume { rooms } => Reply::Replay(rooms.into_iter().collect()),
+            ClientCommand::Send {
+                room,
+                nonce,
+                body,
+                reply_to,
+            } => {
+                let message = chat
+                    .send_message(
+                        user,
+                        room,
+                        SendMessage {
+                            body,
+                            reply_to,
+                            nonce: Some(nonce.clone()),
+                            attachment: None,
+                        },
+                    )
+                    .await?;
+                reply(ServerEvent::Sent {
+                    id,
+                    nonce,
+                    room: message.room_id,
+                    message_id: message.id,
+                    seq: message.seq,
+                })
+            }
+            ClientCommand::Edit { message, body } => {
+                chat.edit_message(user, message, &body).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Delete { message } => {
+                chat.delete_message(user, message).await?;
+                Self::ack(id)
+            }
+            ClientCommand::TypingStart { room } => {
+                chat.typing(user, room, true).await?;
+                Self::ack(id)
+            }
+            ClientCommand::TypingStop { room } => {
+                chat.typing(user, room, false).await?;
+                Self::ack(id)
+            }
+            ClientCommand::History {
+                room,
+                before,
+                after,
+                limit,
+            } => {
+                let page = chat
+                    .history(
+                        user,
+                        room,
+                        PageRequest {
+                            before,
+                            after,
+                            limit: limit.unwrap_or(0),
+                        },
+                    )
+                    .await?;
+                reply(ServerEvent::History { id, page })
+            }
+            ClientCommand::Ping => reply(ServerEvent::Pong { id }),
+        })
+    }
+}
+
+/// Resolves once the router is shut down.
+async fn stopped(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
+    if shutdown.wait_for(|stop| *stop).await.is_err() {
+        // The state is gone; never resolve.
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Read and discard until the peer closes.
+async fn drain(stream: &mut Stream) {
+    while let Some(Ok(_)) = stream.next().await {}
+}

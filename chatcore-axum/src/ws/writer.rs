@@ -1,0 +1,388 @@
+//! The writer task: the only code that writes to a socket.
+//!
+//! It merges three sources in one ordered stream: replies from the reader (through a
+//! small channel), replays of missed messages (read here, so that nothing published
+//! after the read can overtake them), and the hub queue (taken up to `batch` frames
+//! at a time, written with `feed` and one `flush`). It also sends the heartbeat pings.
+//!
+//! ## Coalescing (the write policy)
+//!
+//! A `write()` to a socket costs several microseconds whatever it carries, so under
+//! fan-out load the number of writes, not the bytes, bounds throughput. The writer
+//! therefore coalesces hub frames, adaptively ([`Pace`]):
+//!
+//! - a connection that receives fewer than [`WsConfig::coalesce_rate`] frames a second,
+//!   or whose last write is older than [`WsConfig::coalesce_delay`], writes at once:
+//!   at light load latency is one write;
+//! - a busier connection writes at most once per `min(coalesce_delay,
+//!   coalesce_frames / rate)`: the frames arriving meanwhile wait in the hub queue
+//!   (no wake-up per frame) and go out in one write;
+//! - a backlog (a full `batch` taken) is written at once, without waiting.
+//!
+//! The added latency is bounded by `coalesce_delay` (20 ms by default); the hub queue
+//! bound ([`chatcore::LocalHub`]'s capacity) must hold `coalesce_delay` worth of frames.
+//!
+//! [`WsConfig::coalesce_rate`]: crate::WsConfig::coalesce_rate
+//! [`WsConfig::coalesce_delay`]: crate::WsConfig::coalesce_delay
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use chatcore::hub::CloseReason;
+use chatcore::protocol::ServerEvent;
+use chatcore::{ChatConnection, Frame, RoomId, Seq, UserId};
+use futures::SinkExt;
+use futures::stream::SplitSink;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use super::tracker::Delivered;
+use crate::state::ChatState;
+
+/// What the reader asks the writer to do.
+#[derive(Debug)]
+pub(crate) enum Out {
+    /// Send this (encoded) event.
+    Event(Frame),
+    /// Replay what the client missed in these rooms (`room`, last seq it has), then
+    /// `ack` the request id if there is one.
+    Replay {
+        rooms: Vec<(RoomId, Seq)>,
+        id: Option<u64>,
+    },
+    /// The client's first command has been handled: stop holding live events.
+    Release,
+    /// Close the connection with this reason.
+    Close(CloseReason),
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+pub(crate) struct Writer {
+    pub(crate) state: ChatState,
+    pub(crate) user: UserId,
+    pub(crate) conn: ChatConnection,
+    pub(crate) sink: Sink,
+    pub(crate) rx: mpsc::Receiver<Out>,
+    pub(crate) heartbeat: Duration,
+    pub(crate) resume_grace: Duration,
+    pub(crate) max_held: usize,
+    pub(crate) batch: usize,
+}
+
+/// A write failed: the peer is gone.
+struct Gone;
+
+/// The adaptive write pacing of one connection (see the module docs).
+#[derive(Debug)]
+pub(crate) struct Pace {
+    /// Longest time a frame waits to be coalesced.
+    delay: Duration,
+    /// Frames per write aimed at when busy.
+    frames: f64,
+    /// Frames per second under which the connection writes at once.
+    rate_floor: f64,
+    /// Frames per second measured over the last window.
+    rate: f64,
+    window_start: Instant,
+    window_frames: u32,
+    last_write: Option<Instant>,
+}
+
+/// How long a rate window lasts.
+const RATE_WINDOW: Duration = Duration::from_millis(50);
+
+impl Pace {
+    pub(crate) fn new(delay: Duration, frames: usize, rate_floor: u32, now: Instant) -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        let frames = frames.max(1) as f64;
+        Pace {
+            delay,
+            frames,
+            rate_floor: f64::from(rate_floor),
+            rate: 0.0,
+            window_start: now,
+            window_frames: 0,
+            last_write: None,
+        }
+    }
+
+    /// Frames arrived at `now`: when to write them (None: at once).
+    pub(crate) fn write_at(&mut self, now: Instant) -> Option<Instant> {
+        self.roll(now);
+        if self.delay.is_zero() || self.rate < self.rate_floor {
+            return None;
+        }
+        let last = self.last_write?;
+        let wait = self
+            .delay
+            .min(Duration::from_secs_f64(self.frames / self.rate));
+        let at = last + wait;
+        (at > now).then_some(at)
+    }
+
+    /// `n` frames were written at `now`.
+    pub(crate) fn wrote(&mut self, n: usize, now: Instant) {
+        self.window_frames = self
+            .window_frames
+            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
+        self.last_write = Some(now);
+        self.roll(now);
+    }
+
+    fn roll(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.window_start);
+        if elapsed >= RATE_WINDOW {
+            self.rate = f64::from(self.window_frames) / elapsed.as_secs_f64();
+            self.window_frames = 0;
+            self.window_start = now;
+        }
+    }
+}
+
+fn text(frame: Frame) -> Option<Message> {
+    Utf8Bytes::try_from(frame.json).ok().map(Message::Text)
+}
+
+fn event_message(event: &ServerEvent) -> Option<Message> {
+    text(Frame::encode(event))
+}
+
+pub(crate) fn close_message(reason: CloseReason) -> Message {
+    Message::Close(Some(CloseFrame {
+        code: reason.code(),
+        reason: Utf8Bytes::from_static(reason.as_str()),
+    }))
+}
+
+impl Writer {
+    /// Run until the connection ends; returns after the hub connection is closed.
+    pub(crate) async fn run(mut self, hello: ServerEvent) {
+        let reason = self.run_inner(hello).await;
+        let limit = self.write_timeout();
+        if let Some(reason) = reason {
+            let _ = tokio::time::timeout(limit, self.sink.send(close_message(reason))).await;
+        }
+        let _ = tokio::time::timeout(limit, self.sink.close()).await;
+        self.conn.close().await;
+    }
+
+    /// A peer that does not take our bytes for this long is gone: two heartbeats.
+    fn write_timeout(&self) -> Duration {
+        self.heartbeat.saturating_mul(2).max(Duration::from_secs(1))
+    }
+
+    async fn feed(&mut self, msg: Option<Message>) -> Result<(), Gone> {
+        match msg {
+            Some(m) => match tokio::time::timeout(self.write_timeout(), self.sink.feed(m)).await {
+                Ok(Ok(())) => Ok(()),
+                _ => Err(Gone),
+            },
+            None => Ok(()),
+        }
+    }
+
+    async fn flush(&mut self) -> Result<(), Gone> {
+        match tokio::time::timeout(self.write_timeout(), self.sink.flush()).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Gone),
+        }
+    }
+
+    /// The close reason to send, or None when the peer is already gone.
+    async fn run_inner(&mut self, hello: ServerEvent) -> Option<CloseReason> {
+        let mut delivered = Delivered::default();
+        let mut buf: Vec<Frame> = Vec::new();
+        let start = Instant::now() + self.heartbeat;
+        let mut ping = tokio::time::interval_at(start, self.heartbeat);
+        ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let ws = &self.state.config().ws;
+        let mut pace = Pace::new(
+            ws.coalesce_delay,
+            ws.coalesce_frames,
+            ws.coalesce_rate,
+            Instant::now(),
+        );
+        // When the frames in `buf` are to be written (coalescing).
+        let mut flush_at: Option<Instant> = None;
+        // Whether anything was written since the last heartbeat (to give buffers
+        // back on idle connections).
+        let mut busy = false;
+
+        if self.feed(event_message(&hello)).await.is_err() || self.flush().await.is_err() {
+            return None;
+        }
+        // Hold live events until the client's first command or the grace period, so
+        // that a `resume` sent first is replayed before them. Held events are taken
+        // off the hub queue (so a hub-side close is still noticed at once) and kept
+        // here, bounded.
+        let mut holding = true;
+        let mut held: Vec<Frame> = Vec::new();
+        let grace = tokio::time::sleep(self.resume_grace);
+        tokio::pin!(grace);
+        let coalesce = tokio::time::sleep_until(start);
+        tokio::pin!(coalesce);
+        loop {
+            tokio::select! {
+                biased;
+                out = self.rx.recv() => {
+                    let res = match out {
+                        // The reader is gone: the client closed or vanished.
+                        None => return None,
+                        Some(Out::Close(reason)) => return Some(reason),
+                        Some(Out::Release) if holding => {
+                            holding = false;
+                            let mut frames = std::mem::take(&mut held);
+                            self.write_frames(&mut delivered, &mut frames).await
+                        }
+                        Some(Out::Release) => Ok(()),
+                        Some(Out::Event(frame)) => {
+                            match self.feed(text(frame)).await {
+                                Ok(()) => self.flush().await,
+                                Err(g) => Err(g),
+                            }
+                        }
+                        Some(Out::Replay { rooms, id }) => self.replay(&mut delivered, rooms, id).await,
+                    };
+                    if res.is_err() {
+                        return None;
+                    }
+                }
+                () = &mut grace, if holding => {
+                    holding = false;
+                    let mut frames = std::mem::take(&mut held);
+                    if self.write_frames(&mut delivered, &mut frames).await.is_err() {
+                        return None;
+                    }
+                }
+                () = &mut coalesce, if flush_at.is_some() => {
+                    flush_at = None;
+                    let room = self.batch.saturating_sub(buf.len());
+                    self.conn.connection().try_recv_many(&mut buf, room);
+                    let n = buf.len();
+                    if self.write_frames(&mut delivered, &mut buf).await.is_err() {
+                        return None;
+                    }
+                    pace.wrote(n, Instant::now());
+                }
+                n = self.conn.connection().recv_many(&mut buf, self.batch), if flush_at.is_none() => {
+                    if n == 0 {
+                        // The hub closed this connection (revoked session, slow
+                        // consumer, deleted account…).
+                        let reason = self.conn.connection().close_reason();
+                        return Some(reason.unwrap_or(CloseReason::ServerShutdown));
+                    }
+                    busy = true;
+                    if holding {
+                        held.append(&mut buf);
+                        if held.len() > self.max_held {
+                            return Some(CloseReason::SlowConsumer);
+                        }
+                        continue;
+                    }
+                    let now = Instant::now();
+                    // A full batch is a backlog: write it at once.
+                    let at = if n >= self.batch { None } else { pace.write_at(now) };
+                    match at {
+                        Some(at) => {
+                            flush_at = Some(at);
+                            coalesce.as_mut().reset(at);
+                        }
+                        None => {
+                            if self.write_frames(&mut delivered, &mut buf).await.is_err() {
+                                return None;
+                            }
+                            pace.wrote(n, now);
+                        }
+                    }
+                }
+                _ = ping.tick() => {
+                    let sent = match self.feed(Some(Message::Ping(bytes::Bytes::new()))).await {
+                        Ok(()) => self.flush().await,
+                        Err(g) => Err(g),
+                    };
+                    if sent.is_err() {
+                        return None;
+                    }
+                    if !busy && flush_at.is_none() {
+                        // Idle for a heartbeat: give the batch buffers back.
+                        buf = Vec::new();
+                        self.conn.connection().release_memory();
+                    }
+                    busy = false;
+                }
+            }
+        }
+    }
+
+    /// Write a batch of hub frames (dropping those already delivered by a replay)
+    /// with one flush: one write for the whole batch when it fits the write buffer.
+    async fn write_frames(
+        &mut self,
+        delivered: &mut Delivered,
+        buf: &mut Vec<Frame>,
+    ) -> Result<(), Gone> {
+        let limit = self.write_timeout();
+        let sink = &mut self.sink;
+        let write = async {
+            for frame in buf.drain(..) {
+                if let Some((room, seq)) = frame.seq
+                    && !delivered.first_delivery(room, seq)
+                {
+                    continue;
+                }
+                if let Some(m) = text(frame) {
+                    sink.feed(m).await?;
+                }
+            }
+            sink.flush().await
+        };
+        match tokio::time::timeout(limit, write).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(Gone),
+        }
+    }
+
+    /// Replay, per room, every message after the client's `since`, page by page, in
+    /// order. Runs here (not in the reader) so that live events published after a
+    /// page was read queue up behind it; [`Delivered`] drops the live copies of
+    /// replayed messages and the replayed copies of live ones.
+    async fn replay(
+        &mut self,
+        delivered: &mut Delivered,
+        rooms: Vec<(RoomId, Seq)>,
+        id: Option<u64>,
+    ) -> Result<(), Gone> {
+        let chat = self.state.chat().clone();
+        for (room, since) in rooms {
+            delivered.mark_upto(room, since);
+            let mut cursor = since.max(0);
+            loop {
+                let page = match chat.missed(self.user, room, cursor).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        self.feed(event_message(&ServerEvent::error(id, &e)))
+                            .await?;
+                        break;
+                    }
+                };
+                let last = page.messages.last().map(|m| m.seq);
+                for message in page.messages {
+                    if delivered.first_delivery(room, message.seq) {
+                        self.feed(event_message(&ServerEvent::MessageCreated { message }))
+                            .await?;
+                    }
+                }
+                self.flush().await?;
+                match last {
+                    Some(seq) if page.has_more && seq > cursor => cursor = seq,
+                    _ => break,
+                }
+            }
+        }
+        if id.is_some() {
+            self.feed(event_message(&ServerEvent::Ack { id })).await?;
+        }
+        self.flush().await
+    }
+}

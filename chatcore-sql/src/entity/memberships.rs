@@ -1,0 +1,23 @@
+//! Table `memberships`.
+#![allow(missing_docs)] // derive-generated items (Column, ActiveModel, …)
+
+use sea_orm::entity::prelude::*;
+
+/// A row of `memberships`; primary key `(room_id, user_id)`.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "memberships")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub room_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub user_id: Uuid,
+    /// `member`, `moderator`, `admin` or `owner`.
+    #[sea_orm(column_type = "Text")]
+    pub role: String,
+    pub joined_at: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,23 @@
+//! sea-orm entities: one module per table.
+//!
+//! Column conventions (the same on every backend):
+//!
+//! - ids are [`Uuid`](sea_orm::prelude::Uuid) columns: `uuid` on PostgreSQL, a
+//!   16-byte BLOB on SQLite (sea-query declares the column `uuid_text`, sqlx binds
+//!   the raw bytes), so byte order, `ORDER BY id` and `Uuid`'s `Ord` agree;
+//! - every `*_at` column is a `BIGINT` holding **nanoseconds since the Unix epoch,
+//!   UTC**: exact round trips of `chrono::DateTime<Utc>`, one format on both backends,
+//!   ordered numerically (representable range: years 1677 to 2262);
+//! - enums (`kind`, `role`) are their stable `as_str()` forms;
+//! - `messages.system` and `messages.attachment` hold JSON text.
+//!
+//! The migrations in [`crate::migration`] create exactly these columns; the
+//! `schema` test of each backend crate checks it with [`crate::schema`].
+
+pub mod bans;
+pub mod invites;
+pub mod memberships;
+pub mod messages;
+pub mod rooms;
+pub mod sessions;
+pub mod users;

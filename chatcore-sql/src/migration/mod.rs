@@ -1,0 +1,25 @@
+//! Versioned, forward-only migrations (sea-orm-migration, table `seaql_migrations`).
+//!
+//! Written with sea-query builders, so one set serves SQLite and PostgreSQL; they
+//! branch on the backend only where the backends really differ. A migration, once
+//! released, is never edited: schema changes are new migrations appended to
+//! [`Migrator::migrations`]. There are no `down` migrations.
+//!
+//! Run them with [`crate::migrate`], which wraps them in one transaction (SQLite:
+//! `BEGIN IMMEDIATE`; PostgreSQL: under a transaction-level advisory lock), so
+//! several processes opening the same database at once apply each migration once.
+
+use sea_orm_migration::prelude::*;
+
+mod m20250601_000001_initial;
+
+/// The chatcore migrator.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20250601_000001_initial::Migration)]
+    }
+}

@@ -1,0 +1,501 @@
+//! Accounts, credentials and sessions.
+
+use argon2::Argon2;
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Chat, user_view, validate};
+use crate::error::{Conflict, Error, Result};
+use crate::hub::{CloseReason, Dispatch};
+use crate::ids::{SessionId, UserId, Username};
+use crate::model::{NewUser, Role, RoomKind, Session, User};
+use crate::protocol::{MeView, RemovalReason, ServerEvent};
+
+/// Registration input.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Register {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Optional email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Optional display name (default: the username).
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// A user of a host application, attached without a password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExternalUser {
+    /// Stable, unique id in the host application (e.g. `"myapp:42"`).
+    pub external_id: String,
+    /// Preferred username; made unique with a numeric suffix if taken.
+    pub username: String,
+    /// Display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// Profile changes; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ProfileUpdate {
+    /// New display name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// New bio.
+    #[serde(default)]
+    pub bio: Option<String>,
+    /// New avatar URL (`""` clears).
+    #[serde(default)]
+    pub avatar_url: Option<String>,
+    /// New email (`""` clears).
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// A freshly issued session token. The only time the secret exists outside the client.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct SessionToken {
+    /// The secret bearer token (256 random bits, base64url).
+    pub token: String,
+    /// The session record (holds only the token's hash).
+    pub session: Session,
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionToken")
+            .field("token", &"<redacted>")
+            .field("session", &self.session.id)
+            .finish()
+    }
+}
+
+/// SHA-256 of a token.
+pub(crate) fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Hash a password with argon2id (OWASP parameters: 19 MiB, 2 passes), off the
+/// async worker threads.
+pub(crate) async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| Error::backend(std::io::Error::other(e.to_string())))
+    })
+    .await
+    .map_err(Error::backend)?
+}
+
+/// Verify a password against an argon2 PHC string, off the async worker threads.
+pub(crate) async fn verify_password(password: String, hash: String) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        let Ok(parsed) = PasswordHash::new(&hash) else {
+            return false;
+        };
+        Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok()
+    })
+    .await
+    .map_err(Error::backend)
+}
+
+/// A precomputed hash verified against when the user does not exist, so that login
+/// takes the same time for unknown users (no username enumeration by timing).
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+impl Chat {
+    fn check_password_policy(&self, password: &str) -> Result<()> {
+        let l = &self.inner.limits;
+        if password.len() > l.password_max_bytes {
+            return Err(Error::TooLarge {
+                field: "password",
+                limit: l.password_max_bytes,
+            });
+        }
+        if password.chars().count() < l.password_min_chars {
+            return Err(Error::invalid(
+                "password",
+                format!("must be at least {} characters", l.password_min_chars),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Create a password account and log it in.
+    pub async fn register(
+        &self,
+        input: Register,
+        user_agent: Option<String>,
+    ) -> Result<(MeView, SessionToken)> {
+        let username = Username::parse(&input.username)?;
+        self.check_password_policy(&input.password)?;
+        let email = validate::email(input.email.as_deref())?;
+        let display_name = match input.display_name.as_deref() {
+            Some(d) if !d.trim().is_empty() => {
+                validate::name("display_name", d, self.inner.limits.max_name_chars)?
+            }
+            _ => username.as_str().to_owned(),
+        };
+        let hash = hash_password(input.password).await?;
+        let user = User {
+            id: UserId::new(),
+            username,
+            email,
+            display_name,
+            bio: String::new(),
+            avatar_url: None,
+            external_id: None,
+            created_at: self.now(),
+            last_seen_at: None,
+        };
+        let user = self
+            .inner
+            .store
+            .create_user(NewUser {
+                user,
+                password_hash: Some(hash),
+            })
+            .await?;
+        let token = self.create_session(user.id, user_agent).await?;
+        Ok((me_view(&user, true), token))
+    }
+
+    /// Attach (or find) a user of a host application. No password; the host
+    /// authenticates them. Returns the chatcore user.
+    pub async fn ensure_external_user(&self, ext: ExternalUser) -> Result<User> {
+        let external_id = validate::name("external_id", &ext.external_id, 256)?;
+        let store = &self.inner.store;
+        if let Some(u) = store.find_user_by_external_id(&external_id).await? {
+            return Ok(u);
+        }
+        // Derive a valid username from the preferred one.
+        let mut base: String = ext
+            .username
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            .take(Username::MAX_LEN - 4)
+            .collect();
+        while base.starts_with(['_', '-', '.']) {
+            base.remove(0);
+        }
+        if base.len() < Username::MIN_LEN {
+            base = format!("user{base}");
+        }
+        let display_name = match ext.display_name.as_deref() {
+            Some(d) if !d.trim().is_empty() => {
+                validate::name("display_name", d, self.inner.limits.max_name_chars)?
+            }
+            _ => base.clone(),
+        };
+        for attempt in 0..20u32 {
+            let candidate = if attempt == 0 {
+                base.clone()
+            } else {
+                format!("{base}{}", rand::random::<u16>() % 10_000)
+            };
+            let username = Username::parse(&candidate)?;
+            let user = User {
+                id: UserId::new(),
+                username,
+                email: None,
+                display_name: display_name.clone(),
+                bio: String::new(),
+                avatar_url: None,
+                external_id: Some(external_id.clone()),
+                created_at: self.now(),
+                last_seen_at: None,
+            };
+            match store
+                .create_user(NewUser {
+                    user,
+                    password_hash: None,
+                })
+                .await
+            {
+                Ok(u) => return Ok(u),
+                Err(Error::Conflict(Conflict::Username)) => continue,
+                Err(Error::Conflict(Conflict::ExternalIdentity)) => {
+                    // Lost a race with a concurrent attach of the same identity.
+                    return store
+                        .find_user_by_external_id(&external_id)
+                        .await?
+                        .ok_or(Error::Conflict(Conflict::Concurrent));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(Error::Conflict(Conflict::Username))
+    }
+
+    /// Check a username and password and open a session.
+    /// Unknown users and wrong passwords get the same error and take the same time.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        user_agent: Option<String>,
+    ) -> Result<(MeView, SessionToken)> {
+        if password.len() > self.inner.limits.password_max_bytes {
+            return Err(Error::Unauthenticated("wrong username or password"));
+        }
+        let store = &self.inner.store;
+        let parsed = Username::parse(username).ok();
+        if let Some(u) = &parsed {
+            self.inner.login_limiter.check(&u.normalized())?;
+        }
+        let user = match parsed {
+            Some(u) => store.find_user_by_username(&u.normalized()).await?,
+            None => None,
+        };
+        let hash = match &user {
+            Some(u) => store.get_password_hash(u.id).await?,
+            None => None,
+        };
+        let ok = match hash {
+            Some(h) => verify_password(password.to_owned(), h).await?,
+            None => {
+                let dummy = match DUMMY_HASH.get() {
+                    Some(d) => d.clone(),
+                    None => {
+                        let d = hash_password("dummy-password".to_owned()).await?;
+                        DUMMY_HASH.get_or_init(|| d).clone()
+                    }
+                };
+                let _ = verify_password(password.to_owned(), dummy).await?;
+                false
+            }
+        };
+        match (ok, user) {
+            (true, Some(user)) => {
+                let token = self.create_session(user.id, user_agent).await?;
+                Ok((me_view(&user, true), token))
+            }
+            _ => Err(Error::Unauthenticated("wrong username or password")),
+        }
+    }
+
+    /// Issue a new session for a user (also for host-app users that need a token,
+    /// e.g. for a WebSocket).
+    pub async fn create_session(
+        &self,
+        user: UserId,
+        user_agent: Option<String>,
+    ) -> Result<SessionToken> {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let now = self.now();
+        let ttl = chrono::Duration::from_std(self.inner.limits.session_ttl)
+            .unwrap_or(chrono::Duration::days(30));
+        let session = Session {
+            id: SessionId::new(),
+            user_id: user,
+            token_hash: token_hash(&token),
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + ttl,
+            user_agent: user_agent.map(|ua| ua.chars().take(256).collect()),
+        };
+        self.inner.store.create_session(session.clone()).await?;
+        Ok(SessionToken { token, session })
+    }
+
+    /// Resolve a bearer token to its session, renewing it (sliding expiry) at most once
+    /// a minute. Expired and unknown tokens are `Unauthenticated`.
+    pub async fn authenticate(&self, token: &str) -> Result<Session> {
+        if token.is_empty() || token.len() > 128 {
+            return Err(Error::Unauthenticated("invalid token"));
+        }
+        let store = &self.inner.store;
+        // The look-up is by SHA-256 of the token: the database compares hashes, so
+        // timing reveals nothing about the secret itself.
+        let Some(mut session) = store.find_session(&token_hash(token)).await? else {
+            return Err(Error::Unauthenticated("invalid token"));
+        };
+        let now = self.now();
+        if session.expires_at <= now {
+            return Err(Error::Unauthenticated("session expired"));
+        }
+        if now - session.last_used_at > chrono::Duration::minutes(1) {
+            let ttl = chrono::Duration::from_std(self.inner.limits.session_ttl)
+                .unwrap_or(chrono::Duration::days(30));
+            session.last_used_at = now;
+            session.expires_at = now + ttl;
+            store
+                .touch_session(session.id, now, session.expires_at)
+                .await?;
+        }
+        Ok(session)
+    }
+
+    /// End one session (and close its connections).
+    pub async fn logout(&self, user: UserId, session: SessionId) -> Result<()> {
+        if !self.inner.store.delete_session(user, session).await? {
+            return Err(Error::NotFound("session"));
+        }
+        self.publish(Dispatch::Disconnect {
+            user,
+            session: Some(session),
+            reason: CloseReason::SessionRevoked,
+        });
+        Ok(())
+    }
+
+    /// End every session of the user (and close all their connections).
+    pub async fn logout_everywhere(&self, user: UserId) -> Result<u64> {
+        let n = self.inner.store.delete_user_sessions(user).await?;
+        self.publish(Dispatch::Disconnect {
+            user,
+            session: None,
+            reason: CloseReason::SessionRevoked,
+        });
+        Ok(n)
+    }
+
+    /// The user's sessions, newest first.
+    pub async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>> {
+        self.inner.store.list_sessions(user).await
+    }
+
+    /// The acting user's own account.
+    pub async fn me(&self, user: UserId) -> Result<MeView> {
+        let u = self.user(user).await?;
+        let has_password = self.inner.store.get_password_hash(user).await?.is_some();
+        Ok(me_view(&u, has_password))
+    }
+
+    /// Another user's public profile.
+    pub async fn get_user(&self, id: UserId) -> Result<crate::protocol::UserView> {
+        Ok(user_view(&self.user(id).await?))
+    }
+
+    /// Look a user up by username (case-insensitive).
+    pub async fn find_user(&self, username: &str) -> Result<crate::protocol::UserView> {
+        let name = Username::parse(username).map_err(|_| Error::NotFound("user"))?;
+        self.inner
+            .store
+            .find_user_by_username(&name.normalized())
+            .await?
+            .map(|u| user_view(&u))
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// Update one's profile.
+    pub async fn update_profile(&self, user: UserId, update: ProfileUpdate) -> Result<MeView> {
+        let l = &self.inner.limits;
+        let mut u = self.user(user).await?;
+        if let Some(d) = update.display_name.as_deref() {
+            u.display_name = validate::name("display_name", d, l.max_name_chars)?;
+        }
+        if let Some(b) = update.bio.as_deref() {
+            u.bio = validate::text("bio", b, l.max_bio_chars)?;
+        }
+        if let Some(a) = update.avatar_url.as_deref() {
+            u.avatar_url = validate::url("avatar_url", Some(a), l.max_url_len)?;
+        }
+        if let Some(e) = update.email.as_deref() {
+            u.email = validate::email(Some(e))?;
+        }
+        self.inner.store.update_user(&u).await?;
+        self.me(user).await
+    }
+
+    /// Change one's password; every other session is logged out.
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        current_session: Option<SessionId>,
+        old: &str,
+        new: &str,
+    ) -> Result<()> {
+        self.check_password_policy(new)?;
+        let store = &self.inner.store;
+        let Some(hash) = store.get_password_hash(user).await? else {
+            return Err(Error::Forbidden("this account has no password"));
+        };
+        if old.len() > self.inner.limits.password_max_bytes
+            || !verify_password(old.to_owned(), hash).await?
+        {
+            return Err(Error::Unauthenticated("wrong password"));
+        }
+        let new_hash = hash_password(new.to_owned()).await?;
+        store.set_password_hash(user, &new_hash).await?;
+        for s in store.list_sessions(user).await? {
+            if Some(s.id) != current_session {
+                store.delete_session(user, s.id).await?;
+                self.publish(Dispatch::Disconnect {
+                    user,
+                    session: Some(s.id),
+                    reason: CloseReason::SessionRevoked,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete an account. Password accounts must confirm with their password.
+    ///
+    /// The rule: sessions, memberships and invitations go; each room the user owns
+    /// is handed to its highest-ranked, longest-standing other member, or deleted if
+    /// nobody else is in it; the user's messages are erased (tombstones stay so that
+    /// sequence numbers and replies keep their place); bans they issued stay in force.
+    pub async fn delete_account(&self, user: UserId, password: Option<&str>) -> Result<()> {
+        let store = &self.inner.store;
+        if let Some(hash) = store.get_password_hash(user).await? {
+            let ok = match password {
+                Some(p) if p.len() <= self.inner.limits.password_max_bytes => {
+                    verify_password(p.to_owned(), hash).await?
+                }
+                _ => false,
+            };
+            if !ok {
+                return Err(Error::Unauthenticated("wrong password"));
+            }
+        }
+        for (room, membership) in store.list_user_rooms(user).await? {
+            if membership.role == Role::Owner && room.kind != RoomKind::Direct {
+                self.hand_on_or_delete(&room, user).await?;
+            }
+            self.publish_room(
+                room.id,
+                ServerEvent::MemberRemoved {
+                    room: room.id,
+                    user,
+                    reason: RemovalReason::AccountDeleted,
+                    by: None,
+                },
+            );
+            self.publish(Dispatch::Unsubscribe {
+                user,
+                room: room.id,
+            });
+        }
+        store.delete_user(user, self.now()).await?;
+        self.publish(Dispatch::Disconnect {
+            user,
+            session: None,
+            reason: CloseReason::AccountDeleted,
+        });
+        Ok(())
+    }
+}
+
+pub(crate) fn me_view(u: &User, has_password: bool) -> MeView {
+    MeView {
+        user: user_view(u),
+        email: u.email.clone(),
+        has_password,
+    }
+}

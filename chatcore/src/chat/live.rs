@@ -1,0 +1,344 @@
+//! Live state: connections, presence and typing. Never stored.
+
+use tokio::time::Instant;
+
+use super::Chat;
+use crate::error::Result;
+use crate::hub::{ConnId, Connection, Dispatch};
+use crate::ids::{RoomId, SessionId, UserId};
+use crate::model::PageRequest;
+use crate::protocol::{HistoryPage, ServerEvent};
+
+pub(super) struct TypingEntry {
+    /// When the current `typing: true` lapses.
+    expires: Instant,
+    /// When `typing: true` was last broadcast.
+    last_sent: Instant,
+}
+
+/// A live connection of a user: the hub's queue plus a guard that settles presence
+/// when the connection ends. Call [`ChatConnection::close`] when done; dropping it
+/// does the same in the background.
+#[derive(Debug)]
+pub struct ChatConnection {
+    conn: Connection,
+    closed: bool,
+    chat: Chat,
+    id: ConnId,
+    user: UserId,
+}
+
+impl ChatConnection {
+    /// The hub connection (to receive frames).
+    pub fn connection(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Node-local id.
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// The user.
+    pub fn user(&self) -> UserId {
+        self.user
+    }
+
+    /// Unregister, updating presence and last seen.
+    pub async fn close(mut self) {
+        self.closed = true;
+        let chat = self.chat.clone();
+        chat.on_disconnect(self.id, self.user).await;
+    }
+}
+
+impl Drop for ChatConnection {
+    fn drop(&mut self) {
+        if !self.closed {
+            let chat = self.chat.clone();
+            let (id, user) = (self.id, self.user);
+            if let Ok(handle) = tokio::runtime::Handle::try_current() {
+                handle.spawn(async move { chat.on_disconnect(id, user).await });
+            }
+        }
+    }
+}
+
+impl Chat {
+    /// Open a live connection for `user`, subscribed to all their rooms. When it is the
+    /// user's first, they come online in every room they share.
+    pub async fn connect(
+        &self,
+        user: UserId,
+        session: Option<SessionId>,
+    ) -> Result<ChatConnection> {
+        self.user(user).await?;
+        {
+            let mut conns = self.inner.connections.lock();
+            let n = conns.entry(user).or_insert(0);
+            if *n >= self.inner.limits.max_connections_per_user {
+                return Err(crate::Error::RateLimited {
+                    retry_after: std::time::Duration::from_secs(5),
+                });
+            }
+            *n += 1;
+        }
+        let registered = async {
+            let rooms = self.my_room_ids(user).await?;
+            let conn = self.inner.hub.connect(user, session, &rooms).await?;
+            Ok::<_, crate::Error>((rooms, conn))
+        }
+        .await;
+        let (rooms, conn) = match registered {
+            Ok(x) => x,
+            Err(e) => {
+                self.release_connection_slot(user);
+                return Err(e);
+            }
+        };
+        let id = conn.id;
+        if conn.first_for_user {
+            for room in &rooms {
+                self.publish_room(
+                    *room,
+                    ServerEvent::Presence {
+                        room: *room,
+                        user,
+                        online: true,
+                        last_seen_at: None,
+                    },
+                );
+            }
+        }
+        Ok(ChatConnection {
+            conn,
+            closed: false,
+            chat: self.clone(),
+            id,
+            user,
+        })
+    }
+
+    fn release_connection_slot(&self, user: UserId) {
+        let mut conns = self.inner.connections.lock();
+        if let Some(n) = conns.get_mut(&user) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                conns.remove(&user);
+            }
+        }
+    }
+
+    async fn on_disconnect(&self, conn: ConnId, user: UserId) {
+        self.release_connection_slot(user);
+        let last = match self.inner.hub.disconnect(conn).await {
+            Ok(last) => last,
+            Err(e) => {
+                tracing::warn!(error = %e, "hub disconnect failed");
+                return;
+            }
+        };
+        if last {
+            self.announce_offline(user).await;
+        }
+    }
+
+    /// Record last seen and tell the user's rooms they went offline.
+    async fn announce_offline(&self, user: UserId) {
+        let now = self.now();
+        if let Err(e) = self.inner.store.set_last_seen(user, now).await {
+            tracing::warn!(error = %e, "could not record last seen");
+        }
+        match self.my_room_ids(user).await {
+            Ok(rooms) => {
+                for room in rooms {
+                    self.clear_typing(room, user);
+                    self.publish_room(
+                        room,
+                        ServerEvent::Presence {
+                            room,
+                            user,
+                            online: false,
+                            last_seen_at: Some(now),
+                        },
+                    );
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not announce offline"),
+        }
+    }
+
+    /// Periodic upkeep; run it in the background of a server (e.g. every 10 s):
+    /// lets a multi-node hub renew presence leases and announces users whose node
+    /// died as offline; deletes expired sessions and bans when the store can.
+    pub async fn housekeeping(&self) -> Result<()> {
+        for user in self.inner.hub.sweep().await? {
+            self.announce_offline(user).await;
+        }
+        if let Some(m) = self.inner.store.maintenance() {
+            m.delete_expired(self.now()).await?;
+        }
+        Ok(())
+    }
+
+    /// Run [`Chat::housekeeping`] every `every`, forever (spawn it).
+    pub async fn run_housekeeping(self, every: std::time::Duration) {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.housekeeping().await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    }
+
+    /// Make one connection receive a room the user is a member of (e.g. after a
+    /// `join` command on that connection). Membership is checked.
+    pub async fn subscribe_connection(
+        &self,
+        actor: UserId,
+        conn: ConnId,
+        room: RoomId,
+    ) -> Result<()> {
+        self.require_member(actor, room).await?;
+        self.inner.hub.subscribe_connection(conn, room);
+        Ok(())
+    }
+
+    /// Whether a user has a live connection (on any node).
+    pub async fn is_online(&self, user: UserId) -> Result<bool> {
+        Ok(!self.inner.hub.online(&[user]).await?.is_empty())
+    }
+
+    /// Messages after `since` for a resuming client, up to one page
+    /// ([`crate::Limits::history_page_max`]); `has_more` tells it to ask again.
+    pub async fn missed(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        since: crate::Seq,
+    ) -> Result<HistoryPage> {
+        self.history(
+            actor,
+            room,
+            PageRequest {
+                after: Some(since.max(0)),
+                before: None,
+                limit: self.inner.limits.history_page_max,
+            },
+        )
+        .await
+    }
+
+    /// The actor started (`true`) or stopped typing in a room. Broadcasts are
+    /// throttled to one per [`crate::Limits::typing_throttle`]; a start lapses after
+    /// [`crate::Limits::typing_ttl`] without a repeat, and the server then broadcasts
+    /// the stop itself.
+    pub async fn typing(&self, actor: UserId, room: RoomId, typing: bool) -> Result<()> {
+        self.require_member(actor, room).await?;
+        if !typing {
+            self.clear_typing(room, actor);
+            return Ok(());
+        }
+        let ttl = self.inner.limits.typing_ttl;
+        let now = Instant::now();
+        let (broadcast, spawn) = {
+            let mut map = self.inner.typing.lock();
+            match map.get_mut(&(room, actor)) {
+                Some(entry) => {
+                    entry.expires = now + ttl;
+                    let due =
+                        now.duration_since(entry.last_sent) >= self.inner.limits.typing_throttle;
+                    if due {
+                        entry.last_sent = now;
+                    }
+                    (due, false)
+                }
+                None => {
+                    map.insert(
+                        (room, actor),
+                        TypingEntry {
+                            expires: now + ttl,
+                            last_sent: now,
+                        },
+                    );
+                    (true, true)
+                }
+            }
+        };
+        if broadcast {
+            self.publish_room(
+                room,
+                ServerEvent::Typing {
+                    room,
+                    user: actor,
+                    typing: true,
+                    expires_in_ms: u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX),
+                },
+            );
+        }
+        if spawn {
+            let chat = self.clone();
+            tokio::spawn(async move { chat.expire_typing(room, actor).await });
+        }
+        Ok(())
+    }
+
+    async fn expire_typing(&self, room: RoomId, user: UserId) {
+        loop {
+            let deadline = match self.inner.typing.lock().get(&(room, user)) {
+                Some(e) => e.expires,
+                None => return, // stopped explicitly
+            };
+            tokio::time::sleep_until(deadline).await;
+            let expired = {
+                let mut map = self.inner.typing.lock();
+                match map.get(&(room, user)) {
+                    Some(e) if e.expires <= Instant::now() => {
+                        map.remove(&(room, user));
+                        true
+                    }
+                    Some(_) => false,
+                    None => return,
+                }
+            };
+            if expired {
+                self.publish_typing_stop(room, user);
+                return;
+            }
+        }
+    }
+
+    /// End a typing state if there is one, broadcasting the stop.
+    pub(super) fn clear_typing(&self, room: RoomId, user: UserId) {
+        let had = self.inner.typing.lock().remove(&(room, user)).is_some();
+        if had {
+            self.publish_typing_stop(room, user);
+        }
+    }
+
+    fn publish_typing_stop(&self, room: RoomId, user: UserId) {
+        self.publish(Dispatch::Room {
+            room,
+            event: ServerEvent::Typing {
+                room,
+                user,
+                typing: false,
+                expires_in_ms: 0,
+            },
+        });
+    }
+
+    /// Users typing in a room right now (those whose start has not lapsed).
+    pub fn typing_users(&self, room: RoomId) -> Vec<UserId> {
+        let now = Instant::now();
+        self.inner
+            .typing
+            .lock()
+            .iter()
+            .filter(|((r, _), e)| *r == room && e.expires > now)
+            .map(|((_, u), _)| *u)
+            .collect()
+    }
+}

@@ -1,0 +1,264 @@
+//! Messages and history.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Chat, validate};
+use crate::error::{Error, Result};
+use crate::ids::{MessageId, RoomId, UserId};
+use crate::model::{Attachment, Message, MessageKind, NewMessage, PageRequest, Role, SystemEvent};
+use crate::perm::Action;
+use crate::protocol::{HistoryPage, ServerEvent};
+
+/// Input for sending a message.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SendMessage {
+    /// Text (for image and file messages: an optional caption).
+    #[serde(default)]
+    pub body: String,
+    /// Message replied to (must be in the same room).
+    #[serde(default)]
+    pub reply_to: Option<MessageId>,
+    /// Idempotency nonce (at most 64 characters): a retry with the same nonce
+    /// returns the first message.
+    #[serde(default)]
+    pub nonce: Option<String>,
+    /// An attachment, making this an image or file message.
+    #[serde(default)]
+    pub attachment: Option<Attachment>,
+}
+
+/// Longest accepted client nonce.
+pub(crate) const MAX_NONCE_LEN: usize = 64;
+
+impl Chat {
+    /// Post a system message and broadcast it.
+    pub(super) async fn post_system(&self, room: RoomId, event: SystemEvent) -> Result<Message> {
+        self.append_and_publish(NewMessage {
+            id: MessageId::new(),
+            room_id: room,
+            author_id: None,
+            kind: MessageKind::System,
+            body: String::new(),
+            system: Some(event),
+            attachment: None,
+            reply_to: None,
+            client_nonce: None,
+            created_at: self.now(),
+        })
+        .await
+    }
+
+    /// Send a message. Once this returns, the message is durably stored and has its
+    /// sequence number; it is then broadcast to the room.
+    pub async fn send_message(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        input: SendMessage,
+    ) -> Result<Message> {
+        let l = &self.inner.limits;
+        let (kind, body) = match &input.attachment {
+            None => (
+                MessageKind::Text,
+                validate::body(&input.body, l.max_message_chars)?,
+            ),
+            Some(a) => {
+                let kind = if a.content_type.starts_with("image/") {
+                    MessageKind::Image
+                } else {
+                    MessageKind::File
+                };
+                (
+                    kind,
+                    validate::text("body", &input.body, l.max_message_chars)?,
+                )
+            }
+        };
+        if let Some(n) = &input.nonce
+            && (n.is_empty() || n.len() > MAX_NONCE_LEN)
+        {
+            return Err(Error::invalid(
+                "nonce",
+                format!("must be 1 to {MAX_NONCE_LEN} bytes"),
+            ));
+        }
+        let (room, me) = self.require_member(actor, room).await?;
+        self.inner.send_limiter.check(&actor)?;
+        let now = self.now();
+        if room.slow_mode_secs > 0 && me.role < Role::Moderator {
+            let mut last = self.inner.slow_mode.lock();
+            let key = (room.id, actor);
+            if let Some(prev) = last.get(&key) {
+                let wait = *prev + chrono::Duration::seconds(i64::from(room.slow_mode_secs)) - now;
+                if wait > chrono::Duration::zero() {
+                    return Err(Error::RateLimited {
+                        retry_after: wait.to_std().unwrap_or_default(),
+                    });
+                }
+            }
+            // Forget entries older than the longest slow mode, so the map stays small.
+            if last.len() > 10_000 {
+                let horizon = now - chrono::Duration::hours(6);
+                last.retain(|_, t| *t > horizon);
+            }
+            last.insert(key, now);
+        }
+        if let Some(parent) = input.reply_to {
+            let ok = self
+                .inner
+                .store
+                .get_message(parent)
+                .await?
+                .is_some_and(|m| m.room_id == room.id);
+            if !ok {
+                return Err(Error::invalid("reply_to", "no such message in this room"));
+            }
+        }
+        let id = MessageId::new();
+        let message = self
+            .append_and_publish(NewMessage {
+                id,
+                room_id: room.id,
+                author_id: Some(actor),
+                kind,
+                body,
+                system: None,
+                attachment: input.attachment,
+                reply_to: input.reply_to,
+                client_nonce: input.nonce,
+                created_at: now,
+            })
+            .await?;
+        self.clear_typing(room.id, actor);
+        Ok(message)
+    }
+
+    async fn member_message(&self, actor: UserId, id: MessageId) -> Result<(Message, Role)> {
+        let msg = self
+            .inner
+            .store
+            .get_message(id)
+            .await?
+            .ok_or(Error::NotFound("message"))?;
+        let (_, me) = self
+            .require_member(actor, msg.room_id)
+            .await
+            .map_err(|e| match e {
+                // Do not reveal messages of rooms the actor is not in.
+                Error::Forbidden(_) => Error::NotFound("message"),
+                other => other,
+            })?;
+        Ok((msg, me.role))
+    }
+
+    /// Edit one's own message (not deleted ones, not system messages).
+    pub async fn edit_message(&self, actor: UserId, id: MessageId, body: &str) -> Result<Message> {
+        let (mut msg, _) = self.member_message(actor, id).await?;
+        if msg.author_id != Some(actor) || msg.kind == MessageKind::System {
+            return Err(Error::Forbidden("only the author may edit a message"));
+        }
+        if msg.deleted_at.is_some() {
+            return Err(Error::NotFound("message"));
+        }
+        let l = &self.inner.limits;
+        let body = if msg.kind == MessageKind::Text {
+            validate::body(body, l.max_message_chars)?
+        } else {
+            validate::text("body", body, l.max_message_chars)?
+        };
+        let now = self.now();
+        self.inner.store.edit_message(id, &body, now).await?;
+        msg.body = body;
+        msg.edited_at = Some(now);
+        self.publish_room(
+            msg.room_id,
+            ServerEvent::MessageEdited {
+                message: msg.clone(),
+            },
+        );
+        Ok(msg)
+    }
+
+    /// Delete a message: one's own, or another's where the role allows. The content is
+    /// erased; a tombstone keeps its place in the sequence.
+    pub async fn delete_message(&self, actor: UserId, id: MessageId) -> Result<()> {
+        let (msg, my_role) = self.member_message(actor, id).await?;
+        if msg.author_id != Some(actor) {
+            let author_role = match msg.author_id {
+                Some(a) => self
+                    .inner
+                    .store
+                    .get_member(msg.room_id, a)
+                    .await?
+                    .map_or(Role::Member, |m| m.role),
+                None => Role::Member,
+            };
+            self.require(
+                my_role,
+                Action::DeleteOthersMessage {
+                    author: author_role,
+                },
+            )?;
+        }
+        if msg.deleted_at.is_some() {
+            return Ok(());
+        }
+        self.inner.store.delete_message(id, self.now()).await?;
+        self.publish_room(
+            msg.room_id,
+            ServerEvent::MessageDeleted {
+                room: msg.room_id,
+                message_id: msg.id,
+                seq: msg.seq,
+                by: actor,
+            },
+        );
+        Ok(())
+    }
+
+    /// A page of a room's history (members only), ascending by sequence number.
+    /// See [`crate::store::MessageStore::list_messages`] for the cursor rules.
+    pub async fn history(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        page: PageRequest,
+    ) -> Result<HistoryPage> {
+        let (room, _) = self.require_member(actor, room).await?;
+        let max = self.inner.limits.history_page_max.clamp(1, 100);
+        let limit = if page.limit == 0 {
+            50.min(max)
+        } else {
+            page.limit.min(max)
+        };
+        if let (Some(a), Some(b)) = (page.after, page.before)
+            && a >= b
+        {
+            return Err(Error::invalid("after", "must be less than before"));
+        }
+        let mut messages = self
+            .inner
+            .store
+            .list_messages(
+                room.id,
+                PageRequest {
+                    limit: limit + 1,
+                    ..page
+                },
+            )
+            .await?;
+        let has_more = messages.len() > limit as usize;
+        if has_more {
+            if page.after.is_some() {
+                messages.truncate(limit as usize);
+            } else {
+                messages.remove(0);
+            }
+        }
+        Ok(HistoryPage {
+            room: room.id,
+            messages,
+            has_more,
+        })
+    }
+}

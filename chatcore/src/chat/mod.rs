@@ -1,0 +1,338 @@
+//! The service handle: [`Chat`].
+
+mod accounts;
+mod live;
+mod messages;
+mod ordered;
+mod rooms;
+mod validate;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+
+pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
+pub use live::ChatConnection;
+pub use messages::SendMessage;
+pub use rooms::{NewRoom, RoomUpdate};
+
+use crate::error::{Error, Result};
+use crate::hub::{Dispatch, Hub, LocalHub};
+use crate::ids::{RoomId, UserId};
+use crate::model::{Membership, Room, RoomKind, Timestamp, User};
+use crate::perm::{Action, allowed};
+use crate::protocol::{RoomView, ServerEvent, UserView};
+use crate::rate::{KeyedLimiter, Rate};
+use crate::store::Store;
+
+/// Limits the service enforces. Every size has one; the defaults are safe for a
+/// public deployment.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Longest message body, in characters (default 4,000).
+    pub max_message_chars: usize,
+    /// Longest room or display name, in characters (default 64).
+    pub max_name_chars: usize,
+    /// Longest room description, in characters (default 1,000).
+    pub max_description_chars: usize,
+    /// Longest bio, in characters (default 500).
+    pub max_bio_chars: usize,
+    /// Longest URL (avatar), in bytes (default 2,048).
+    pub max_url_len: usize,
+    /// Most members in one room; a room's own `max_members` may only be lower
+    /// (default 10,000).
+    pub max_members_per_room: u32,
+    /// Most rooms a user may be a member of (default 1,000).
+    pub max_rooms_per_user: usize,
+    /// Largest history page (default and ceiling 100).
+    pub history_page_max: u32,
+    /// How long a `typing_start` holds without a repeat (default 6 s).
+    pub typing_ttl: Duration,
+    /// Minimum interval between two broadcast `typing` events of one user in one
+    /// room (default 2 s).
+    pub typing_throttle: Duration,
+    /// Session lifetime; sliding, renewed on use (default 30 days).
+    pub session_ttl: Duration,
+    /// Shortest password (default 8 characters).
+    pub password_min_chars: usize,
+    /// Longest password (default 256 bytes; bounds the hashing cost).
+    pub password_max_bytes: usize,
+    /// Messages per user (default: bursts of 20, then 5 a second).
+    pub send_rate: Option<Rate>,
+    /// Login attempts per account name (default: 10, then one a minute).
+    pub login_rate: Option<Rate>,
+    /// Join-by-code attempts per user, against guessing codes (default: 10, then one a
+    /// minute).
+    pub code_join_rate: Option<Rate>,
+    /// Live connections per user on one node (default 16).
+    pub max_connections_per_user: usize,
+}
+
+impl Limits {
+    /// The defaults without any rate limit (for tests and trusted embeddings).
+    pub fn without_rate_limits() -> Self {
+        Limits {
+            send_rate: None,
+            login_rate: None,
+            code_join_rate: None,
+            ..Limits::default()
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_message_chars: 4000,
+            max_name_chars: 64,
+            max_description_chars: 1000,
+            max_bio_chars: 500,
+            max_url_len: 2048,
+            max_members_per_room: 10_000,
+            max_rooms_per_user: 1000,
+            history_page_max: 100,
+            typing_ttl: Duration::from_secs(6),
+            typing_throttle: Duration::from_secs(2),
+            session_ttl: Duration::from_secs(30 * 24 * 3600),
+            password_min_chars: 8,
+            password_max_bytes: 256,
+            send_rate: Some(Rate::new(20, Duration::from_millis(200))),
+            login_rate: Some(Rate::new(10, Duration::from_secs(60))),
+            code_join_rate: Some(Rate::new(10, Duration::from_secs(60))),
+            max_connections_per_user: 16,
+        }
+    }
+}
+
+type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+struct Inner {
+    store: Arc<dyn Store>,
+    hub: Arc<dyn Hub>,
+    limits: Limits,
+    clock: Clock,
+    typing: Mutex<HashMap<(RoomId, UserId), live::TypingEntry>>,
+    slow_mode: Mutex<HashMap<(RoomId, UserId), Timestamp>>,
+    send_limiter: KeyedLimiter<UserId>,
+    login_limiter: KeyedLimiter<String>,
+    code_limiter: KeyedLimiter<UserId>,
+    connections: Mutex<HashMap<UserId, usize>>,
+    sequencer: ordered::Sequencer,
+}
+
+/// The chat service: every operation, with the acting user, returning domain errors.
+/// Cheap to clone (an `Arc` inside).
+///
+/// Every authorization rule is checked here, so every transport gets it.
+#[derive(Clone)]
+pub struct Chat {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Chat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chat")
+            .field("limits", &self.inner.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Chat`].
+pub struct ChatBuilder {
+    store: Arc<dyn Store>,
+    hub: Option<Arc<dyn Hub>>,
+    limits: Limits,
+    clock: Option<Clock>,
+}
+
+impl ChatBuilder {
+    /// Use this hub (default: a new [`LocalHub`]).
+    pub fn hub(mut self, hub: Arc<dyn Hub>) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+    /// Use these limits (default: [`Limits::default`]).
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+    /// Use this clock instead of the system clock (for tests).
+    pub fn clock(mut self, clock: impl Fn() -> Timestamp + Send + Sync + 'static) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+    /// Build the service.
+    pub fn build(self) -> Chat {
+        Chat {
+            inner: Arc::new(Inner {
+                store: self.store,
+                hub: self
+                    .hub
+                    .unwrap_or_else(|| Arc::new(LocalHub::default()) as Arc<dyn Hub>),
+                send_limiter: KeyedLimiter::new(self.limits.send_rate),
+                login_limiter: KeyedLimiter::new(self.limits.login_rate),
+                code_limiter: KeyedLimiter::new(self.limits.code_join_rate),
+                limits: self.limits,
+                clock: self.clock.unwrap_or_else(|| Arc::new(chrono::Utc::now)),
+                typing: Mutex::new(HashMap::new()),
+                slow_mode: Mutex::new(HashMap::new()),
+                connections: Mutex::new(HashMap::new()),
+                sequencer: ordered::Sequencer::default(),
+            }),
+        }
+    }
+}
+
+impl Chat {
+    /// A service over `store` with an in-process hub and default limits.
+    pub fn new(store: Arc<dyn Store>) -> Chat {
+        Chat::builder(store).build()
+    }
+
+    /// Start building a service over `store`.
+    pub fn builder(store: Arc<dyn Store>) -> ChatBuilder {
+        ChatBuilder {
+            store,
+            hub: None,
+            limits: Limits::default(),
+            clock: None,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.store
+    }
+
+    /// The hub.
+    pub fn hub(&self) -> &Arc<dyn Hub> {
+        &self.inner.hub
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Now, by the service's clock.
+    pub fn now(&self) -> Timestamp {
+        (self.inner.clock)()
+    }
+
+    fn publish(&self, dispatch: Dispatch) {
+        self.inner.hub.publish(dispatch);
+    }
+
+    fn publish_room(&self, room: RoomId, event: ServerEvent) {
+        self.publish(Dispatch::Room { room, event });
+    }
+
+    async fn user(&self, id: UserId) -> Result<User> {
+        self.inner
+            .store
+            .get_user(id)
+            .await?
+            .ok_or(Error::NotFound("user"))
+    }
+
+    /// A room the actor may see: members see every room they are in; others see only
+    /// public rooms. Anything else is reported as not found.
+    async fn visible_room(&self, actor: UserId, id: RoomId) -> Result<(Room, Option<Membership>)> {
+        let store = &self.inner.store;
+        let room = store.get_room(id).await?.ok_or(Error::NotFound("room"))?;
+        let member = store.get_member(id, actor).await?;
+        if member.is_none() && room.kind != RoomKind::Public {
+            return Err(Error::NotFound("room"));
+        }
+        Ok((room, member))
+    }
+
+    /// The actor's membership in a room, or the error a non-member gets:
+    /// not found for rooms they cannot see, forbidden for public rooms.
+    async fn require_member(&self, actor: UserId, id: RoomId) -> Result<(Room, Membership)> {
+        let (room, member) = self.visible_room(actor, id).await?;
+        match member {
+            Some(m) => Ok((room, m)),
+            None => Err(Error::Forbidden("not a member of this room")),
+        }
+    }
+
+    fn require(&self, role: crate::Role, action: Action) -> Result<()> {
+        if allowed(role, action) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("your role does not allow this"))
+        }
+    }
+
+    fn effective_max_members(&self, room: &Room) -> u32 {
+        if room.kind == RoomKind::Direct {
+            return 2;
+        }
+        let cap = self.inner.limits.max_members_per_room;
+        room.max_members.map_or(cap, |m| m.min(cap))
+    }
+
+    /// Build the view of a room for a viewer holding `my_role`.
+    async fn room_view(
+        &self,
+        room: &Room,
+        my_role: Option<crate::Role>,
+        viewer: Option<UserId>,
+    ) -> Result<RoomView> {
+        let store = &self.inner.store;
+        let member_count = store.count_members(room.id).await?;
+        let peer = if room.kind == RoomKind::Direct {
+            match (viewer, room.direct_key.as_deref()) {
+                (Some(viewer), Some(key)) => {
+                    let other = key
+                        .split(':')
+                        .filter_map(|s| s.parse::<UserId>().ok())
+                        .find(|u| *u != viewer);
+                    match other {
+                        Some(o) => store.get_user(o).await?.map(|u| user_view(&u)),
+                        None => None,
+                    }
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let code = match (room.kind, my_role) {
+            (RoomKind::Private, Some(role)) if allowed(role, Action::ViewCode) => room.code.clone(),
+            _ => None,
+        };
+        Ok(RoomView {
+            id: room.id,
+            kind: room.kind,
+            name: room.name.clone(),
+            description: room.description.clone(),
+            avatar_url: room.avatar_url.clone(),
+            has_password: room.password_hash.is_some(),
+            max_members: self.effective_max_members(room),
+            member_count,
+            slow_mode_secs: room.slow_mode_secs,
+            created_at: room.created_at,
+            last_seq: room.last_seq,
+            my_role,
+            code,
+            peer,
+        })
+    }
+}
+
+/// The public view of a user.
+pub fn user_view(u: &User) -> UserView {
+    UserView {
+        id: u.id,
+        username: u.username.as_str().to_owned(),
+        display_name: u.display_name.clone(),
+        bio: u.bio.clone(),
+        avatar_url: u.avatar_url.clone(),
+        created_at: u.created_at,
+        last_seen_at: u.last_seen_at,
+    }
+}

@@ -1,0 +1,154 @@
+//! Input validation shared by every operation.
+
+use crate::error::{Error, Result};
+
+/// Reject control characters other than newline and tab.
+fn check_chars(field: &'static str, s: &str, allow_newlines: bool) -> Result<()> {
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_control() && !(allow_newlines && (*c == '\n' || *c == '\t')))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("contains a control character (U+{:04X})", u32::from(c)),
+        ));
+    }
+    Ok(())
+}
+
+fn check_len(field: &'static str, s: &str, max_chars: usize) -> Result<()> {
+    // Cheap upper bound first: a string of at most max_chars chars has at most 4× bytes.
+    if s.len() > max_chars.saturating_mul(4) || s.chars().count() > max_chars {
+        return Err(Error::TooLarge {
+            field,
+            limit: max_chars,
+        });
+    }
+    Ok(())
+}
+
+/// A one-line name: trimmed, 1..=max characters, no control characters.
+pub(crate) fn name(field: &'static str, s: &str, max_chars: usize) -> Result<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(Error::invalid(field, "must not be empty"));
+    }
+    check_len(field, s, max_chars)?;
+    check_chars(field, s, false)?;
+    Ok(s.to_owned())
+}
+
+/// Multi-line free text that may be empty: trimmed, at most `max` characters.
+pub(crate) fn text(field: &'static str, s: &str, max_chars: usize) -> Result<String> {
+    let s = s.trim();
+    check_len(field, s, max_chars)?;
+    check_chars(field, s, true)?;
+    Ok(s.to_owned())
+}
+
+/// A message body: not blank, at most `max` characters, newlines allowed.
+/// Kept as written (not trimmed) apart from trailing white space.
+pub(crate) fn body(s: &str, max_chars: usize) -> Result<String> {
+    if s.trim().is_empty() {
+        return Err(Error::invalid("body", "must not be empty"));
+    }
+    let s = s.trim_end();
+    check_len("body", s, max_chars)?;
+    check_chars("body", s, true)?;
+    Ok(s.to_owned())
+}
+
+/// An optional http(s) URL.
+pub(crate) fn url(field: &'static str, s: Option<&str>, max_len: usize) -> Result<Option<String>> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.len() > max_len {
+        return Err(Error::TooLarge {
+            field,
+            limit: max_len,
+        });
+    }
+    let lower = s.to_ascii_lowercase();
+    let ok_scheme =
+        lower.starts_with("https://") || lower.starts_with("http://") || s.starts_with('/');
+    if !ok_scheme || s.starts_with("//") || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid(
+            field,
+            "must be an http(s) URL or a path starting with /",
+        ));
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// An optional email address, lower-cased.
+pub(crate) fn email(s: Option<&str>) -> Result<Option<String>> {
+    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if s.len() > 254 {
+        return Err(Error::TooLarge {
+            field: "email",
+            limit: 254,
+        });
+    }
+    let mut parts = s.split('@');
+    let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(Error::invalid("email", "not an email address"));
+    };
+    if local.is_empty()
+        || domain.len() < 3
+        || !domain.contains('.')
+        || domain.starts_with('.')
+        || domain.ends_with('.')
+        || s.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(Error::invalid("email", "not an email address"));
+    }
+    Ok(Some(s.to_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(name("n", "  General ", 64).ok().as_deref(), Some("General"));
+        assert!(matches!(name("n", "   ", 64), Err(Error::Invalid { .. })));
+        assert!(matches!(
+            name("n", "a\u{7}b", 64),
+            Err(Error::Invalid { .. })
+        ));
+        assert!(matches!(
+            name("n", &"x".repeat(65), 64),
+            Err(Error::TooLarge { .. })
+        ));
+        assert!(name("n", &"é".repeat(64), 64).is_ok());
+    }
+
+    #[test]
+    fn bodies() {
+        assert!(body("hi\nthere", 10).is_ok());
+        assert!(body(" \n ", 10).is_err());
+        assert!(body("a\u{0}", 10).is_err());
+        assert!(matches!(
+            body(&"a".repeat(11), 10),
+            Err(Error::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn urls_and_emails() {
+        assert_eq!(url("u", Some(""), 10).ok(), Some(None));
+        assert!(url("u", Some("javascript:alert(1)"), 100).is_err());
+        assert!(url("u", Some("//evil.example/x"), 100).is_err());
+        assert!(url("u", Some("https://x.example/a.png"), 100).is_ok());
+        assert_eq!(
+            email(Some("Bob@Example.com")).ok().flatten().as_deref(),
+            Some("bob@example.com")
+        );
+        assert!(email(Some("bob@")).is_err());
+        assert!(email(Some("a@b@c.d")).is_err());
+    }
+}

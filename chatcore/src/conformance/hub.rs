@@ -1,0 +1,366 @@
+//! The multi-node hub conformance suite: every broker runs the same cases through
+//! [`hub_conformance_tests!`](crate::hub_conformance_tests).
+//!
+//! A case gets a [`Cluster`]: a factory of hubs that form one cluster (nodes). Each node
+//! is a `Chat` with its own hub over one shared store, as separate server processes
+//! over one database would be.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::hub::Hub;
+use crate::protocol::{RemovalReason, ServerEvent};
+use crate::store::Store;
+use crate::{
+    Chat, ChatConnection, CloseReason, Limits, MemoryStore, NewRoom, Register, RoomId, RoomKind,
+    SendMessage, UserId,
+};
+
+/// Makes nodes of one cluster.
+#[async_trait]
+pub trait Cluster: Send + Sync {
+    /// A new node whose presence leases last `lease`.
+    async fn node(&self, lease: Duration) -> Arc<dyn Hub>;
+}
+
+/// Emit one `#[tokio::test]` per hub case; `$setup` is an
+/// `async fn() -> Option<Box<dyn Cluster>>` (`None` skips with a visible line).
+#[macro_export]
+macro_rules! hub_conformance_tests {
+    ($setup:path) => {
+        $crate::__hub_cases!($setup;
+            hub_messages_typing_presence_in_order,
+            hub_ban_cuts_connections_on_other_nodes,
+            hub_dead_node_leaves_no_ghost,
+            hub_presence_counts_connections_across_nodes,
+            hub_large_events_cross_nodes,
+        );
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __hub_cases {
+    ($setup:path; $($case:ident),* $(,)?) => {
+        $(
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                match $setup().await {
+                    Some(cluster) => $crate::conformance::hub::$case(&*cluster).await,
+                    None => {
+                        use ::std::io::Write as _;
+                        let _ = writeln!(
+                            ::std::io::stderr(),
+                            "SKIPPED hub conformance case {}: broker not configured",
+                            stringify!($case)
+                        );
+                    }
+                }
+            }
+        )*
+    };
+}
+
+struct Nodes<'a> {
+    cluster: &'a dyn Cluster,
+    store: Arc<dyn Store>,
+}
+
+impl Nodes<'_> {
+    async fn node(&self, lease: Duration) -> Chat {
+        Chat::builder(self.store.clone())
+            .limits(Limits::without_rate_limits())
+            .hub(self.cluster.node(lease).await)
+            .build()
+    }
+}
+
+fn nodes(cluster: &dyn Cluster) -> Nodes<'_> {
+    Nodes {
+        cluster,
+        store: Arc::new(MemoryStore::new()),
+    }
+}
+
+const LONG: Duration = Duration::from_secs(30);
+
+async fn register(chat: &Chat, name: &str) -> UserId {
+    chat.register(
+        Register {
+            username: name.into(),
+            password: "correct horse battery".into(),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap()
+    .0
+    .user
+    .id
+}
+
+async fn next_event(conn: &mut ChatConnection) -> ServerEvent {
+    let frame = tokio::time::timeout(Duration::from_secs(5), conn.connection().recv())
+        .await
+        .expect("an event within 5 s")
+        .expect("connection open");
+    serde_json::from_slice(&frame.json).unwrap()
+}
+
+async fn wait_for(conn: &mut ChatConnection, pred: impl Fn(&ServerEvent) -> bool) -> ServerEvent {
+    loop {
+        let ev = next_event(conn).await;
+        if pred(&ev) {
+            return ev;
+        }
+    }
+}
+
+async fn none_within(
+    conn: &mut ChatConnection,
+    wait: Duration,
+    pred: impl Fn(&ServerEvent) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + wait;
+    while let Ok(Some(frame)) = tokio::time::timeout_at(deadline, conn.connection().recv()).await {
+        let ev: ServerEvent = serde_json::from_slice(&frame.json).unwrap();
+        assert!(!pred(&ev), "unexpected {ev:?}");
+    }
+}
+
+fn text(ev: &ServerEvent) -> Option<&str> {
+    match ev {
+        ServerEvent::MessageCreated { message } if message.author_id.is_some() => {
+            Some(&message.body)
+        }
+        _ => None,
+    }
+}
+
+async fn public_room(chat: &Chat, owner: UserId) -> RoomId {
+    chat.create_room(
+        owner,
+        NewRoom {
+            kind: RoomKind::Public,
+            name: "across".into(),
+            description: String::new(),
+            password: None,
+            max_members: None,
+            avatar_url: None,
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+fn say(body: &str) -> SendMessage {
+    SendMessage {
+        body: body.into(),
+        ..Default::default()
+    }
+}
+
+pub async fn hub_messages_typing_presence_in_order(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let b = n.node(LONG).await;
+    let alice = register(&a, "alice").await;
+    let bob = register(&a, "bob").await;
+    let room = public_room(&a, alice).await;
+    b.join_room(bob, room, None).await.unwrap();
+
+    let mut on_a = a.connect(alice, None).await.unwrap();
+    let _first_on_b = b.connect(bob, None).await.unwrap();
+    wait_for(
+        &mut on_a,
+        |e| matches!(e, ServerEvent::Presence { user, online: true, .. } if *user == bob),
+    )
+    .await;
+    assert!(
+        a.is_online(bob).await.unwrap(),
+        "online on B means online for A"
+    );
+
+    let mut on_b = b.connect(bob, None).await.unwrap();
+    a.typing(alice, room, true).await.unwrap();
+    wait_for(
+        &mut on_b,
+        |e| matches!(e, ServerEvent::Typing { user, typing: true, .. } if *user == alice),
+    )
+    .await;
+
+    for i in 0..100 {
+        a.send_message(alice, room, say(&format!("m{i}")))
+            .await
+            .unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < 100 {
+        if let Some(t) = text(&next_event(&mut on_b).await) {
+            got.push(t.to_owned());
+        }
+    }
+    let want: Vec<String> = (0..100).map(|i| format!("m{i}")).collect();
+    assert_eq!(got, want, "per-room order holds across nodes");
+
+    let m = b.send_message(bob, room, say("typo")).await.unwrap();
+    b.edit_message(bob, m.id, "fixed").await.unwrap();
+    wait_for(
+        &mut on_a,
+        |e| matches!(e, ServerEvent::MessageEdited { message } if message.body == "fixed"),
+    )
+    .await;
+    b.delete_message(bob, m.id).await.unwrap();
+    wait_for(
+        &mut on_a,
+        |e| matches!(e, ServerEvent::MessageDeleted { message_id, .. } if *message_id == m.id),
+    )
+    .await;
+}
+
+pub async fn hub_ban_cuts_connections_on_other_nodes(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let b = n.node(LONG).await;
+    let owner = register(&a, "owner").await;
+    let bad = register(&a, "bad").await;
+    let room = public_room(&a, owner).await;
+    b.join_room(bad, room, None).await.unwrap();
+    let mut bad_on_b = b.connect(bad, None).await.unwrap();
+
+    a.ban(owner, room, bad, "spam", None).await.unwrap();
+    wait_for(&mut bad_on_b, |e| {
+        matches!(e, ServerEvent::MemberRemoved { user, reason: RemovalReason::Banned, .. } if *user == bad)
+    })
+    .await;
+    a.send_message(owner, room, say("not for you"))
+        .await
+        .unwrap();
+    none_within(&mut bad_on_b, Duration::from_millis(500), |e| {
+        text(e).is_some()
+    })
+    .await;
+    assert!(matches!(
+        b.join_room(bad, room, None).await,
+        Err(crate::Error::Banned)
+    ));
+
+    // Room deletion on A unsubscribes B's connections.
+    let other = public_room(&a, owner).await;
+    let watcher = register(&a, "watcher").await;
+    b.join_room(watcher, other, None).await.unwrap();
+    let mut w = b.connect(watcher, None).await.unwrap();
+    a.delete_room(owner, other).await.unwrap();
+    wait_for(
+        &mut w,
+        |e| matches!(e, ServerEvent::RoomDeleted { room } if *room == other),
+    )
+    .await;
+
+    // Logout everywhere on A closes the user's sockets on B.
+    let (_, token) = a
+        .login("owner", "correct horse battery", None)
+        .await
+        .unwrap();
+    let mut owner_on_b = b.connect(owner, Some(token.session.id)).await.unwrap();
+    a.logout_everywhere(owner).await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        while owner_on_b.connection().recv().await.is_some() {}
+    })
+    .await;
+    assert!(closed.is_ok(), "connection on B closed");
+    assert_eq!(
+        owner_on_b.connection().close_reason(),
+        Some(CloseReason::SessionRevoked)
+    );
+}
+
+pub async fn hub_dead_node_leaves_no_ghost(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let short = Duration::from_millis(1500);
+    let a = n.node(short).await;
+    let c = n.node(short).await;
+    let alice = register(&a, "alice").await;
+    let carol = register(&a, "carol").await;
+    let room = public_room(&a, alice).await;
+    a.join_room(carol, room, None).await.unwrap();
+    let mut watcher = a.connect(alice, None).await.unwrap();
+    let conn = c.connect(carol, None).await.unwrap();
+    wait_for(
+        &mut watcher,
+        |e| matches!(e, ServerEvent::Presence { user, online: true, .. } if *user == carol),
+    )
+    .await;
+
+    // Node C dies: no disconnect, no lease renewal.
+    std::mem::forget(conn);
+    drop(c);
+    assert!(
+        a.is_online(carol).await.unwrap(),
+        "still leased right after the crash"
+    );
+    let mut offline = false;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        a.housekeeping().await.unwrap();
+        if !a.is_online(carol).await.unwrap() {
+            offline = true;
+            break;
+        }
+    }
+    assert!(offline, "the ghost expired");
+    assert!(
+        a.is_online(alice).await.unwrap(),
+        "live users keep their lease"
+    );
+    wait_for(
+        &mut watcher,
+        |e| matches!(e, ServerEvent::Presence { user, online: false, .. } if *user == carol),
+    )
+    .await;
+}
+
+pub async fn hub_presence_counts_connections_across_nodes(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let b = n.node(LONG).await;
+    let u = register(&a, "multi").await;
+    let c1 = a.connect(u, None).await.unwrap();
+    let c2 = b.connect(u, None).await.unwrap();
+    assert!(b.is_online(u).await.unwrap());
+    c1.close().await;
+    assert!(a.is_online(u).await.unwrap(), "online through node B");
+    c2.close().await;
+    assert!(!a.is_online(u).await.unwrap());
+}
+
+pub async fn hub_large_events_cross_nodes(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let b = n.node(LONG).await;
+    let alice = register(&a, "alice").await;
+    let bob = register(&a, "bob").await;
+    let room = public_room(&a, alice).await;
+    b.join_room(bob, room, None).await.unwrap();
+    let mut on_b = b.connect(bob, None).await.unwrap();
+    // 4,000 four-byte characters: a dispatch of about 16 KB, over NOTIFY's 8,000 bytes.
+    let big = "😀".repeat(4000);
+    for body in ["small before", big.as_str(), "small after"] {
+        a.send_message(alice, room, say(body)).await.unwrap();
+    }
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        if let Some(t) = text(&next_event(&mut on_b).await) {
+            got.push(t.to_owned());
+        }
+    }
+    assert_eq!(
+        got,
+        ["small before", big.as_str(), "small after"],
+        "in order, intact"
+    );
+}

@@ -1,0 +1,385 @@
+//! Domain records as stores keep them.
+//!
+//! These are the rows of the storage contract. What goes on the wire is in
+//! [`crate::protocol`] (views that hide secrets such as password hashes and room codes).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};
+
+/// Timestamps are UTC everywhere.
+pub type Timestamp = DateTime<Utc>;
+
+/// A user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Identifier.
+    pub id: UserId,
+    /// Unique (case-insensitively) username.
+    pub username: Username,
+    /// Optional, unique email address (stored lower-cased).
+    pub email: Option<String>,
+    /// Name shown in the UI.
+    pub display_name: String,
+    /// Free text about the user.
+    pub bio: String,
+    /// Avatar image URL.
+    pub avatar_url: Option<String>,
+    /// Set for users that belong to a host application (no password):
+    /// an opaque, unique `issuer:subject` string.
+    pub external_id: Option<String>,
+    /// When the account was created.
+    pub created_at: Timestamp,
+    /// When the user was last connected or active.
+    pub last_seen_at: Option<Timestamp>,
+}
+
+/// What a store needs to create a user.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The new user (its id is chosen by the caller).
+    pub user: User,
+    /// argon2id PHC string, for password accounts.
+    pub password_hash: Option<String>,
+}
+
+/// A login session. The secret token is never stored: only its SHA-256 hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    /// Identifier (safe to show; used to revoke a single session).
+    pub id: SessionId,
+    /// Owner.
+    pub user_id: UserId,
+    /// SHA-256 of the token.
+    pub token_hash: [u8; 32],
+    /// Created.
+    pub created_at: Timestamp,
+    /// Last authenticated use (updated at most once a minute).
+    pub last_used_at: Timestamp,
+    /// Expiry; renewed on use (sliding).
+    pub expires_at: Timestamp,
+    /// Free-form client description (user agent), for "my sessions".
+    pub user_agent: Option<String>,
+}
+
+/// The three kinds of room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoomKind {
+    /// Listed; anyone may join (possibly with the room password).
+    Public,
+    /// Unlisted; joined with the room code or an invitation.
+    Private,
+    /// Exactly two users; one per pair.
+    Direct,
+}
+
+impl RoomKind {
+    /// Stable string form, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Public => "public",
+            RoomKind::Private => "private",
+            RoomKind::Direct => "direct",
+        }
+    }
+    /// Parse the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "public" => RoomKind::Public,
+            "private" => RoomKind::Private,
+            "direct" => RoomKind::Direct,
+            _ => return None,
+        })
+    }
+}
+
+/// A room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Room {
+    /// Identifier.
+    pub id: RoomId,
+    /// Kind.
+    pub kind: RoomKind,
+    /// Name (for direct rooms: empty; clients show the other user).
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Avatar image URL.
+    pub avatar_url: Option<String>,
+    /// Join code (private rooms only). Unique across rooms.
+    pub code: Option<RoomCode>,
+    /// argon2id hash of the room password, if any.
+    pub password_hash: Option<String>,
+    /// Maximum number of members (None: the service-wide limit).
+    pub max_members: Option<u32>,
+    /// For direct rooms: `"{min_user_id}:{max_user_id}"`, unique.
+    pub direct_key: Option<String>,
+    /// Creator (the first owner).
+    pub created_by: Option<UserId>,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Sequence number of the last message (0 when empty).
+    pub last_seq: Seq,
+    /// Minimum delay between two messages of one member, in seconds (0: off).
+    pub slow_mode_secs: u32,
+}
+
+/// Room roles, ordered: `Owner > Admin > Moderator > Member`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Ordinary member.
+    Member = 0,
+    /// May kick, ban and delete others' messages.
+    Moderator = 1,
+    /// May also edit settings, see and rotate the code, and manage roles below admin.
+    Admin = 2,
+    /// One per room; may do everything, including deleting the room.
+    Owner = 3,
+}
+
+impl Role {
+    /// All roles, lowest first.
+    pub const ALL: [Role; 4] = [Role::Member, Role::Moderator, Role::Admin, Role::Owner];
+
+    /// Stable string form, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Moderator => "moderator",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+    /// Parse the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "member" => Role::Member,
+            "moderator" => Role::Moderator,
+            "admin" => Role::Admin,
+            "owner" => Role::Owner,
+            _ => return None,
+        })
+    }
+}
+
+/// A user's membership in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// Room.
+    pub room_id: RoomId,
+    /// User.
+    pub user_id: UserId,
+    /// Role in the room.
+    pub role: Role,
+    /// When the user joined.
+    pub joined_at: Timestamp,
+}
+
+/// A ban of one user from one room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ban {
+    /// Room.
+    pub room_id: RoomId,
+    /// Banned user.
+    pub user_id: UserId,
+    /// Who banned (None if that account is gone).
+    pub banned_by: Option<UserId>,
+    /// Reason given.
+    pub reason: String,
+    /// When.
+    pub created_at: Timestamp,
+    /// Optional expiry; after it the ban no longer applies.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl Ban {
+    /// Whether the ban applies at `now`.
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.expires_at.is_none_or(|e| e > now)
+    }
+}
+
+/// An invitation of a user into a (usually private) room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invite {
+    /// Room.
+    pub room_id: RoomId,
+    /// Invited user.
+    pub user_id: UserId,
+    /// Who invited.
+    pub invited_by: Option<UserId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// Kinds of message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Plain text written by a user.
+    Text,
+    /// Generated by the service (joined, left, banned…); see [`Message::system`].
+    System,
+    /// An image attachment, with optional caption in `body`.
+    Image,
+    /// A file attachment, with optional caption in `body`.
+    File,
+}
+
+impl MessageKind {
+    /// Stable string form, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::System => "system",
+            MessageKind::Image => "image",
+            MessageKind::File => "file",
+        }
+    }
+    /// Parse the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "text" => MessageKind::Text,
+            "system" => MessageKind::System,
+            "image" => MessageKind::Image,
+            "file" => MessageKind::File,
+            _ => return None,
+        })
+    }
+}
+
+/// A reference to an uploaded blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// Blob identifier in the blob store.
+    pub blob_id: String,
+    /// Original file name.
+    pub name: String,
+    /// Sniffed content type.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// What a system message records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum SystemEvent {
+    /// The room was created.
+    RoomCreated {
+        /// Creator.
+        by: UserId,
+    },
+    /// A user joined.
+    Joined {
+        /// Who.
+        user: UserId,
+    },
+    /// A user left.
+    Left {
+        /// Who.
+        user: UserId,
+    },
+    /// A user was kicked.
+    Kicked {
+        /// Who.
+        user: UserId,
+        /// By whom.
+        by: UserId,
+    },
+    /// A user was banned.
+    Banned {
+        /// Who.
+        user: UserId,
+        /// By whom.
+        by: UserId,
+    },
+    /// A user's role changed.
+    RoleChanged {
+        /// Who.
+        user: UserId,
+        /// New role.
+        role: Role,
+        /// By whom.
+        by: UserId,
+    },
+    /// Ownership moved to another member.
+    OwnershipTransferred {
+        /// Previous owner (None if the account was deleted).
+        from: Option<UserId>,
+        /// New owner.
+        to: UserId,
+    },
+}
+
+/// A message in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// Identifier.
+    pub id: MessageId,
+    /// Room.
+    pub room_id: RoomId,
+    /// Per-room sequence number (gapless, from 1).
+    pub seq: Seq,
+    /// Author (None for system messages and for erased accounts).
+    pub author_id: Option<UserId>,
+    /// Kind.
+    pub kind: MessageKind,
+    /// Text (empty once deleted).
+    pub body: String,
+    /// For system messages.
+    pub system: Option<SystemEvent>,
+    /// For image and file messages (None once deleted).
+    pub attachment: Option<Attachment>,
+    /// The message this one replies to.
+    pub reply_to: Option<MessageId>,
+    /// The client's idempotency nonce (never sent to other users).
+    #[serde(skip)]
+    pub client_nonce: Option<String>,
+    /// Created (UTC).
+    pub created_at: Timestamp,
+    /// Last edited (UTC).
+    pub edited_at: Option<Timestamp>,
+    /// Deleted (a tombstone: content erased).
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// What a store needs to append a message; the store assigns `seq`.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Identifier chosen by the caller.
+    pub id: MessageId,
+    /// Room.
+    pub room_id: RoomId,
+    /// Author.
+    pub author_id: Option<UserId>,
+    /// Kind.
+    pub kind: MessageKind,
+    /// Text.
+    pub body: String,
+    /// System event.
+    pub system: Option<SystemEvent>,
+    /// Attachment.
+    pub attachment: Option<Attachment>,
+    /// Reply target.
+    pub reply_to: Option<MessageId>,
+    /// Idempotency nonce: a second append with the same (room, author, nonce)
+    /// returns the first message instead of creating another.
+    pub client_nonce: Option<String>,
+    /// Created.
+    pub created_at: Timestamp,
+}
+
+/// A page request over a room's messages, by sequence number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct PageRequest {
+    /// Only messages with `seq < before`.
+    pub before: Option<Seq>,
+    /// Only messages with `seq > after`.
+    pub after: Option<Seq>,
+    /// At most this many (clamped by the service to the history page limit).
+    pub limit: u32,
+}

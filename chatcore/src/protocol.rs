@@ -1,0 +1,417 @@
+//! The wire protocol: what clients send ([`ClientFrame`]/[`ClientCommand`]) and what
+//! the server pushes ([`ServerEvent`]), plus the views of records that clients see.
+//!
+//! JSON, one object per WebSocket text frame, internally tagged by `"type"` in
+//! `snake_case`. The protocol version is [`PROTOCOL_VERSION`], announced in
+//! [`ServerEvent::Hello`]. Additive changes (new optional fields, new event types)
+//! keep the version; clients ignore unknown event types and fields.
+//! `docs/PROTOCOL.md` documents every command and event with an example.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{MessageId, RoomCode, RoomId, Seq, UserId};
+use crate::model::{Message, Role, RoomKind, Timestamp};
+
+/// Version of the wire protocol described here.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// A user as other users see them (no email, no credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    /// Identifier.
+    pub id: UserId,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Bio.
+    pub bio: String,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Account creation.
+    pub created_at: Timestamp,
+    /// Last seen.
+    pub last_seen_at: Option<Timestamp>,
+}
+
+/// The acting user's own account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeView {
+    /// Public part.
+    #[serde(flatten)]
+    pub user: UserView,
+    /// Email.
+    pub email: Option<String>,
+    /// Whether the account has a password (false for external identities).
+    pub has_password: bool,
+}
+
+/// A room as a given user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomView {
+    /// Identifier.
+    pub id: RoomId,
+    /// Kind.
+    pub kind: RoomKind,
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+    /// Avatar URL.
+    pub avatar_url: Option<String>,
+    /// Whether joining needs the room password.
+    pub has_password: bool,
+    /// Member limit in force.
+    pub max_members: u32,
+    /// Current member count.
+    pub member_count: u64,
+    /// Slow mode delay in seconds (0: off).
+    pub slow_mode_secs: u32,
+    /// Created.
+    pub created_at: Timestamp,
+    /// Sequence number of the last message.
+    pub last_seq: Seq,
+    /// The viewer's role, if a member.
+    pub my_role: Option<Role>,
+    /// The join code: present only for owners and admins of private rooms.
+    pub code: Option<RoomCode>,
+    /// For direct rooms: the other user.
+    pub peer: Option<UserView>,
+}
+
+/// A member with role and online state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    /// The user.
+    pub user: UserView,
+    /// Role.
+    pub role: Role,
+    /// Joined.
+    pub joined_at: Timestamp,
+    /// Connected right now (on any node).
+    pub online: bool,
+}
+
+/// A pending invitation, as the invited user sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    /// The room.
+    pub room_id: RoomId,
+    /// The room's name (an invitation entitles the invitee to it).
+    pub room_name: String,
+    /// Who invited (None if that account is gone).
+    pub invited_by: Option<UserId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A page of history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    /// Room.
+    pub room: RoomId,
+    /// Messages, ascending by `seq`.
+    pub messages: Vec<Message>,
+    /// Whether more messages exist in the requested direction.
+    pub has_more: bool,
+}
+
+/// A client frame: an optional request id echoed in the reply, and the command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    /// Client-chosen request id; echoed in the `ack`, `sent`, `history`, `pong` or
+    /// `error` event that answers this frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// The command.
+    #[serde(flatten)]
+    pub command: ClientCommand,
+}
+
+/// Commands a client sends over the WebSocket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientCommand {
+    /// Authenticate a connection that was opened without credentials (browsers that
+    /// cannot set headers and have no cookie). Must be the first frame.
+    Auth {
+        /// Session token.
+        token: String,
+    },
+    /// Join a room (public rooms; private rooms need a code or invitation and are
+    /// joined over REST) or, if already a member, make sure this connection receives
+    /// it. With `since`, first replay the messages after that sequence number.
+    Join {
+        /// Room.
+        room: RoomId,
+        /// Last sequence number this client has seen.
+        #[serde(default)]
+        since: Option<Seq>,
+        /// Room password, for password-protected public rooms.
+        #[serde(default)]
+        password: Option<String>,
+    },
+    /// Leave a room (the membership ends).
+    Leave {
+        /// Room.
+        room: RoomId,
+    },
+    /// Resume after a reconnect: for each room, the last sequence number seen.
+    /// The server replays what was missed, in order, without duplicates.
+    Resume {
+        /// Room to last seen sequence number.
+        rooms: BTreeMap<RoomId, Seq>,
+    },
+    /// Send a text message.
+    Send {
+        /// Room.
+        room: RoomId,
+        /// Client nonce: a retry with the same nonce never creates a second message.
+        nonce: String,
+        /// Text.
+        body: String,
+        /// Message replied to.
+        #[serde(default)]
+        reply_to: Option<MessageId>,
+    },
+    /// Edit one's own message.
+    Edit {
+        /// Message.
+        message: MessageId,
+        /// New text.
+        body: String,
+    },
+    /// Delete a message (own, or others' where the role allows).
+    Delete {
+        /// Message.
+        message: MessageId,
+    },
+    /// Typing started (repeat every few seconds while typing).
+    TypingStart {
+        /// Room.
+        room: RoomId,
+    },
+    /// Typing stopped.
+    TypingStop {
+        /// Room.
+        room: RoomId,
+    },
+    /// Fetch a page of history.
+    History {
+        /// Room.
+        room: RoomId,
+        /// Only messages before this sequence number.
+        #[serde(default)]
+        before: Option<Seq>,
+        /// Only messages after this sequence number.
+        #[serde(default)]
+        after: Option<Seq>,
+        /// Page size (at most 100).
+        #[serde(default)]
+        limit: Option<u32>,
+    },
+    /// Application-level ping; answered with `pong`.
+    Ping,
+}
+
+/// Why the server dropped a user from a room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalReason {
+    /// Left on their own.
+    Left,
+    /// Kicked.
+    Kicked,
+    /// Banned.
+    Banned,
+    /// The room was deleted.
+    RoomDeleted,
+    /// The account was deleted.
+    AccountDeleted,
+}
+
+/// Events the server pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerEvent {
+    /// First event on every connection.
+    Hello {
+        /// [`PROTOCOL_VERSION`].
+        protocol: u32,
+        /// The authenticated user.
+        user: UserView,
+        /// Rooms this connection is subscribed to (all the user's rooms).
+        rooms: Vec<RoomId>,
+        /// The server sends a WebSocket ping this often and closes the connection
+        /// if nothing arrives for twice as long.
+        heartbeat_ms: u64,
+    },
+    /// A command succeeded.
+    Ack {
+        /// Request id.
+        id: Option<u64>,
+    },
+    /// A `send` succeeded: maps the client nonce to the stored message.
+    Sent {
+        /// Request id.
+        id: Option<u64>,
+        /// The client's nonce.
+        nonce: String,
+        /// Room.
+        room: RoomId,
+        /// Server message id.
+        message_id: MessageId,
+        /// Sequence number in the room.
+        seq: Seq,
+    },
+    /// A command failed.
+    Error {
+        /// Request id.
+        id: Option<u64>,
+        /// Stable machine-readable code (see `docs/PROTOCOL.md`).
+        code: String,
+        /// Human-readable message.
+        message: String,
+        /// For `rate_limited`: wait this long.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    /// Reply to `ping`.
+    Pong {
+        /// Request id.
+        id: Option<u64>,
+    },
+    /// Reply to `history`.
+    History {
+        /// Request id.
+        id: Option<u64>,
+        /// The page.
+        #[serde(flatten)]
+        page: HistoryPage,
+    },
+    /// A message was posted (also system messages).
+    MessageCreated {
+        /// The message.
+        message: Message,
+    },
+    /// A message was edited.
+    MessageEdited {
+        /// The message after the edit.
+        message: Message,
+    },
+    /// A message was deleted (tombstone).
+    MessageDeleted {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// Its sequence number.
+        seq: Seq,
+        /// Who deleted it.
+        by: UserId,
+    },
+    /// Someone joined a room.
+    MemberJoined {
+        /// Room.
+        room: RoomId,
+        /// The new member.
+        member: MemberView,
+    },
+    /// Someone left, was kicked or banned; also sent to the removed user, after which
+    /// their connections no longer receive the room.
+    MemberRemoved {
+        /// Room.
+        room: RoomId,
+        /// Who.
+        user: UserId,
+        /// Why.
+        reason: RemovalReason,
+        /// Who did it (kick, ban).
+        by: Option<UserId>,
+    },
+    /// A member's role changed.
+    RoleChanged {
+        /// Room.
+        room: RoomId,
+        /// Who.
+        user: UserId,
+        /// New role.
+        role: Role,
+        /// By whom.
+        by: UserId,
+    },
+    /// The recipient became a member of a room (created, joined, invited into a direct
+    /// room). The room view is as the recipient sees it.
+    RoomCreated {
+        /// The room.
+        room: RoomView,
+    },
+    /// Room settings changed. Views are re-fetched by clients for role-dependent
+    /// fields (the code is never in this event).
+    RoomUpdated {
+        /// The room, as a plain member sees it.
+        room: RoomView,
+    },
+    /// The recipient was invited into a room; `join` it to accept.
+    Invited {
+        /// Room.
+        room: RoomId,
+        /// Room name.
+        room_name: String,
+        /// Who invited.
+        by: UserId,
+    },
+    /// The room was deleted.
+    RoomDeleted {
+        /// Room.
+        room: RoomId,
+    },
+    /// A member started or stopped typing. `typing: true` expires after
+    /// `expires_in_ms` unless repeated; the server also sends `typing: false` then.
+    Typing {
+        /// Room.
+        room: RoomId,
+        /// Who.
+        user: UserId,
+        /// Whether typing.
+        typing: bool,
+        /// For `typing: true`: how long it holds without a repeat.
+        expires_in_ms: u64,
+    },
+    /// A user came online or went offline. Sent in each room shared with the user.
+    Presence {
+        /// Room in which this is sent.
+        room: RoomId,
+        /// Who.
+        user: UserId,
+        /// Whether any of their connections lives.
+        online: bool,
+        /// Last seen, when going offline.
+        last_seen_at: Option<Timestamp>,
+    },
+}
+
+impl ServerEvent {
+    /// Build an error event from a chatcore error.
+    pub fn error(id: Option<u64>, err: &crate::Error) -> Self {
+        let retry_after_ms = match err {
+            crate::Error::RateLimited { retry_after } => {
+                Some(u64::try_from(retry_after.as_millis()).unwrap_or(u64::MAX))
+            }
+            _ => None,
+        };
+        let message = match err {
+            // Never leak backend details to clients.
+            crate::Error::Backend(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        };
+        ServerEvent::Error {
+            id,
+            code: err.code().to_owned(),
+            message,
+            retry_after_ms,
+        }
+    }
+}

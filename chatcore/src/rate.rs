@@ -1,0 +1,99 @@
+//! Keyed token-bucket rate limiting (over the `governor` crate), shared by the service
+//! and the transports.
+
+use std::hash::Hash;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+use crate::error::{Error, Result};
+
+/// A token bucket: up to `burst` actions at once, refilled by one every `per`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    /// Bucket size.
+    pub burst: u32,
+    /// Time to earn back one action.
+    pub per: Duration,
+}
+
+impl Rate {
+    /// `burst` actions at once, then one every `per`.
+    pub const fn new(burst: u32, per: Duration) -> Self {
+        Rate { burst, per }
+    }
+}
+
+/// A rate limiter per key (user, account name, IP…). `None` rate: unlimited.
+pub struct KeyedLimiter<K: Hash + Eq + Clone> {
+    limiter: Option<DefaultKeyedRateLimiter<K>>,
+    calls: AtomicU32,
+}
+
+impl<K: Hash + Eq + Clone> std::fmt::Debug for KeyedLimiter<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyedLimiter")
+            .field("enabled", &self.limiter.is_some())
+            .finish()
+    }
+}
+
+impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
+    /// A limiter for `rate` (None: never limits).
+    pub fn new(rate: Option<Rate>) -> Self {
+        let limiter = rate.and_then(|r| {
+            let burst = NonZeroU32::new(r.burst)?;
+            let quota = Quota::with_period(r.per.max(Duration::from_nanos(1)))?.allow_burst(burst);
+            Some(DefaultKeyedRateLimiter::keyed(quota))
+        });
+        KeyedLimiter {
+            limiter,
+            calls: AtomicU32::new(0),
+        }
+    }
+
+    /// Take one action for `key`, or fail with [`Error::RateLimited`] saying how long
+    /// to wait.
+    pub fn check(&self, key: &K) -> Result<()> {
+        let Some(l) = &self.limiter else {
+            return Ok(());
+        };
+        // Forget idle keys now and then so memory stays bounded by active keys.
+        if self.calls.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+        l.check_key(key).map_err(|not_until| Error::RateLimited {
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burst_then_refuses_with_retry_after() {
+        let l = KeyedLimiter::new(Some(Rate::new(3, Duration::from_secs(60))));
+        for _ in 0..3 {
+            assert!(l.check(&"a").is_ok());
+        }
+        match l.check(&"a") {
+            Err(Error::RateLimited { retry_after }) => {
+                assert!(
+                    retry_after > Duration::from_secs(50) && retry_after <= Duration::from_secs(60)
+                );
+            }
+            other => panic!("expected rate limited, got {other:?}"),
+        }
+        assert!(l.check(&"b").is_ok(), "keys are independent");
+        let off: KeyedLimiter<&str> = KeyedLimiter::new(None);
+        for _ in 0..1000 {
+            assert!(off.check(&"a").is_ok());
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! The storage contract.
+//!
+//! A store persists records and enforces the invariants that must hold under
+//! concurrency (uniqueness, gapless sequence numbers, member limits). Every *rule*
+//! (who may do what) lives in [`crate::Chat`], so every store gets the same rules.
+//!
+//! Stores are `#[async_trait]` and dyn-compatible: hold them as `Arc<dyn Store>`.
+//! [`Store`] gathers the four part-traits (a store implements it with an empty
+//! `impl Store for MyStore {}`). Optional capabilities are separate traits
+//! ([`Maintenance`]), reached through [`Store::maintenance`].
+//!
+//! Every store must pass [`crate::conformance`] (feature `conformance`).
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
+use crate::model::{
+    Ban, Invite, Membership, Message, NewMessage, NewUser, PageRequest, Room, Session, Timestamp,
+    User,
+};
+
+/// Users and their credentials.
+#[async_trait]
+pub trait UserStore: Send + Sync + 'static {
+    /// Insert a user. Fails with `Conflict::Username` when the normalized username is
+    /// taken, `Conflict::Email` for a taken email, `Conflict::ExternalIdentity` for a
+    /// taken external id.
+    async fn create_user(&self, new: NewUser) -> Result<User>;
+    /// A user by id.
+    async fn get_user(&self, id: UserId) -> Result<Option<User>>;
+    /// Several users by id (missing ones are left out; order unspecified).
+    async fn get_users(&self, ids: &[UserId]) -> Result<Vec<User>>;
+    /// A user by normalized (lower-case) username.
+    async fn find_user_by_username(&self, normalized: &str) -> Result<Option<User>>;
+    /// A user by external identity.
+    async fn find_user_by_external_id(&self, external_id: &str) -> Result<Option<User>>;
+    /// Replace the profile fields (username, email, display name, bio, avatar) of a user.
+    /// Same conflicts as [`UserStore::create_user`]; `NotFound` if absent.
+    async fn update_user(&self, user: &User) -> Result<()>;
+    /// The user's password hash, if the user has one.
+    async fn get_password_hash(&self, id: UserId) -> Result<Option<String>>;
+    /// Set the password hash.
+    async fn set_password_hash(&self, id: UserId, hash: &str) -> Result<()>;
+    /// Record activity.
+    async fn set_last_seen(&self, id: UserId, at: Timestamp) -> Result<()>;
+    /// Delete the user and everything that is theirs alone: sessions, memberships,
+    /// invitations. Their messages are erased (body and attachment emptied,
+    /// `deleted_at` set, author cleared). Rooms must already have been handed on
+    /// or deleted by the caller. Bans they issued keep `banned_by = None`.
+    async fn delete_user(&self, id: UserId, at: Timestamp) -> Result<()>;
+}
+
+/// Login sessions.
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// Insert a session.
+    async fn create_session(&self, session: Session) -> Result<()>;
+    /// Look a session up by the SHA-256 of its token.
+    async fn find_session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>>;
+    /// Update `last_used_at` and `expires_at`.
+    async fn touch_session(
+        &self,
+        id: SessionId,
+        last_used_at: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// A user's sessions, newest first.
+    async fn list_sessions(&self, user: UserId) -> Result<Vec<Session>>;
+    /// Delete one session of a user; false if there was none.
+    async fn delete_session(&self, user: UserId, id: SessionId) -> Result<bool>;
+    /// Delete all sessions of a user; returns how many.
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64>;
+}
+
+/// Rooms, memberships, bans and invitations.
+#[async_trait]
+pub trait RoomStore: Send + Sync + 'static {
+    /// Insert a room and, atomically, its first members.
+    /// `Conflict::RoomCode` if the code is taken, `Conflict::DirectRoomExists` if
+    /// `direct_key` is.
+    async fn create_room(&self, room: Room, members: Vec<Membership>) -> Result<Room>;
+    /// A room by id.
+    async fn get_room(&self, id: RoomId) -> Result<Option<Room>>;
+    /// A room by its (canonical) code.
+    async fn find_room_by_code(&self, code: &RoomCode) -> Result<Option<Room>>;
+    /// A direct room by its key.
+    async fn find_direct_room(&self, direct_key: &str) -> Result<Option<Room>>;
+    /// Public rooms ordered by name then id, after the given name/id cursor.
+    async fn list_public_rooms(
+        &self,
+        after: Option<(&str, RoomId)>,
+        limit: u32,
+    ) -> Result<Vec<Room>>;
+    /// A user's rooms with their membership, any kind, ordered by room id.
+    async fn list_user_rooms(&self, user: UserId) -> Result<Vec<(Room, Membership)>>;
+    /// Replace the settings (name, description, avatar, code, password hash, max members,
+    /// slow mode) of a room. `Conflict::RoomCode` if the new code is taken.
+    async fn update_room(&self, room: &Room) -> Result<()>;
+    /// Delete a room with its members, bans, invitations and messages.
+    async fn delete_room(&self, id: RoomId) -> Result<()>;
+
+    /// Add a member, atomically checking the member limit:
+    /// `Conflict::AlreadyMember` if a member, `Conflict::RoomFull` if the room has
+    /// `max_members` members already. Also removes a pending invitation.
+    async fn add_member(&self, member: Membership, max_members: u32) -> Result<Membership>;
+    /// One membership.
+    async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Membership>>;
+    /// All memberships of a room, ordered by join time.
+    async fn list_members(&self, room: RoomId) -> Result<Vec<Membership>>;
+    /// Number of members.
+    async fn count_members(&self, room: RoomId) -> Result<u64>;
+    /// Change a member's role; `NotFound` if not a member.
+    async fn set_role(&self, room: RoomId, user: UserId, role: crate::Role) -> Result<()>;
+    /// Make `to` the owner and `from` an admin, atomically. `NotFound` if either is
+    /// not a member.
+    async fn transfer_ownership(&self, room: RoomId, from: UserId, to: UserId) -> Result<()>;
+    /// Remove a member; false if not a member.
+    async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool>;
+
+    /// Record a ban (replacing an earlier one) and remove the membership and any
+    /// invitation, atomically.
+    async fn ban(&self, ban: Ban) -> Result<()>;
+    /// The ban of a user in a room (expired ones included; the caller checks).
+    async fn get_ban(&self, room: RoomId, user: UserId) -> Result<Option<Ban>>;
+    /// Lift a ban; false if there was none.
+    async fn unban(&self, room: RoomId, user: UserId) -> Result<bool>;
+    /// Bans of a room, newest first.
+    async fn list_bans(&self, room: RoomId) -> Result<Vec<Ban>>;
+
+    /// Record an invitation (idempotent).
+    async fn create_invite(&self, invite: Invite) -> Result<()>;
+    /// One invitation.
+    async fn get_invite(&self, room: RoomId, user: UserId) -> Result<Option<Invite>>;
+    /// A user's pending invitations.
+    async fn list_invites(&self, user: UserId) -> Result<Vec<Invite>>;
+    /// Remove an invitation; false if there was none.
+    async fn delete_invite(&self, room: RoomId, user: UserId) -> Result<bool>;
+}
+
+/// Messages.
+#[async_trait]
+pub trait MessageStore: Send + Sync + 'static {
+    /// Append a message, assigning the room's next sequence number (gapless, from 1)
+    /// and advancing `Room::last_seq`, durably, before returning.
+    ///
+    /// Idempotent on `(room, author, client_nonce)`: a repeat returns the first
+    /// message and assigns nothing. `NotFound` if the room does not exist.
+    ///
+    /// Stores may group concurrent appends into one transaction (group commit).
+    async fn append_message(&self, new: NewMessage) -> Result<Message>;
+    /// A message by id.
+    async fn get_message(&self, id: MessageId) -> Result<Option<Message>>;
+    /// Replace the body and set `edited_at`.
+    async fn edit_message(&self, id: MessageId, body: &str, at: Timestamp) -> Result<()>;
+    /// Soft-delete: erase body and attachment, set `deleted_at`.
+    async fn delete_message(&self, id: MessageId, at: Timestamp) -> Result<()>;
+    /// A page of a room's messages in ascending `seq` order.
+    ///
+    /// - `after` set: the first `limit` messages with `seq > after` (and `< before` if set);
+    /// - otherwise: the last `limit` messages with `seq < before` (all if `before` is None).
+    async fn list_messages(&self, room: RoomId, page: PageRequest) -> Result<Vec<Message>>;
+    /// Sequence number of the last message (0 if none).
+    async fn last_seq(&self, room: RoomId) -> Result<Seq>;
+}
+
+/// Everything a [`crate::Chat`] needs.
+pub trait Store: UserStore + SessionStore + RoomStore + MessageStore {
+    /// Optional housekeeping capability.
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        None
+    }
+}
+
+/// Optional capability: removal of expired records.
+#[async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Delete sessions and bans that expired before `now`; returns how many records went.
+    async fn delete_expired(&self, now: Timestamp) -> Result<u64>;
+}

@@ -1,0 +1,336 @@
+//! Run with `cargo run --release -p chat-server` and open <http://127.0.0.1:3000>.
+//!
+//! A complete chat server: the chatcore HTTP and WebSocket API under `/api`, the web
+//! UI at `/` (embedded in the binary, no build step) and `GET /health`.
+//!
+//! - Storage: SQLite in `--data-dir` (default: the current directory, file
+//!   `chatcore.db`, created on first run); PostgreSQL with `--database-url` or
+//!   `DATABASE_URL`; `--memory` keeps everything in memory.
+//! - Several nodes: `--broker redis://127.0.0.1:6379` (Redis pub/sub) or
+//!   `--broker postgres` (LISTEN/NOTIFY on the `--database-url` database); each node
+//!   serves the same rooms. Default: in-process (one node).
+//! - `--demo` seeds sample users (their passwords are printed) and rooms.
+//! - Logs: `RUST_LOG` (default `info`).
+//! - Ctrl-C or SIGTERM stops accepting connections and lets in-flight requests finish
+//!   (at most `--shutdown-grace-secs`).
+
+mod demo;
+mod store;
+mod ui;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json};
+use axum::routing::get;
+use chatcore::{Chat, UserId};
+use chatcore_axum::{ChatConfig, ChatState};
+use clap::Parser;
+use serde_json::json;
+use tokio::sync::watch;
+use tracing_subscriber::EnvFilter;
+
+/// Command line, each flag also settable through the environment.
+#[derive(Debug, Parser)]
+#[command(name = "chat-server", version, about)]
+struct Cli {
+    /// Address to listen on.
+    #[arg(long, env = "CHAT_HOST", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Port to listen on.
+    #[arg(long, short, env = "CHAT_PORT", default_value_t = 3000)]
+    port: u16,
+    /// Directory holding the SQLite database `chatcore.db` (created if missing).
+    #[arg(long, env = "CHAT_DATA_DIR", default_value = ".")]
+    data_dir: PathBuf,
+    /// PostgreSQL URL (`postgres://user:password@host/db`); used instead of SQLite.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+    /// Keep everything in memory (lost on exit) instead of using a database.
+    #[arg(long, conflicts_with = "database_url")]
+    memory: bool,
+    /// Seed demo users and rooms (prints the users' passwords).
+    #[arg(long)]
+    demo: bool,
+    /// Coordinate several nodes: `redis://host:port`, `postgres` (the
+    /// `--database-url` database) or a `postgres://` URL. Default: this process only.
+    #[arg(long, env = "CHAT_BROKER")]
+    broker: Option<String>,
+    /// Further origins allowed to open WebSockets (comma separated), e.g. the public
+    /// `https://chat.example.com` behind a proxy. The server's own origin is always allowed.
+    #[arg(
+        long = "allowed-origin",
+        env = "CHAT_ALLOWED_ORIGINS",
+        value_delimiter = ','
+    )]
+    allowed_origins: Vec<String>,
+    /// Mark session cookies `Secure` (set when served over HTTPS).
+    #[arg(long, env = "CHAT_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// Seconds given to in-flight requests after a shutdown signal.
+    #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    shutdown_grace_secs: u64,
+    /// Load testing only (benches/): lift the per-user message and login rate limits
+    /// and the per-connection command rate. Never use it in production.
+    #[arg(long)]
+    bench_limits: bool,
+}
+
+/// A startup failure, printed as one readable line (plus its causes).
+#[derive(Debug)]
+struct Fatal {
+    context: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Fatal {
+    fn new(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        Fatal {
+            context: context.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl std::fmt::Display for Fatal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = self.context.clone();
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = match &self.source {
+            Some(s) => Some(s.as_ref()),
+            None => None,
+        };
+        // Many errors repeat their source in their own message: say each thing once.
+        while let Some(c) = cause {
+            let line = c.to_string();
+            if !text.contains(&line) {
+                text.push_str(": ");
+                text.push_str(&line);
+            }
+            cause = c.source();
+        }
+        f.write_str(&text)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn")),
+        )
+        .init();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Connect the multi-node broker named by `--broker`.
+async fn open_broker(
+    broker: &str,
+    database_url: Option<&str>,
+) -> Result<std::sync::Arc<dyn chatcore::Hub>, Fatal> {
+    if broker.starts_with("redis://") || broker.starts_with("rediss://") {
+        let hub = chatcore_redis::RedisHub::connect(broker, Default::default())
+            .await
+            .map_err(|e| {
+                Fatal::new(format!("cannot connect to the Redis broker at {broker}"), e)
+            })?;
+        tracing::info!(node = hub.node_id(), "broker: redis");
+        return Ok(hub);
+    }
+    let url = match broker {
+        "postgres" | "postgresql" => database_url.ok_or_else(|| Fatal {
+            context: "--broker postgres needs --database-url (or DATABASE_URL)".into(),
+            source: None,
+        })?,
+        u if u.starts_with("postgres://") || u.starts_with("postgresql://") => u,
+        other => {
+            return Err(Fatal {
+                context: format!(
+                    "unknown --broker {other:?}: use redis://host:port, postgres or a postgres:// URL"
+                ),
+                source: None,
+            });
+        }
+    };
+    let hub = chatcore_postgres::PgHub::connect(url, Default::default())
+        .await
+        .map_err(|e| Fatal::new("cannot start the PostgreSQL broker", e))?;
+    tracing::info!("broker: postgres LISTEN/NOTIFY");
+    Ok(hub)
+}
+
+/// What the handlers of this binary share.
+#[derive(Clone)]
+struct AppState {
+    chat: Chat,
+    store_kind: &'static str,
+    started: Instant,
+}
+
+async fn run(cli: Cli) -> Result<(), Fatal> {
+    let addr = SocketAddr::new(cli.host, cli.port);
+    // Bind first: a taken port is the most common mistake and needs no database.
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+            " (another program uses this port; pick another with --port or CHAT_PORT)"
+        } else {
+            ""
+        };
+        Fatal::new(format!("cannot listen on {addr}{hint}"), e)
+    })?;
+
+    // With `--port 0` the system picks a free port: report the real one.
+    let port = listener.local_addr().map_or(cli.port, |a| a.port());
+
+    let config =
+        store::StoreConfig::from_flags(cli.memory, cli.database_url.as_deref(), &cli.data_dir);
+    let opened = store::open(&config).await?;
+    tracing::info!(store = opened.kind, location = %opened.location, "store ready");
+    let mut builder = Chat::builder(opened.store);
+    if cli.bench_limits {
+        tracing::warn!("--bench-limits: message, login and command rate limits are off");
+        builder = builder.limits(chatcore::Limits::without_rate_limits());
+    }
+    if let Some(broker) = cli.broker.as_deref() {
+        builder = builder.hub(open_broker(broker, cli.database_url.as_deref()).await?);
+    }
+    let chat = builder.build();
+    // Presence leases of multi-node brokers, expired sessions and bans.
+    tokio::spawn(chat.clone().run_housekeeping(Duration::from_secs(10)));
+
+    if cli.demo {
+        demo::seed(&chat)
+            .await
+            .map_err(|e| Fatal::new("could not seed the demo data", e))?;
+    }
+
+    let own_origin = match cli.host {
+        IpAddr::V4(ip) if ip.is_unspecified() => format!("http://127.0.0.1:{}", port),
+        IpAddr::V6(ip) if ip.is_unspecified() => format!("http://[::1]:{}", port),
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}", port),
+        IpAddr::V4(ip) => format!("http://{ip}:{}", port),
+    };
+    let mut origins = vec![own_origin.clone()];
+    if cli.host.is_loopback() || cli.host.is_unspecified() {
+        origins.push(format!("http://localhost:{}", port));
+    }
+    origins.extend(cli.allowed_origins.iter().cloned());
+
+    let state = AppState {
+        chat: chat.clone(),
+        store_kind: opened.kind,
+        started: Instant::now(),
+    };
+    let mut config = ChatConfig::default();
+    config.allowed_origins = origins.clone();
+    config.cookie_secure = cli.secure_cookies;
+    if cli.bench_limits {
+        config.ws.commands_per_sec = 1_000_000;
+        config.ws.command_burst = 1_000_000;
+    }
+    let chat_state = ChatState::builder(chat.clone()).config(config).build();
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let app = Router::new()
+        .route("/health", get(health))
+        .with_state(state)
+        .merge(ui::router())
+        .nest("/api", chatcore_axum::router(chat_state.clone()));
+
+    println!(
+        "chat-server listening on {own_origin} ({} store)",
+        opened.kind
+    );
+    tracing::info!(%addr, origins = ?origins, "listening");
+
+    let mut signal_rx = shutdown_rx.clone();
+    // Events are small and latency-sensitive: no Nagle delay (the WebSocket writer
+    // already coalesces frames into few writes).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = signal_rx.wait_for(|stop| *stop).await;
+    });
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested: no new connections, finishing in-flight requests");
+        // WebSockets are not tracked by axum's graceful shutdown: close them (1001).
+        chat_state.shutdown();
+        let _ = shutdown_tx.send(true);
+    });
+
+    let grace = Duration::from_secs(cli.shutdown_grace_secs);
+    let mut grace_rx = shutdown_rx;
+    tokio::select! {
+        res = server => res.map_err(|e| Fatal::new("server failed", e))?,
+        () = async move {
+            let _ = grace_rx.wait_for(|stop| *stop).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!(secs = grace.as_secs(), "grace period over; dropping remaining connections"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `GET /health`: 200 with `"status": "ok"` when the store answers, 503 otherwise.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let probe = state.chat.store().get_user(UserId(uuid::Uuid::nil()));
+    let (status, store_status) = match tokio::time::timeout(Duration::from_secs(3), probe).await {
+        Ok(Ok(_)) => (StatusCode::OK, "ok".to_owned()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: store failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "error".to_owned())
+        }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout".to_owned()),
+    };
+    let body = json!({
+        "status": if status == StatusCode::OK { "ok" } else { "unavailable" },
+        "store": { "kind": state.store_kind, "status": store_status },
+        "version": env!("CARGO_PKG_VERSION"),
+        "uptime_secs": state.started.elapsed().as_secs(),
+    });
+    (status, [("cache-control", "no-store")], Json(body))
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,386 @@
+//! Several real `chat-server` processes on different loopback ports, coordinated by the
+//! real Redis and by PostgreSQL LISTEN/NOTIFY, over one PostgreSQL database: clients on
+//! different nodes chat, type and see presence; a ban on one node cuts the banned user's
+//! connection on another; a killed node restarts and its client resumes with nothing lost
+//! or doubled, in order.
+//!
+//! Needs `CHATCORE_TEST_DATABASE_URL` (and `CHATCORE_TEST_REDIS_URL` for the Redis
+//! cases); skips with a visible line without them. `.ci/run` sets both.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::BufRead as _;
+use std::io::Write as _;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+fn skip(what: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED cluster test: set {what}");
+}
+
+/// A fresh database on the test server, so parallel tests don't meet (NOTIFY channels
+/// are per database, too).
+async fn fresh_database(admin_url: &str) -> String {
+    let name = format!("chatcore_cluster_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(admin_url)
+        .await
+        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    format!("{base}/{name}")
+}
+
+struct Node {
+    port: u16,
+    child: Child,
+    args: Vec<String>,
+}
+
+impl Node {
+    async fn start(database_url: &str, broker: &str) -> Node {
+        let args = vec![
+            "--database-url".to_owned(),
+            database_url.to_owned(),
+            "--broker".to_owned(),
+            broker.to_owned(),
+        ];
+        // The server binds port 0 and prints the port it got.
+        let (child, port) = spawn(&args, 0);
+        let node = Node { port, child, args };
+        node.wait_healthy().await;
+        node
+    }
+
+    async fn wait_healthy(&self) {
+        let url = format!("http://127.0.0.1:{}/health", self.port);
+        for _ in 0..200 {
+            if let Ok(r) = reqwest::get(&url).await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("node on port {} did not come up", self.port);
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill(); // SIGKILL: no graceful anything
+        let _ = self.child.wait();
+    }
+
+    async fn restart(&mut self) {
+        self.child = spawn(&self.args, self.port).0;
+        self.wait_healthy().await;
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}/api{path}", self.port)
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Start a server; returns it and the port it listens on (read from its first line).
+fn spawn(args: &[String], port: u16) -> (Child, u16) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
+        .args(args)
+        .args(["--port", &port.to_string()])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = std::io::BufReader::new(stdout).lines();
+    let line = lines.next().unwrap().unwrap();
+    let port = line
+        .split_whitespace()
+        .find_map(|w| w.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    // Keep draining its output so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, port)
+}
+
+async fn post(url: &str, token: Option<&str>, body: Value) -> Value {
+    let mut req = reqwest::Client::new()
+        .post(url)
+        .header("x-requested-with", "chatcore-tests")
+        .json(&body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let v: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{url}: {status} {v}");
+    v
+}
+
+async fn register(node: &Node, name: &str) -> (String, String) {
+    let v = post(
+        &node.api("/auth/register"),
+        None,
+        json!({"username": name, "password": "correct horse battery"}),
+    )
+    .await;
+    (
+        v["token"].as_str().unwrap().to_owned(),
+        v["user"]["id"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn connect(node: &Node, token: &str) -> Ws {
+    let mut req = format!("ws://127.0.0.1:{}/api/ws", node.port)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    // `hello` comes once the server registered the connection: from then on it
+    // receives everything.
+    let hello = next(&mut ws).await;
+    assert!(is(&hello, "hello"), "{hello}");
+    // Releases live events at once (the server holds them until the first command).
+    send(&mut ws, json!({"type": "ping"})).await;
+    ws
+}
+
+async fn send(ws: &mut Ws, v: Value) {
+    ws.send(Message::text(v.to_string())).await.unwrap();
+}
+
+async fn next(ws: &mut Ws) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("socket open")
+            .unwrap();
+        if let Message::Text(t) = msg {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+async fn wait_for(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let v = next(ws).await;
+        if pred(&v) {
+            return v;
+        }
+    }
+}
+
+fn is(v: &Value, ty: &str) -> bool {
+    v["type"] == ty
+}
+
+/// Messages (text, from users) carried by `message_created` events: (seq, body).
+fn created(v: &Value) -> Option<(i64, String)> {
+    if is(v, "message_created") && !v["message"]["author_id"].is_null() {
+        Some((
+            v["message"]["seq"].as_i64().unwrap(),
+            v["message"]["body"].as_str().unwrap().to_owned(),
+        ))
+    } else {
+        None
+    }
+}
+
+async fn scenario(database_url: String, broker: &str) {
+    let a = Node::start(&database_url, broker).await;
+    let mut b = Node::start(&database_url, broker).await;
+    let (alice_t, alice) = register(&a, "alice").await;
+    let (bob_t, bob) = register(&b, "bob").await;
+    let (mal_t, mal) = register(&a, "mallory").await;
+    let room = post(
+        &a.api("/rooms"),
+        Some(&alice_t),
+        json!({"kind": "public", "name": "across"}),
+    )
+    .await;
+    let room_id = room["id"].as_str().unwrap().to_owned();
+    post(
+        &b.api(&format!("/rooms/{room_id}/join")),
+        Some(&bob_t),
+        json!({}),
+    )
+    .await;
+    post(
+        &b.api(&format!("/rooms/{room_id}/join")),
+        Some(&mal_t),
+        json!({}),
+    )
+    .await;
+
+    let mut alice_ws = connect(&a, &alice_t).await;
+    let mut bob_ws = connect(&b, &bob_t).await;
+    // Presence crosses nodes.
+    wait_for(&mut alice_ws, |v| {
+        is(v, "presence") && v["user"] == bob.as_str() && v["online"] == true
+    })
+    .await;
+
+    // Chat and typing across nodes.
+    send(
+        &mut alice_ws,
+        json!({"type": "typing_start", "room": room_id}),
+    )
+    .await;
+    wait_for(&mut bob_ws, |v| {
+        is(v, "typing") && v["user"] == alice.as_str() && v["typing"] == true
+    })
+    .await;
+    send(
+        &mut alice_ws,
+        json!({"type": "send", "id": 1, "room": room_id, "nonce": "n1", "body": "hello from A"}),
+    )
+    .await;
+    let got = wait_for(&mut bob_ws, |v| created(v).is_some()).await;
+    assert_eq!(created(&got).unwrap().1, "hello from A");
+    send(
+        &mut bob_ws,
+        json!({"type": "send", "room": room_id, "nonce": "n2", "body": "hi from B"}),
+    )
+    .await;
+    wait_for(&mut alice_ws, |v| {
+        created(v).is_some_and(|(_, b)| b == "hi from B")
+    })
+    .await;
+
+    // A ban issued on A cuts mallory's subscription on B at once.
+    let mut mal_ws = connect(&b, &mal_t).await;
+    post(
+        &a.api(&format!("/rooms/{room_id}/bans")),
+        Some(&alice_t),
+        json!({"user_id": mal, "reason": "spam"}),
+    )
+    .await;
+    wait_for(&mut mal_ws, |v| {
+        is(v, "member_removed") && v["user"] == mal.as_str() && v["reason"] == "banned"
+    })
+    .await;
+    send(
+        &mut alice_ws,
+        json!({"type": "send", "room": room_id, "nonce": "n3", "body": "after the ban"}),
+    )
+    .await;
+    wait_for(&mut bob_ws, |v| {
+        created(v).is_some_and(|(_, b)| b == "after the ban")
+    })
+    .await;
+    let quiet = tokio::time::timeout(Duration::from_millis(700), async {
+        loop {
+            let v = next(&mut mal_ws).await;
+            if created(&v).is_some() {
+                return v;
+            }
+        }
+    })
+    .await;
+    assert!(
+        quiet.is_err(),
+        "the banned user received a message: {quiet:?}"
+    );
+
+    // Bob's last seen sequence number, then node B dies while alice keeps talking.
+    let last_seen = {
+        send(
+            &mut bob_ws,
+            json!({"type": "send", "room": room_id, "nonce": "n4", "body": "bob's last"}),
+        )
+        .await;
+        let v = wait_for(&mut bob_ws, |v| {
+            created(v).is_some_and(|(_, b)| b == "bob's last")
+        })
+        .await;
+        created(&v).unwrap().0
+    };
+    b.kill();
+    drop(bob_ws);
+    // 12 + 5 below stays within the default per-user message burst (20).
+    for i in 0..12 {
+        send(&mut alice_ws, json!({"type": "send", "room": room_id, "nonce": format!("k{i}"), "body": format!("while B was down {i}")})).await;
+    }
+    // Wait until alice saw her own messages stored.
+    let mut last_sent = 0;
+    while last_sent == 0 {
+        let v = next(&mut alice_ws).await;
+        if let Some((seq, body)) = created(&v)
+            && body == "while B was down 11"
+        {
+            last_sent = seq;
+        }
+    }
+    b.restart().await;
+    let mut bob_ws = connect(&b, &bob_t).await;
+    send(
+        &mut bob_ws,
+        json!({"type": "resume", "id": 7, "rooms": {room_id.clone(): last_seen}}),
+    )
+    .await;
+    // Live traffic races the replay.
+    for i in 0..5 {
+        send(&mut alice_ws, json!({"type": "send", "room": room_id, "nonce": format!("l{i}"), "body": format!("live {i}")})).await;
+    }
+    let mut seqs = Vec::new();
+    let mut bodies = Vec::new();
+    while bodies.last().map(String::as_str) != Some("live 4") {
+        let v = next(&mut bob_ws).await;
+        if let Some((seq, body)) = created(&v) {
+            seqs.push(seq);
+            bodies.push(body);
+        }
+    }
+    let want: Vec<i64> = (last_seen + 1..=seqs[seqs.len() - 1]).collect();
+    assert_eq!(
+        seqs, want,
+        "resumed in order, nothing lost, nothing doubled"
+    );
+    let expect: Vec<String> = (0..12)
+        .map(|i| format!("while B was down {i}"))
+        .chain((0..5).map(|i| format!("live {i}")))
+        .collect();
+    let texts: Vec<String> = bodies.into_iter().filter(|b| !b.is_empty()).collect();
+    assert_eq!(texts, expect);
+    assert!(last_sent > last_seen);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_over_redis() {
+    let (Ok(db), Ok(redis)) = (
+        std::env::var("CHATCORE_TEST_DATABASE_URL"),
+        std::env::var("CHATCORE_TEST_REDIS_URL"),
+    ) else {
+        return skip("CHATCORE_TEST_DATABASE_URL and CHATCORE_TEST_REDIS_URL");
+    };
+    scenario(fresh_database(&db).await, &redis).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_over_postgres_notify() {
+    let Ok(db) = std::env::var("CHATCORE_TEST_DATABASE_URL") else {
+        return skip("CHATCORE_TEST_DATABASE_URL");
+    };
+    scenario(fresh_database(&db).await, "postgres").await;
+}

@@ -1,0 +1,94 @@
+// The REST client. Authentication is the HttpOnly session cookie set by login and
+// register; unsafe requests carry `X-Requested-With`, which a cross-site page cannot
+// add without a CORS preflight (the API's CSRF defence, see docs/API.md).
+
+export const API_BASE = "/api";
+
+/** An error answered by the API: `{"error":{"code","message"}}`. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code || "http_" + status;
+  }
+}
+
+/** Call the API; resolves with the parsed JSON body (or null), rejects with ApiError. */
+export async function api(method, path, body) {
+  const headers = { accept: "application/json" };
+  if (method !== "GET" && method !== "HEAD") {
+    headers["x-requested-with"] = "chatcore";
+  }
+  let payload;
+  if (body !== undefined) {
+    headers["content-type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(API_BASE + path, { method, headers, body: payload, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+  }
+  const text = await res.text();
+  let data = null;
+  if (text) {
+    try { data = JSON.parse(text); } catch { data = null; }
+  }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    // The session ended (expired, revoked elsewhere): let the app ask for a login.
+    if (res.status === 401 && !path.startsWith("/auth/")) window.dispatchEvent(new CustomEvent("chatcore:unauthenticated"));
+    throw new ApiError(res.status, err.code, err.message || res.statusText);
+  }
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+/** Typed wrappers for every route the UI uses. */
+export const Api = {
+  register: (b) => api("POST", "/auth/register", b),
+  login: (b) => api("POST", "/auth/login", b),
+  logout: () => api("POST", "/auth/logout"),
+  me: () => api("GET", "/me"),
+  updateMe: (b) => api("PATCH", "/me", b),
+  userByName: (name) => api("GET", `/users/by-name/${enc(name)}`),
+  user: (id) => api("GET", `/users/${enc(id)}`),
+  publicRooms: (after) => api("GET", after ? `/rooms?limit=50&after_name=${enc(after.name)}&after_id=${enc(after.id)}` : "/rooms?limit=50"),
+  myRooms: () => api("GET", "/me/rooms"),
+  createRoom: (b) => api("POST", "/rooms", b),
+  room: (id) => api("GET", `/rooms/${enc(id)}`),
+  updateRoom: (id, b) => api("PATCH", `/rooms/${enc(id)}`, b),
+  deleteRoom: (id) => api("DELETE", `/rooms/${enc(id)}`),
+  join: (id, password) => api("POST", `/rooms/${enc(id)}/join`, password ? { password } : {}),
+  joinByCode: (code, password) => api("POST", "/rooms/join-by-code", password ? { code, password } : { code }),
+  leave: (id) => api("POST", `/rooms/${enc(id)}/leave`),
+  members: (id) => api("GET", `/rooms/${enc(id)}/members`),
+  code: (id) => api("GET", `/rooms/${enc(id)}/code`),
+  rotateCode: (id) => api("POST", `/rooms/${enc(id)}/code/rotate`),
+  transfer: (id, userId) => api("POST", `/rooms/${enc(id)}/transfer`, { user_id: userId }),
+  setRole: (id, userId, role) => api("PUT", `/rooms/${enc(id)}/members/${enc(userId)}/role`, { role }),
+  kick: (id, userId) => api("POST", `/rooms/${enc(id)}/members/${enc(userId)}/kick`),
+  ban: (id, userId, reason, expiresAt) => api("POST", `/rooms/${enc(id)}/bans`, { user_id: userId, reason, expires_at: expiresAt || null }),
+  bans: (id) => api("GET", `/rooms/${enc(id)}/bans`),
+  unban: (id, userId) => api("DELETE", `/rooms/${enc(id)}/bans/${enc(userId)}`),
+  messages: (id, q = {}) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== null) p.set(k, String(v));
+    const qs = p.toString();
+    return api("GET", `/rooms/${enc(id)}/messages${qs ? "?" + qs : ""}`);
+  },
+  editMessage: (id, body) => api("PATCH", `/messages/${enc(id)}`, { body }),
+  deleteMessage: (id) => api("DELETE", `/messages/${enc(id)}`),
+  openDirect: (username) => api("POST", "/direct", { username }),
+  directs: () => api("GET", "/direct"),
+};
+
+/** Lists may come bare or wrapped (`{rooms: [...]}`, `{items: [...]}`). */
+export function listOf(data, key) {
+  if (Array.isArray(data)) return data;
+  if (data && Array.isArray(data[key])) return data[key];
+  if (data && Array.isArray(data.items)) return data.items;
+  return [];
+}
