@@ -15,6 +15,7 @@ use clap::Parser;
 use serde::{Deserialize, Serialize};
 use socketioxide::SocketIo;
 use socketioxide::extract::{AckSender, Data, SocketRef};
+use socketioxide::handler::ConnectHandler as _;
 
 #[derive(Debug, Parser)]
 #[command(about = "socketioxide chat server (benchmark baseline)")]
@@ -34,7 +35,12 @@ struct Msg {
 async fn main() -> std::io::Result<()> {
     let cli = Cli::parse();
     let (layer, io) = SocketIo::new_layer();
-    io.ns("/", async |s: SocketRef| {
+    // The event handlers are registered in a connect *middleware*: socketioxide runs
+    // middlewares before it sends the CONNECT acknowledgement, but spawns the connect
+    // handler after sending it, so a `join` sent right after the acknowledgement could
+    // reach a socket with no `join` handler yet and be dropped (seen under load as a
+    // client that never got its ack).
+    let register = async |s: SocketRef| -> Result<(), std::convert::Infallible> {
         s.on(
             "join",
             async |s: SocketRef, Data::<String>(room), ack: AckSender| {
@@ -45,7 +51,9 @@ async fn main() -> std::io::Result<()> {
         s.on("msg", async |io: SocketIo, Data::<Msg>(msg)| {
             let _ = io.to(msg.room.clone()).emit("msg", &msg).await;
         });
-    });
+        Ok(())
+    };
+    io.ns("/", (async || {}).with(register));
     let app = Router::new().layer(layer);
     let addr = SocketAddr::from(([127, 0, 0, 1], cli.port));
     // TCP_NODELAY, as every latency-minded server sets it (no Nagle delays).

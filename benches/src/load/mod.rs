@@ -206,6 +206,8 @@ struct Shared {
     disconnects: RefCell<BTreeMap<u16, u64>>,
     ready: Cell<usize>,
     ready_wake: Notify,
+    /// Diagnostics: what clients that are not ready yet saw last.
+    not_ready: RefCell<String>,
     pubs: Vec<PubShared>,
 }
 
@@ -523,7 +525,13 @@ async fn client(ctx: Rc<Ctx>, mut st: ClientState) -> ClientState {
             () = wake => {}
             inc = ws.next() => {
                 let action = match inc {
-                    Ok(Incoming::Text(t)) => st.on_text(&ctx, t),
+                    Ok(Incoming::Text(t)) => {
+                        if !st.ready && std::env::var_os("CHATLOAD_DEBUG").is_some() {
+                            let mut d = sh.not_ready.borrow_mut();
+                            d.push_str(&format!("[{} got {}] ", st.idx, String::from_utf8_lossy(&t[..t.len().min(60)])));
+                        }
+                        st.on_text(&ctx, t)
+                    }
                     Ok(Incoming::Ping(p)) => {
                         if ws.pong(&p).await.is_err() {
                             sh.disconnect(0);
@@ -764,6 +772,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
             disconnects: RefCell::new(BTreeMap::new()),
             ready: Cell::new(0),
             ready_wake: Notify::new(),
+            not_ready: RefCell::new(String::new()),
             pubs,
         },
         room_ids,
@@ -794,8 +803,10 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         if Instant::now() > connect_deadline {
             let _ = phase_tx.send(Phase::Stop);
             return Err(RunError(format!(
-                "only {} of {clients} clients got ready in time",
-                sh.ready.get()
+                "{}: only {} of {clients} clients got ready in time (not ready: {})",
+                opts.label,
+                sh.ready.get(),
+                sh.not_ready.borrow()
             )));
         }
         bar.set_message(format!("connecting {}/{clients}", sh.ready.get()));
