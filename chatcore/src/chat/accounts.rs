@@ -83,10 +83,25 @@ pub(crate) fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
+/// At most this many argon2 computations run at once (one per core, at least two):
+/// each holds 19 MiB, so a burst of registrations or logins waits in line instead of
+/// taking the blocking pool's 512 threads and gigabytes of memory.
+static HASHING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        std::sync::Arc::new(tokio::sync::Semaphore::new(n))
+    });
+
+async fn hashing_permit() -> Result<tokio::sync::OwnedSemaphorePermit> {
+    HASHING.clone().acquire_owned().await.map_err(Error::backend)
+}
+
 /// Hash a password with argon2id (OWASP parameters: 19 MiB, 2 passes), off the
 /// async worker threads.
 pub(crate) async fn hash_password(password: String) -> Result<String> {
+    let permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -99,7 +114,9 @@ pub(crate) async fn hash_password(password: String) -> Result<String> {
 
 /// Verify a password against an argon2 PHC string, off the async worker threads.
 pub(crate) async fn verify_password(password: String, hash: String) -> Result<bool> {
+    let permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
