@@ -36,7 +36,8 @@ struct RunArgs {
     /// Protocol of the server.
     #[arg(long, value_enum, default_value = "chatcore")]
     target: Target,
-    /// Server address, host:port.
+    /// Server address, host:port; several, separated by commas, spread the clients
+    /// over the nodes of a cluster (client i connects to address i mod n).
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
     /// chatcore: path the API is mounted at.

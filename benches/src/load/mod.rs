@@ -83,7 +83,9 @@ impl Scenario {
 pub struct RunOptions {
     /// The server's protocol.
     pub target: Target,
-    /// `host:port`.
+    /// `host:port`, or several separated by commas (the nodes of a cluster): client
+    /// *i* connects to address *i* mod their number; users and rooms are made
+    /// through the first.
     pub addr: String,
     /// chatcore: where the router is mounted (`/api` for the example server).
     pub api_path: String,
@@ -294,12 +296,23 @@ struct ClientPlan {
 
 struct Ctx {
     opts: RunOptions,
+    /// The server addresses (`opts.addr` split at commas).
+    addrs: Vec<String>,
     shared: Shared,
     room_ids: Vec<String>,
     users: Vec<BenchUser>,
     marker: memchr::memmem::Finder<'static>,
     connect_gate: Semaphore,
     phase: watch::Receiver<Phase>,
+}
+
+impl Ctx {
+    /// The address client `idx` connects to.
+    fn addr_of(&self, idx: usize) -> &str {
+        self.addrs
+            .get(idx % self.addrs.len().max(1))
+            .map_or(self.opts.addr.as_str(), String::as_str)
+    }
 }
 
 fn body(j: usize, k: u32, ts: u64, size: usize) -> String {
@@ -433,17 +446,17 @@ async fn open(ctx: &Ctx, st: &ClientState) -> std::io::Result<WsClient> {
             let auth = format!("Bearer {}", user.token);
             let path = format!("{}/ws", ctx.opts.api_path);
             let mut ws =
-                ws::connect(&ctx.opts.addr, &path, &[("Authorization", &auth)], 8192).await?;
+                ws::connect(ctx.addr_of(st.idx), &path, &[("Authorization", &auth)], 8192).await?;
             ws.send_text(br#"{"type":"ping","id":0}"#).await?;
             Ok(ws)
         }
         Target::Broadcast => {
             let path = format!("/ws?room={room}&user=c{}", st.idx);
-            ws::connect(&ctx.opts.addr, &path, &[], 8192).await
+            ws::connect(ctx.addr_of(st.idx), &path, &[], 8192).await
         }
         Target::Socketio => {
             ws::connect(
-                &ctx.opts.addr,
+                ctx.addr_of(st.idx),
                 "/socket.io/?EIO=4&transport=websocket",
                 &[],
                 8192,
@@ -670,7 +683,8 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     // --- setup -----------------------------------------------------------------
     let mut users = Vec::new();
     let mut owned_rooms: Vec<(BenchUser, String)> = Vec::new();
-    let api = Api::new(&format!("http://{}{}", opts.addr, opts.api_path));
+    let first_addr = opts.addr.split(',').next().unwrap_or_default();
+    let api = Api::new(&format!("http://{first_addr}{}", opts.api_path));
     let room_ids: Vec<String> = match opts.target {
         Target::Chatcore => {
             let n_users = if opts.users == 0 {
@@ -780,6 +794,7 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         marker: memchr::memmem::Finder::new(b"\"body\":\"lg|").into_owned(),
         connect_gate: Semaphore::new(64),
         phase: phase_rx,
+        addrs: opts.addr.split(',').map(str::to_owned).collect(),
         opts: opts.clone(),
     });
 
