@@ -84,17 +84,23 @@ async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
         .as_str()
         .unwrap()
         .to_owned();
-    let code = ok(s.get(&owner, &format!("/rooms/{room}/code")).await, "code").await["code"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    // Private rooms are joined by code; public rooms have none.
+    let code = if kind == "private" {
+        ok(s.get(&owner, &format!("/rooms/{room}/code")).await, "code").await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    } else {
+        "ZZZZZZZZ".to_owned()
+    };
     for role in ["banned", "member", "moderator", "admin", "victim"] {
         let u = &users[role];
-        ok(
-            s.post(u, "/rooms/join-by-code", json!({"code": code})).await,
-            "join",
-        )
-        .await;
+        let r = if kind == "private" {
+            s.post(u, "/rooms/join-by-code", json!({"code": code})).await
+        } else {
+            s.post(u, &format!("/rooms/{room}/join"), json!({})).await
+        };
+        ok(r, "join").await;
     }
     for (role, as_role) in [("moderator", "moderator"), ("admin", "admin")] {
         let r = s
@@ -188,12 +194,13 @@ fn rows() -> Vec<Row> {
         Row { method: "PATCH", route: "/rooms/{room}", body: |_| Some(json!({"description": "changed"})), public: [401, 403, 403, 403, 403, 200, 200], private: [401, 404, 404, 403, 403, 200, 200] },
         Row { method: "DELETE", route: "/rooms/{room}", body: none, public: [401, 403, 403, 403, 403, 403, 204], private: [401, 404, 404, 403, 403, 403, 204] },
         Row { method: "POST", route: "/rooms/{room}/join", body: empty, public: [401, 200, 403, 409, 409, 409, 409], private: [401, 404, 404, 409, 409, 409, 409] },
-        Row { method: "POST", route: "/rooms/join-by-code", body: |f| Some(json!({"code": f.code})), public: [401, 200, 403, 409, 409, 409, 409], private: [401, 200, 403, 409, 409, 409, 409] },
-        // The owner must hand the room over first.
-        Row { method: "POST", route: "/rooms/{room}/leave", body: none, public: [401, 404, 404, 204, 204, 204, 403], private: [401, 404, 404, 204, 204, 204, 403] },
+        Row { method: "POST", route: "/rooms/join-by-code", body: |f| Some(json!({"code": f.code})), public: any_user(404), private: [401, 200, 403, 409, 409, 409, 409] },
+        // An owner who leaves hands the room to the highest-ranked member (DOMAIN.md).
+        Row { method: "POST", route: "/rooms/{room}/leave", body: none, public: [401, 403, 403, 204, 204, 204, 204], private: [401, 404, 404, 204, 204, 204, 204] },
         Row { method: "GET", route: "/rooms/{room}/members", body: none, public: [401, 200, 200, 200, 200, 200, 200], private: [401, 404, 404, 200, 200, 200, 200] },
-        Row { method: "GET", route: "/rooms/{room}/code", body: none, public: [401, 403, 403, 403, 403, 200, 200], private: [401, 404, 404, 403, 403, 200, 200] },
-        Row { method: "POST", route: "/rooms/{room}/code/rotate", body: none, public: [401, 403, 403, 403, 403, 200, 200], private: [401, 404, 404, 403, 403, 200, 200] },
+        // Public rooms have no code.
+        Row { method: "GET", route: "/rooms/{room}/code", body: none, public: [401, 403, 403, 403, 403, 404, 404], private: [401, 404, 404, 403, 403, 200, 200] },
+        Row { method: "POST", route: "/rooms/{room}/code/rotate", body: none, public: [401, 403, 403, 422, 422, 422, 422], private: [401, 404, 404, 403, 403, 200, 200] },
         Row { method: "POST", route: "/rooms/{room}/transfer", body: |f| Some(json!({"user_id": f.users["victim"].id})), public: [401, 403, 403, 403, 403, 403, 204], private: [401, 404, 404, 403, 403, 403, 204] },
         Row { method: "POST", route: "/rooms/{room}/invites", body: |f| Some(json!({"user_id": f.users["invitee"].id})), public: [401, 403, 403, 403, 204, 204, 204], private: [401, 404, 404, 403, 204, 204, 204] },
         Row { method: "GET", route: "/me/invites", body: none, public: any_user(200), private: any_user(200) },
@@ -207,8 +214,9 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", route: "/rooms/{room}/messages", body: none, public: [401, 403, 403, 200, 200, 200, 200], private: [401, 404, 404, 200, 200, 200, 200] },
         Row { method: "POST", route: "/rooms/{room}/messages", body: |_| Some(json!({"body": "hi"})), public: [401, 403, 403, 201, 201, 201, 201], private: [401, 404, 404, 201, 201, 201, 201] },
         // Only the author edits; moderators and up delete messages of lower ranks.
-        Row { method: "PATCH", route: "/messages/{message}", body: |_| Some(json!({"body": "edited"})), public: [401, 403, 403, 200, 403, 403, 403], private: [401, 404, 404, 200, 403, 403, 403] },
-        Row { method: "DELETE", route: "/messages/{message}", body: none, public: [401, 403, 403, 204, 204, 204, 204], private: [401, 404, 404, 204, 204, 204, 204] },
+        // Messages of rooms one is not a member of do not exist for them.
+        Row { method: "PATCH", route: "/messages/{message}", body: |_| Some(json!({"body": "edited"})), public: [401, 404, 404, 200, 403, 403, 403], private: [401, 404, 404, 200, 403, 403, 403] },
+        Row { method: "DELETE", route: "/messages/{message}", body: none, public: [401, 404, 404, 204, 204, 204, 204], private: [401, 404, 404, 204, 204, 204, 204] },
         Row { method: "POST", route: "/direct", body: |f| Some(json!({"user_id": f.users["victim"].id})), public: any_user(200), private: any_user(200) },
         Row { method: "GET", route: "/direct", body: none, public: any_user(200), private: any_user(200) },
         Row { method: "GET", route: "/openapi.json", body: none, public: [200; 7], private: [200; 7] },
