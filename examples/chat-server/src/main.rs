@@ -132,11 +132,10 @@ impl std::fmt::Display for Fatal {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn"));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn")),
-        )
+        .with_env_filter(never_log_frames(filter))
         .init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,6 +144,15 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The WebSocket library logs whole frames at TRACE level, and frames carry session
+/// tokens (`auth`) and private messages: cap it at DEBUG whatever `RUST_LOG` says.
+fn never_log_frames(filter: EnvFilter) -> EnvFilter {
+    ["tungstenite=debug", "tokio_tungstenite=debug"]
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, EnvFilter::add_directive)
 }
 
 /// Connect the multi-node broker named by `--broker`.

@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
@@ -28,6 +29,8 @@ struct Server {
     child: Child,
     port: u16,
     http: reqwest::Client,
+    /// Everything the server printed on stdout (where its log goes).
+    output: Arc<Mutex<String>>,
 }
 
 impl Drop for Server {
@@ -40,26 +43,59 @@ impl Drop for Server {
 impl Server {
     /// Start the binary with `args` on a free port (read from its first line).
     fn start(args: &[&str]) -> Server {
+        Self::start_logging(args, "warn")
+    }
+
+    /// Start with `RUST_LOG=log`; the log (stdout) is kept in [`Server::output`].
+    fn start_logging(args: &[&str], log: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
             .args(args)
             .args(["--port", "0"])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log)
+            .env("NO_COLOR", "1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let output = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut o = out.lock().unwrap();
+                o.push_str(&line);
+                o.push('\n');
+            }
+        });
         let stdout = child.stdout.take().unwrap();
         let mut lines = std::io::BufReader::new(stdout).lines();
-        let line = lines.next().unwrap().unwrap();
-        let port = line
-            .split_whitespace()
-            .find_map(|w| w.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
-            .unwrap_or_else(|| panic!("no port in {line:?}"));
-        std::thread::spawn(move || for _ in lines {});
+        // Log lines may come first; the server announces its address in one line.
+        let port = loop {
+            let line = lines.next().expect("the server printed its address").unwrap();
+            output.lock().unwrap().push_str(&format!("{line}\n"));
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                let port = rest
+                    .split_whitespace()
+                    .next()
+                    .and_then(|a| a.rsplit_once(':'))
+                    .and_then(|(_, p)| p.parse::<u16>().ok())
+                    .unwrap_or_else(|| panic!("no port in {line:?}"));
+                break port;
+            }
+        };
+        let out = output.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut o = out.lock().unwrap();
+                o.push_str(&line);
+                o.push('\n');
+            }
+        });
         Server {
             child,
             port,
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
+            output,
         }
     }
 
@@ -379,29 +415,9 @@ async fn record(seen: &mut Seen, resp: reqwest::Response, issuing: bool) -> Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     let dir = tempfile::tempdir().unwrap();
-    let log_path = dir.path().join("server.log");
-    let log = std::fs::File::create(&log_path).unwrap();
     // Everything logged, at the most verbose level, over the real SQLite store.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chat-server"))
-        .args(["--port", "0", "--data-dir", dir.path().to_str().unwrap()])
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = std::io::BufReader::new(stdout).lines();
-    let line = lines.next().unwrap().unwrap();
-    let port = line
-        .split_whitespace()
-        .find_map(|w| w.rsplit_once(':').and_then(|(_, p)| p.parse::<u16>().ok()))
-        .unwrap();
-    std::thread::spawn(move || for _ in lines {});
-    let s = Server {
-        child,
-        port,
-        http: reqwest::Client::builder().no_proxy().build().unwrap(),
-    };
+    let s = Server::start_logging(&["--data-dir", dir.path().to_str().unwrap()], "trace");
+    let port = s.port;
     let api = |p: &str| s.api(p);
     let http = &s.http;
     let mut seen = Seen::default();
@@ -560,20 +576,25 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     assert!(ok.success());
     let mut s = s;
     s.wait_exit().await;
-    let logs = std::fs::read_to_string(&log_path).unwrap();
+    // Give the reader threads a moment to take the last lines.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let logs = s.output.lock().unwrap().clone();
     assert!(logs.contains("TRACE") || logs.contains("DEBUG"), "verbose logging was on");
 
     for t in &tokens {
         assert!(!seen.not_issuing.contains(t.as_str()), "a token was sent back outside login");
-        assert!(!logs.contains(t.as_str()), "a token is in the log");
+        let leak = logs.lines().find(|l| l.contains(t.as_str()));
+        assert!(leak.is_none(), "a token is in the log: {leak:?}");
     }
     for p in passwords {
         assert!(!seen.all.contains(p), "a password was sent back");
-        assert!(!logs.contains(p), "a password is in the log");
+        let leak = logs.lines().find(|l| l.contains(p));
+        assert!(leak.is_none(), "a password is in the log: {leak:?}");
     }
     for what in ["$argon2", "password_hash", "token_hash"] {
         assert!(!seen.all.contains(what), "{what} in a response");
-        assert!(!logs.contains(what), "{what} in the log");
+        let leak = logs.lines().find(|l| l.contains(what));
+        assert!(leak.is_none(), "{what} in the log: {leak:?}");
     }
 }
 
