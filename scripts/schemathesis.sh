@@ -23,7 +23,7 @@ if [ -z "$bin" ]; then
 fi
 
 work="$(mktemp -d)"
-"$bin" --port 0 --memory >"$work/stdout" 2>"$work/server.log" &
+RUST_LOG="${RUST_LOG:-warn}" NO_COLOR=1 "$bin" --port 0 --memory >"$work/stdout" 2>"$work/server.log" &
 server_pid=$!
 cleanup() {
   kill -TERM "$server_pid" 2>/dev/null || true
@@ -32,13 +32,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The first line names the real port: "chat-server listening on http://127.0.0.1:PORT (...)".
-for _ in $(seq 1 100); do
-  [ -s "$work/stdout" ] && break
+# It announces the real port: "chat-server listening on http://127.0.0.1:PORT (...)".
+base=""
+for _ in $(seq 1 200); do
+  base="$(grep -o 'listening on http://[^ ]*' "$work/stdout" | head -n1 | sed 's/^listening on //' || true)"
+  [ -n "$base" ] && break
   sleep 0.1
 done
-base="$(head -n1 "$work/stdout" | grep -o 'http://[^ ]*')"
-[ -n "$base" ] || { echo "schemathesis: chat-server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+[ -n "$base" ] || { echo "schemathesis: chat-server did not start" >&2; cat "$work/stdout" "$work/server.log" >&2; exit 1; }
 api="$base/api"
 
 # A user for the authenticated operations.
@@ -55,6 +56,7 @@ PY
 
 # Operations that end the fuzzer's own session or account are left out (they are
 # covered by the test suite): everything after them would only test 401.
+status=0
 "$venv/bin/schemathesis" run "$api/openapi.json" \
   --url "$api" \
   --header "Authorization: Bearer $token" \
@@ -70,11 +72,10 @@ PY
   --max-time "${ST_MAX_TIME:-240}" \
   --report junit --report-dir "$target/schemathesis-report" \
   --warnings off \
-  "$@"
-status=$?
-if grep -q "panicked" "$work/server.log"; then
+  "$@" || status=$?
+if grep -q "panicked" "$work/stdout" "$work/server.log"; then
   echo "schemathesis: the server panicked:" >&2
-  grep -A5 "panicked" "$work/server.log" >&2
+  grep -h -A5 "panicked" "$work/stdout" "$work/server.log" >&2
   exit 1
 fi
 exit $status
