@@ -61,15 +61,15 @@ status=0
   --url "$api" \
   --header "Authorization: Bearer $token" \
   --header "X-Requested-With: schemathesis" \
-  --checks not_a_server_error,response_schema_conformance,content_type_conformance \
+  --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
   --exclude-operation-id logout \
   --exclude-operation-id logout_all \
   --exclude-operation-id delete_me \
   --phases examples,coverage,fuzzing \
   --max-examples "${ST_MAX_EXAMPLES:-25}" \
   --seed "${ST_SEED:-1}" \
-  --workers 2 \
-  --max-time "${ST_MAX_TIME:-240}" \
+  --workers 1 \
+  --max-time "${ST_MAX_TIME:-180}" \
   --report junit --report-dir "$target/schemathesis-report" \
   --warnings off \
   "$@" || status=$?
