@@ -35,7 +35,11 @@ fn ip_key(ip: IpAddr) -> IpAddr {
 /// the peer is one of [`ChatConfig::trusted_proxies`], the rightmost address of
 /// `X-Forwarded-For` that is not a trusted proxy itself. `None` when the server was not
 /// started with connect info.
-pub fn client_ip(config: &ChatConfig, headers: &HeaderMap, extensions: &Extensions) -> Option<IpAddr> {
+pub fn client_ip(
+    config: &ChatConfig,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Option<IpAddr> {
     let peer = extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     let trusted = |ip: &IpAddr| config.trusted_proxies.contains(ip);
     if !trusted(&peer) {
@@ -116,7 +120,9 @@ impl HttpLimits {
     pub(crate) fn connection_slot(&self) -> Option<ConnectionSlot> {
         let max = self.max_connections;
         self.connections
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
             .ok()?;
         Some(ConnectionSlot(self.connections.clone()))
     }
@@ -152,7 +158,10 @@ mod tests {
     fn forwarded_for_is_used_only_behind_a_trusted_proxy() {
         let mut config = ChatConfig::default();
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 1.2.3.4"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("6.6.6.6, 1.2.3.4"),
+        );
         // Untrusted peer: the header is ignored (anyone can send it).
         assert_eq!(
             client_ip(&config, &h, &ext("9.9.9.9:1000")),
@@ -172,7 +181,10 @@ mod tests {
             client_ip(&config, &h, &ext("10.0.0.1:1000")),
             Some("1.2.3.4".parse().unwrap())
         );
-        h.insert("x-forwarded-for", HeaderValue::from_static("garbage, 10.0.0.2"));
+        h.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("garbage, 10.0.0.2"),
+        );
         assert_eq!(
             client_ip(&config, &h, &ext("10.0.0.1:1000")),
             Some("10.0.0.2".parse().unwrap())

@@ -56,7 +56,12 @@ async fn user(s: &Server, tag: &str, role: &str) -> User {
 }
 
 async fn ok(r: Resp, what: &str) -> Value {
-    assert!((200..300).contains(&r.status), "fixture {what}: {} {}", r.status, r.body);
+    assert!(
+        (200..300).contains(&r.status),
+        "fixture {what}: {} {}",
+        r.status,
+        r.body
+    );
     r.body
 }
 
@@ -76,8 +81,12 @@ async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
     }
     let owner = users["owner"].clone();
     let room = ok(
-        s.post(&owner, "/rooms", json!({"kind": kind, "name": format!("Room {tag}")}))
-            .await,
+        s.post(
+            &owner,
+            "/rooms",
+            json!({"kind": kind, "name": format!("Room {tag}")}),
+        )
+        .await,
         "room",
     )
     .await["id"]
@@ -96,7 +105,8 @@ async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
     for role in ["banned", "member", "moderator", "admin", "victim"] {
         let u = &users[role];
         let r = if kind == "private" {
-            s.post(u, "/rooms/join-by-code", json!({"code": code})).await
+            s.post(u, "/rooms/join-by-code", json!({"code": code}))
+                .await
         } else {
             s.post(u, &format!("/rooms/{room}/join"), json!({})).await
         };
@@ -173,53 +183,293 @@ const fn any_user(ok: u16) -> [u16; 7] {
 fn rows() -> Vec<Row> {
     // Columns: anonymous, nonmember, banned, member, moderator, admin, owner.
     vec![
-        Row { method: "POST", route: "/auth/register", body: |_| Some(json!({"username": "newcomer", "password": "password123"})), public: [201, 201, 201, 201, 201, 201, 201], private: [201, 201, 201, 201, 201, 201, 201] },
-        Row { method: "POST", route: "/auth/login", body: |f| Some(json!({"username": f.users["owner"].name, "password": "whatever1"})), public: [401; 7], private: [401; 7] },
-        Row { method: "POST", route: "/auth/logout", body: none, public: any_user(204), private: any_user(204) },
-        Row { method: "POST", route: "/auth/logout-all", body: none, public: any_user(204), private: any_user(204) },
-        Row { method: "GET", route: "/auth/sessions", body: none, public: any_user(200), private: any_user(200) },
+        Row {
+            method: "POST",
+            route: "/auth/register",
+            body: |_| Some(json!({"username": "newcomer", "password": "password123"})),
+            public: [201, 201, 201, 201, 201, 201, 201],
+            private: [201, 201, 201, 201, 201, 201, 201],
+        },
+        Row {
+            method: "POST",
+            route: "/auth/login",
+            body: |f| Some(json!({"username": f.users["owner"].name, "password": "whatever1"})),
+            public: [401; 7],
+            private: [401; 7],
+        },
+        Row {
+            method: "POST",
+            route: "/auth/logout",
+            body: none,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "POST",
+            route: "/auth/logout-all",
+            body: none,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "GET",
+            route: "/auth/sessions",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
         // Only the owner of a session may revoke it; to others it does not exist.
-        Row { method: "DELETE", route: "/auth/sessions/{owner_session}", body: none, public: [401, 404, 404, 404, 404, 404, 204], private: [401, 404, 404, 404, 404, 404, 204] },
-        Row { method: "GET", route: "/me", body: none, public: any_user(200), private: any_user(200) },
-        Row { method: "PATCH", route: "/me", body: |_| Some(json!({"bio": "hi"})), public: any_user(200), private: any_user(200) },
+        Row {
+            method: "DELETE",
+            route: "/auth/sessions/{owner_session}",
+            body: none,
+            public: [401, 404, 404, 404, 404, 404, 204],
+            private: [401, 404, 404, 404, 404, 404, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/me",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "PATCH",
+            route: "/me",
+            body: |_| Some(json!({"bio": "hi"})),
+            public: any_user(200),
+            private: any_user(200),
+        },
         // Host-made users have no password: deleting needs none.
-        Row { method: "DELETE", route: "/me", body: empty, public: any_user(204), private: any_user(204) },
-        Row { method: "POST", route: "/me/password", body: |_| Some(json!({"old": "password123", "new": "password456"})), public: any_user(403), private: any_user(403) },
-        Row { method: "GET", route: "/users/{victim}", body: none, public: any_user(200), private: any_user(200) },
-        Row { method: "GET", route: "/users/by-name/{victim_name}", body: none, public: any_user(200), private: any_user(200) },
-        Row { method: "GET", route: "/rooms", body: none, public: any_user(200), private: any_user(200) },
-        Row { method: "GET", route: "/me/rooms", body: none, public: any_user(200), private: any_user(200) },
-        Row { method: "POST", route: "/rooms", body: |_| Some(json!({"kind": "public", "name": "Another"})), public: any_user(201), private: any_user(201) },
-        Row { method: "GET", route: "/rooms/{room}", body: none, public: any_user(200), private: [401, 404, 404, 200, 200, 200, 200] },
-        Row { method: "PATCH", route: "/rooms/{room}", body: |_| Some(json!({"description": "changed"})), public: [401, 403, 403, 403, 403, 200, 200], private: [401, 404, 404, 403, 403, 200, 200] },
-        Row { method: "DELETE", route: "/rooms/{room}", body: none, public: [401, 403, 403, 403, 403, 403, 204], private: [401, 404, 404, 403, 403, 403, 204] },
-        Row { method: "POST", route: "/rooms/{room}/join", body: empty, public: [401, 200, 403, 409, 409, 409, 409], private: [401, 404, 404, 409, 409, 409, 409] },
-        Row { method: "POST", route: "/rooms/join-by-code", body: |f| Some(json!({"code": f.code})), public: any_user(404), private: [401, 200, 403, 409, 409, 409, 409] },
+        Row {
+            method: "DELETE",
+            route: "/me",
+            body: empty,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "POST",
+            route: "/me/password",
+            body: |_| Some(json!({"old": "password123", "new": "password456"})),
+            public: any_user(403),
+            private: any_user(403),
+        },
+        Row {
+            method: "GET",
+            route: "/users/{victim}",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/users/by-name/{victim_name}",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/rooms",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/me/rooms",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "POST",
+            route: "/rooms",
+            body: |_| Some(json!({"kind": "public", "name": "Another"})),
+            public: any_user(201),
+            private: any_user(201),
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}",
+            body: none,
+            public: any_user(200),
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "PATCH",
+            route: "/rooms/{room}",
+            body: |_| Some(json!({"description": "changed"})),
+            public: [401, 403, 403, 403, 403, 200, 200],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "DELETE",
+            route: "/rooms/{room}",
+            body: none,
+            public: [401, 403, 403, 403, 403, 403, 204],
+            private: [401, 404, 404, 403, 403, 403, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/join",
+            body: empty,
+            public: [401, 200, 403, 409, 409, 409, 409],
+            private: [401, 404, 404, 409, 409, 409, 409],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/join-by-code",
+            body: |f| Some(json!({"code": f.code})),
+            public: any_user(404),
+            private: [401, 200, 403, 409, 409, 409, 409],
+        },
         // An owner who leaves hands the room to the highest-ranked member (DOMAIN.md).
-        Row { method: "POST", route: "/rooms/{room}/leave", body: none, public: [401, 403, 403, 204, 204, 204, 204], private: [401, 404, 404, 204, 204, 204, 204] },
-        Row { method: "GET", route: "/rooms/{room}/members", body: none, public: [401, 200, 200, 200, 200, 200, 200], private: [401, 404, 404, 200, 200, 200, 200] },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/leave",
+            body: none,
+            public: [401, 403, 403, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/members",
+            body: none,
+            public: [401, 200, 200, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
         // Public rooms have no code.
-        Row { method: "GET", route: "/rooms/{room}/code", body: none, public: [401, 403, 403, 403, 403, 404, 404], private: [401, 404, 404, 403, 403, 200, 200] },
-        Row { method: "POST", route: "/rooms/{room}/code/rotate", body: none, public: [401, 403, 403, 422, 422, 422, 422], private: [401, 404, 404, 403, 403, 200, 200] },
-        Row { method: "POST", route: "/rooms/{room}/transfer", body: |f| Some(json!({"user_id": f.users["victim"].id})), public: [401, 403, 403, 403, 403, 403, 204], private: [401, 404, 404, 403, 403, 403, 204] },
-        Row { method: "POST", route: "/rooms/{room}/invites", body: |f| Some(json!({"user_id": f.users["invitee"].id})), public: [401, 403, 403, 403, 204, 204, 204], private: [401, 404, 404, 403, 204, 204, 204] },
-        Row { method: "GET", route: "/me/invites", body: none, public: any_user(200), private: any_user(200) },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/code",
+            body: none,
+            public: [401, 403, 403, 403, 403, 404, 404],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/code/rotate",
+            body: none,
+            public: [401, 403, 403, 422, 422, 422, 422],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/transfer",
+            body: |f| Some(json!({"user_id": f.users["victim"].id})),
+            public: [401, 403, 403, 403, 403, 403, 204],
+            private: [401, 404, 404, 403, 403, 403, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/invites",
+            body: |f| Some(json!({"user_id": f.users["invitee"].id})),
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/me/invites",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
         // Nobody was invited: declining is "not found" for everyone.
-        Row { method: "DELETE", route: "/me/invites/{room}", body: none, public: any_user(404), private: any_user(404) },
-        Row { method: "PUT", route: "/rooms/{room}/members/{victim}/role", body: |_| Some(json!({"role": "moderator"})), public: [401, 403, 403, 403, 403, 204, 204], private: [401, 404, 404, 403, 403, 204, 204] },
-        Row { method: "POST", route: "/rooms/{room}/members/{victim}/kick", body: none, public: [401, 403, 403, 403, 204, 204, 204], private: [401, 404, 404, 403, 204, 204, 204] },
-        Row { method: "POST", route: "/rooms/{room}/bans", body: |f| Some(json!({"user_id": f.users["victim"].id, "reason": "spam"})), public: [401, 403, 403, 403, 201, 201, 201], private: [401, 404, 404, 403, 201, 201, 201] },
-        Row { method: "GET", route: "/rooms/{room}/bans", body: none, public: [401, 403, 403, 403, 200, 200, 200], private: [401, 404, 404, 403, 200, 200, 200] },
-        Row { method: "DELETE", route: "/rooms/{room}/bans/{banned}", body: none, public: [401, 403, 403, 403, 204, 204, 204], private: [401, 404, 404, 403, 204, 204, 204] },
-        Row { method: "GET", route: "/rooms/{room}/messages", body: none, public: [401, 403, 403, 200, 200, 200, 200], private: [401, 404, 404, 200, 200, 200, 200] },
-        Row { method: "POST", route: "/rooms/{room}/messages", body: |_| Some(json!({"body": "hi"})), public: [401, 403, 403, 201, 201, 201, 201], private: [401, 404, 404, 201, 201, 201, 201] },
+        Row {
+            method: "DELETE",
+            route: "/me/invites/{room}",
+            body: none,
+            public: any_user(404),
+            private: any_user(404),
+        },
+        Row {
+            method: "PUT",
+            route: "/rooms/{room}/members/{victim}/role",
+            body: |_| Some(json!({"role": "moderator"})),
+            public: [401, 403, 403, 403, 403, 204, 204],
+            private: [401, 404, 404, 403, 403, 204, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/members/{victim}/kick",
+            body: none,
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/bans",
+            body: |f| Some(json!({"user_id": f.users["victim"].id, "reason": "spam"})),
+            public: [401, 403, 403, 403, 201, 201, 201],
+            private: [401, 404, 404, 403, 201, 201, 201],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/bans",
+            body: none,
+            public: [401, 403, 403, 403, 200, 200, 200],
+            private: [401, 404, 404, 403, 200, 200, 200],
+        },
+        Row {
+            method: "DELETE",
+            route: "/rooms/{room}/bans/{banned}",
+            body: none,
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/messages",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/messages",
+            body: |_| Some(json!({"body": "hi"})),
+            public: [401, 403, 403, 201, 201, 201, 201],
+            private: [401, 404, 404, 201, 201, 201, 201],
+        },
         // Only the author edits; moderators and up delete messages of lower ranks.
         // Messages of rooms one is not a member of do not exist for them.
-        Row { method: "PATCH", route: "/messages/{message}", body: |_| Some(json!({"body": "edited"})), public: [401, 404, 404, 200, 403, 403, 403], private: [401, 404, 404, 200, 403, 403, 403] },
-        Row { method: "DELETE", route: "/messages/{message}", body: none, public: [401, 404, 404, 204, 204, 204, 204], private: [401, 404, 404, 204, 204, 204, 204] },
-        Row { method: "POST", route: "/direct", body: |f| Some(json!({"user_id": f.users["victim"].id})), public: any_user(200), private: any_user(200) },
-        Row { method: "GET", route: "/direct", body: none, public: any_user(200), private: any_user(200) },
-        Row { method: "GET", route: "/openapi.json", body: none, public: [200; 7], private: [200; 7] },
+        Row {
+            method: "PATCH",
+            route: "/messages/{message}",
+            body: |_| Some(json!({"body": "edited"})),
+            public: [401, 404, 404, 200, 403, 403, 403],
+            private: [401, 404, 404, 200, 403, 403, 403],
+        },
+        Row {
+            method: "DELETE",
+            route: "/messages/{message}",
+            body: none,
+            public: [401, 404, 404, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/direct",
+            body: |f| Some(json!({"user_id": f.users["victim"].id})),
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/direct",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/openapi.json",
+            body: none,
+            public: [200; 7],
+            private: [200; 7],
+        },
     ]
 }
 
@@ -252,7 +502,11 @@ async fn authorization_matrix() {
                     body = Some(json!({"username": format!("new{n}"), "password": "password123"}));
                 }
                 let r = s.call(caller.as_ref(), method, &path, body).await;
-                let expected = if private { row.private[col] } else { row.public[col] };
+                let expected = if private {
+                    row.private[col]
+                } else {
+                    row.public[col]
+                };
                 if r.status != expected {
                     let _ = writeln!(
                         failures,
@@ -262,12 +516,21 @@ async fn authorization_matrix() {
                 }
                 // Every error has the one JSON shape.
                 if r.status >= 400 {
-                    assert!(r.body["error"]["code"].is_string(), "{} {}: {}", row.method, row.route, r.body);
+                    assert!(
+                        r.body["error"]["code"].is_string(),
+                        "{} {}: {}",
+                        row.method,
+                        row.route,
+                        r.body
+                    );
                 }
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix mismatches:\n{failures}");
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{failures}"
+    );
 }
 
 #[test]

@@ -166,7 +166,10 @@ async fn fields_with_a_grammar_refuse_markup() {
         )
         .await;
     r.assert_error(422, "invalid_input");
-    for url in ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>"] {
+    for url in [
+        "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+    ] {
         let r = s
             .call(
                 Some(&alice),

@@ -41,7 +41,9 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
     let s = Server::start_with(setup).await;
     // Different accounts (none needs to exist), one address: the address is limited.
     for name in ["a1", "a2", "a3"] {
-        login(&s, name, None).await.assert_error(401, "unauthenticated");
+        login(&s, name, None)
+            .await
+            .assert_error(401, "unauthenticated");
     }
     assert_429(&login(&s, "a4", None).await);
     // Without a trusted proxy, X-Forwarded-For is ignored: no way around the limit.
@@ -55,8 +57,12 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
     };
     let s = Server::start_with(setup).await;
     s.register("victim").await;
-    login(&s, "victim", None).await.assert_error(401, "unauthenticated");
-    login(&s, "victim", None).await.assert_error(401, "unauthenticated");
+    login(&s, "victim", None)
+        .await
+        .assert_error(401, "unauthenticated");
+    login(&s, "victim", None)
+        .await
+        .assert_error(401, "unauthenticated");
     assert_429(&login(&s, "victim", None).await);
     // Even the right password waits: guessing cannot continue.
     let r = s
@@ -190,7 +196,12 @@ async fn room_code_guessing_is_limited() {
         let r = s
             .post(&guesser, "/rooms/join-by-code", json!({"code": guess}))
             .await;
-        assert!(r.status == 404 || r.status == 422, "{} {}", r.status, r.body);
+        assert!(
+            r.status == 404 || r.status == 422,
+            "{} {}",
+            r.status,
+            r.body
+        );
     }
     // Out of attempts: even the right code must wait.
     let r = s
@@ -264,5 +275,10 @@ async fn history_pages_are_capped() {
         .get(&alice, &format!("/rooms/{room}/messages?limit=1000"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.body["messages"].as_array().unwrap().len(), 5, "{}", r.body);
+    assert_eq!(
+        r.body["messages"].as_array().unwrap().len(),
+        5,
+        "{}",
+        r.body
+    );
 }

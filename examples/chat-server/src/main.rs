@@ -78,7 +78,11 @@ struct Cli {
     /// Reverse proxies (IP addresses, comma separated) whose `X-Forwarded-For` gives
     /// the client address for the per-address login and registration limits. Default:
     /// none; the header is ignored and the peer address counts.
-    #[arg(long = "trusted-proxy", env = "CHAT_TRUSTED_PROXIES", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
     trusted_proxies: Vec<IpAddr>,
     /// Seconds given to in-flight requests after a shutdown signal.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]

@@ -61,7 +61,10 @@ impl Server {
         let stderr = child.stderr.take().unwrap();
         let out = output.clone();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 let mut o = out.lock().unwrap();
                 o.push_str(&line);
                 o.push('\n');
@@ -71,7 +74,10 @@ impl Server {
         let mut lines = std::io::BufReader::new(stdout).lines();
         // Log lines may come first; the server announces its address in one line.
         let port = loop {
-            let line = lines.next().expect("the server printed its address").unwrap();
+            let line = lines
+                .next()
+                .expect("the server printed its address")
+                .unwrap();
             output.lock().unwrap().push_str(&format!("{line}\n"));
             if let Some(rest) = line.split("listening on http://").nth(1) {
                 let port = rest
@@ -103,7 +109,13 @@ impl Server {
         format!("http://127.0.0.1:{}/api{path}", self.port)
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self
             .http
             .request(method, self.api(path))
@@ -120,7 +132,9 @@ impl Server {
     }
 
     async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Value {
-        let (status, v) = self.call(reqwest::Method::POST, path, token, Some(body)).await;
+        let (status, v) = self
+            .call(reqwest::Method::POST, path, token, Some(body))
+            .await;
         assert!((200..300).contains(&status), "{path}: {status} {v}");
         v
     }
@@ -176,7 +190,10 @@ impl Server {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status;
             }
-            assert!(tokio::time::Instant::now() < deadline, "server did not stop");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "server did not stop"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -184,7 +201,9 @@ impl Server {
 
 async fn next(ws: &mut Ws) -> Option<Value> {
     loop {
-        let msg = tokio::time::timeout(WAIT, ws.next()).await.expect("an event")?;
+        let msg = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("an event")?;
         match msg {
             Ok(Message::Text(t)) => return Some(serde_json::from_str(&t).unwrap()),
             Ok(Message::Close(_)) | Err(_) => return None,
@@ -211,7 +230,11 @@ async fn history(s: &Server, token: &str, room: &str) -> Vec<Value> {
         if msgs.is_empty() {
             return all;
         }
-        after = msgs.iter().map(|m| m["seq"].as_i64().unwrap()).max().unwrap();
+        after = msgs
+            .iter()
+            .map(|m| m["seq"].as_i64().unwrap())
+            .max()
+            .unwrap();
         all.extend(msgs);
     }
 }
@@ -223,7 +246,11 @@ async fn sigterm_during_a_send_burst_loses_no_acknowledged_message() {
     let mut s = Server::start(&["--data-dir", data_dir, "--bench-limits"]);
     let token = s.register("alice").await;
     let room = s
-        .post("/rooms", Some(&token), json!({"kind": "public", "name": "Burst"}))
+        .post(
+            "/rooms",
+            Some(&token),
+            json!({"kind": "public", "name": "Burst"}),
+        )
         .await["id"]
         .as_str()
         .unwrap()
@@ -263,7 +290,11 @@ async fn sigterm_during_a_send_burst_loses_no_acknowledged_message() {
             break;
         }
     }
-    assert!(signalled, "the burst ended before the signal: {} acks", acked.len());
+    assert!(
+        signalled,
+        "the burst ended before the signal: {} acks",
+        acked.len()
+    );
     let sent = sender.await.unwrap();
     let status = s.wait_exit().await;
     assert!(status.success(), "exit status {status}");
@@ -285,7 +316,10 @@ async fn sigterm_during_a_send_burst_loses_no_acknowledged_message() {
     assert_eq!(stored_set.len(), bodies.len(), "duplicates in history");
     for nonce in &acked {
         let body = format!("burst {}", &nonce[1..]);
-        assert!(stored_set.contains(&body), "acknowledged {nonce} is missing after restart");
+        assert!(
+            stored_set.contains(&body),
+            "acknowledged {nonce} is missing after restart"
+        );
     }
     // Sequence numbers are gapless.
     let seqs: Vec<i64> = stored.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
@@ -296,11 +330,11 @@ async fn sigterm_during_a_send_burst_loses_no_acknowledged_message() {
 }
 
 /// The next text event, `Value::Null` for a close, `None` when the stream ended.
-async fn next_or_end(
-    stream: &mut futures::stream::SplitStream<Ws>,
-) -> Option<Value> {
+async fn next_or_end(stream: &mut futures::stream::SplitStream<Ws>) -> Option<Value> {
     loop {
-        let msg = tokio::time::timeout(WAIT, stream.next()).await.expect("an event or the end")?;
+        let msg = tokio::time::timeout(WAIT, stream.next())
+            .await
+            .expect("an event or the end")?;
         match msg {
             Ok(Message::Text(t)) => return Some(serde_json::from_str(&t).unwrap()),
             Ok(Message::Close(_)) => return Some(Value::Null),
@@ -324,13 +358,18 @@ async fn a_thousand_clients_that_never_read_do_not_grow_memory_without_bound() {
     }
     let publisher = s.register("publisher").await;
     let room = s
-        .post("/rooms", Some(&publisher), json!({"kind": "public", "name": "Firehose"}))
+        .post(
+            "/rooms",
+            Some(&publisher),
+            json!({"kind": "public", "name": "Firehose"}),
+        )
         .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
     for t in &tokens {
-        s.post(&format!("/rooms/{room}/join"), Some(t), json!({})).await;
+        s.post(&format!("/rooms/{room}/join"), Some(t), json!({}))
+            .await;
     }
     let at_start = s.rss_kib();
     // 1,000 sockets that complete the handshake and then never read a byte.
@@ -372,11 +411,14 @@ async fn a_thousand_clients_that_never_read_do_not_grow_memory_without_bound() {
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
     let fresh = s.register("fresh").await;
-    s.post(&format!("/rooms/{room}/join"), Some(&fresh), json!({})).await;
+    s.post(&format!("/rooms/{room}/join"), Some(&fresh), json!({}))
+        .await;
     let mut ws = s.ws(&fresh).await;
     let hello = next(&mut ws).await.unwrap();
     assert_eq!(hello["type"], "hello");
-    ws.send(Message::text(json!({"type": "ping"}).to_string())).await.unwrap();
+    ws.send(Message::text(json!({"type": "ping"}).to_string()))
+        .await
+        .unwrap();
     s.post(
         &format!("/rooms/{room}/messages"),
         Some(&publisher),
@@ -384,7 +426,9 @@ async fn a_thousand_clients_that_never_read_do_not_grow_memory_without_bound() {
     )
     .await;
     loop {
-        let ev = next(&mut ws).await.expect("the fresh client stays connected");
+        let ev = next(&mut ws)
+            .await
+            .expect("the fresh client stays connected");
         if ev["type"] == "message_created" && ev["message"]["body"] == "still alive" {
             break;
         }
@@ -393,13 +437,20 @@ async fn a_thousand_clients_that_never_read_do_not_grow_memory_without_bound() {
     // again, what was written before comes, then the close as a slow consumer (4008).
     for ws in idle.iter_mut().step_by(250) {
         let code = loop {
-            match tokio::time::timeout(WAIT, ws.next()).await.expect("a close") {
+            match tokio::time::timeout(WAIT, ws.next())
+                .await
+                .expect("a close")
+            {
                 Some(Ok(Message::Close(frame))) => break frame.map(|f| u16::from(f.code)),
                 Some(Ok(_)) => continue,
                 Some(Err(_)) | None => break None,
             }
         };
-        assert_eq!(code, Some(4008), "an idle client is closed as a slow consumer");
+        assert_eq!(
+            code,
+            Some(4008),
+            "an idle client is closed as a slow consumer"
+        );
     }
     drop(idle);
 }
@@ -439,7 +490,11 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     let http = &s.http;
     let mut seen = Seen::default();
     let mut tokens = Vec::new();
-    let passwords = ["first secret pass", "second secret pass", "wrong guess pass"];
+    let passwords = [
+        "first secret pass",
+        "second secret pass",
+        "wrong guess pass",
+    ];
 
     let post = |path: &str| http.post(api(path)).header("x-requested-with", "t");
     // Register, log in (right and wrong), change the password, log in again.
@@ -490,11 +545,24 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     )
     .await;
     for path in ["/me", "/auth/sessions", "/me/rooms", "/users/by-name/alice"] {
-        record(&mut seen, http.get(api(path)).bearer_auth(&alice).send().await.unwrap(), false).await;
+        record(
+            &mut seen,
+            http.get(api(path))
+                .bearer_auth(&alice)
+                .send()
+                .await
+                .unwrap(),
+            false,
+        )
+        .await;
     }
     record(
         &mut seen,
-        http.get(api(&format!("/users/{alice_id}"))).bearer_auth(&bob).send().await.unwrap(),
+        http.get(api(&format!("/users/{alice_id}")))
+            .bearer_auth(&bob)
+            .send()
+            .await
+            .unwrap(),
         false,
     )
     .await;
@@ -522,7 +590,16 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     let alice = v["token"].as_str().unwrap().to_owned();
     tokens.push(alice.clone());
     // A revoked and a made-up token, in headers, cookies and the auth frame.
-    record(&mut seen, http.get(api("/me")).bearer_auth(&tokens[0]).send().await.unwrap(), false).await;
+    record(
+        &mut seen,
+        http.get(api("/me"))
+            .bearer_auth(&tokens[0])
+            .send()
+            .await
+            .unwrap(),
+        false,
+    )
+    .await;
     record(
         &mut seen,
         http.get(api("/me"))
@@ -560,7 +637,9 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     .await;
     // WebSocket: by header, and by the auth frame; everything it sends is recorded.
     let mut ws = s.ws(&alice).await;
-    ws.send(Message::text(json!({"type": "ping", "id": 1}).to_string())).await.unwrap();
+    ws.send(Message::text(json!({"type": "ping", "id": 1}).to_string()))
+        .await
+        .unwrap();
     for _ in 0..2 {
         let ev = next(&mut ws).await.unwrap();
         seen.all.push_str(&ev.to_string());
@@ -569,18 +648,22 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     let (mut ws2, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws"))
         .await
         .unwrap();
-    ws2.send(Message::text(json!({"type": "auth", "token": bob}).to_string()))
-        .await
-        .unwrap();
+    ws2.send(Message::text(
+        json!({"type": "auth", "token": bob}).to_string(),
+    ))
+    .await
+    .unwrap();
     let ev = next(&mut ws2).await.unwrap();
     assert_eq!(ev["type"], "hello", "{ev}");
     seen.not_issuing.push_str(&ev.to_string());
     let (mut ws3, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/api/ws"))
         .await
         .unwrap();
-    ws3.send(Message::text(json!({"type": "auth", "token": tokens[0]}).to_string()))
-        .await
-        .unwrap();
+    ws3.send(Message::text(
+        json!({"type": "auth", "token": tokens[0]}).to_string(),
+    ))
+    .await
+    .unwrap();
     assert!(next(&mut ws3).await.is_none(), "a revoked token is refused");
     drop((ws, ws2, ws3));
 
@@ -596,10 +679,16 @@ async fn tokens_and_password_hashes_never_appear_in_responses_or_logs() {
     // Give the reader threads a moment to take the last lines.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let logs = s.output.lock().unwrap().clone();
-    assert!(logs.contains("TRACE") || logs.contains("DEBUG"), "verbose logging was on");
+    assert!(
+        logs.contains("TRACE") || logs.contains("DEBUG"),
+        "verbose logging was on"
+    );
 
     for t in &tokens {
-        assert!(!seen.not_issuing.contains(t.as_str()), "a token was sent back outside login");
+        assert!(
+            !seen.not_issuing.contains(t.as_str()),
+            "a token was sent back outside login"
+        );
         let leak = logs.lines().find(|l| l.contains(t.as_str()));
         assert!(leak.is_none(), "a token is in the log: {leak:?}");
     }
