@@ -50,10 +50,12 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
     assert_429(&login(&s, "a5", Some("203.0.113.9")).await);
 
     // Per account, whatever the address (chatcore's login_rate).
-    let mut setup = Setup::default();
-    setup.limits = Limits {
-        login_rate: Some(Rate::new(2, MINUTE)),
-        ..Limits::without_rate_limits()
+    let setup = Setup {
+        limits: Limits {
+            login_rate: Some(Rate::new(2, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
     };
     let s = Server::start_with(setup).await;
     s.register("victim").await;
@@ -131,10 +133,12 @@ async fn registrations_are_limited_per_address() {
 
 #[tokio::test]
 async fn messages_per_user_are_limited_over_rest_and_websocket() {
-    let mut setup = Setup::default();
-    setup.limits = Limits {
-        send_rate: Some(Rate::new(3, MINUTE)),
-        ..Limits::without_rate_limits()
+    let setup = Setup {
+        limits: Limits {
+            send_rate: Some(Rate::new(3, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
     };
     let s = Server::start_with(setup).await;
     let alice = s.register("alice").await;
@@ -180,10 +184,12 @@ async fn messages_per_user_are_limited_over_rest_and_websocket() {
 
 #[tokio::test]
 async fn room_code_guessing_is_limited() {
-    let mut setup = Setup::default();
-    setup.limits = Limits {
-        code_join_rate: Some(Rate::new(3, MINUTE)),
-        ..Limits::without_rate_limits()
+    let setup = Setup {
+        limits: Limits {
+            code_join_rate: Some(Rate::new(3, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
     };
     let s = Server::start_with(setup).await;
     let owner = s.register("owner").await;
@@ -242,10 +248,12 @@ async fn the_number_of_websockets_is_bounded() {
 
 #[tokio::test]
 async fn connections_per_user_are_bounded() {
-    let mut setup = Setup::default();
-    setup.limits = Limits {
-        max_connections_per_user: 2,
-        ..Limits::without_rate_limits()
+    let setup = Setup {
+        limits: Limits {
+            max_connections_per_user: 2,
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
     };
     let s = Server::start_with(setup).await;
     let alice = s.register("alice").await;
@@ -253,17 +261,18 @@ async fn connections_per_user_are_bounded() {
     let _b = s.ws(&alice).await;
     let mut c = Ws::connect(&s, &[("authorization", &format!("Bearer {}", alice.token))])
         .await
-        .ok()
-        .expect("upgrade happens");
+        .unwrap_or_else(|r| panic!("refused: {r:?}"));
     assert_eq!(c.close_code().await, Some(4029));
 }
 
 #[tokio::test]
 async fn history_pages_are_capped() {
-    let mut setup = Setup::default();
-    setup.limits = Limits {
-        history_page_max: 5,
-        ..Limits::without_rate_limits()
+    let setup = Setup {
+        limits: Limits {
+            history_page_max: 5,
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
     };
     let s = Server::start_with(setup).await;
     let alice = s.register("alice").await;
