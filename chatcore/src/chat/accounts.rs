@@ -89,10 +89,28 @@ pub(crate) fn token_matches(stored: &[u8; 32], presented: &[u8; 32]) -> bool {
     bool::from(stored.ct_eq(presented))
 }
 
+/// Password hashes computed at once, process-wide: each takes 19 MiB and a core for
+/// tens of milliseconds, so a flood of logins (from many addresses, past the
+/// per-address limits) must queue instead of growing memory without bound. As many as
+/// there are cores, at most 8.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(cores.clamp(1, 8))
+});
+
+/// Wait for a hashing slot (see [`HASHING`]).
+async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>> {
+    HASHING.acquire().await.map_err(Error::backend)
+}
+
 /// Hash a password with argon2id (OWASP parameters: 19 MiB, 2 passes), off the
 /// async worker threads.
 pub(crate) async fn hash_password(password: String) -> Result<String> {
+    // The slot moves into the task: it is held until the hash is done, even if the
+    // request that asked for it is gone.
+    let slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -105,7 +123,9 @@ pub(crate) async fn hash_password(password: String) -> Result<String> {
 
 /// Verify a password against an argon2 PHC string, off the async worker threads.
 pub(crate) async fn verify_password(password: String, hash: String) -> Result<bool> {
+    let slot = hashing_slot().await?;
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };

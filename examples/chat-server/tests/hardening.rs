@@ -183,6 +183,17 @@ impl Server {
             .unwrap()
     }
 
+    /// Peak resident memory of the server process so far, in KiB (Linux).
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap()
+    }
+
     /// Wait for the process to exit by itself; its exit status.
     async fn wait_exit(&mut self) -> std::process::ExitStatus {
         let deadline = tokio::time::Instant::now() + WAIT;
@@ -739,4 +750,32 @@ fn the_web_ui_never_turns_data_into_html() {
     // Inline handlers would need 'unsafe-inline' anyway; the page has none.
     let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
     assert!(!index.contains(" onclick="), "inline handler in index.html");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_flood_queues_password_hashing_instead_of_growing_memory() {
+    // --bench-limits lifts the per-address limits: this is many addresses at once.
+    let s = Server::start(&["--memory", "--bench-limits"]);
+    let before = s.peak_rss_kib();
+    // Each login verifies an argon2 hash (19 MiB); unknown users too (a dummy hash).
+    const FLOOD: usize = 200;
+    let logins = (0..FLOOD).map(|i| {
+        let req = s
+            .http
+            .post(s.api("/auth/login"))
+            .header("x-requested-with", "t")
+            .json(&json!({"username": format!("nobody{i}"), "password": "not the password"}));
+        async move { req.send().await.map(|r| r.status().as_u16()) }
+    });
+    let statuses = futures::future::join_all(logins).await;
+    for st in statuses {
+        assert_eq!(st.unwrap(), 401);
+    }
+    let after = s.peak_rss_kib();
+    eprintln!("server peak RSS: {before} KiB before, {after} KiB after {FLOOD} concurrent logins");
+    // Unbounded, 200 hashes at once would take 3.8 GB; bounded, a few times 19 MiB.
+    assert!(
+        after < before + 1024 * 1024,
+        "peak memory grew from {before} KiB to {after} KiB"
+    );
 }
