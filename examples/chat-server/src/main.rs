@@ -88,8 +88,8 @@ struct Cli {
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
     /// Load testing only (benches/): lift the per-user message and login rate limits,
-    /// the per-address login and registration limits and the per-connection command
-    /// rate. Never use it in production.
+    /// the per-address login and registration limits, the per-connection command rate
+    /// and the maximum of WebSockets. Never use it in production.
     #[arg(long)]
     bench_limits: bool,
 }
@@ -263,6 +263,7 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     config.ws.max_connections = cli.max_connections;
     config.trusted_proxies = cli.trusted_proxies.clone();
     if cli.bench_limits {
+        config.ws.max_connections = config.ws.max_connections.max(1_000_000);
         config.login_rate_per_ip = None;
         config.register_rate_per_ip = None;
         config.ws.commands_per_sec = 1_000_000;
