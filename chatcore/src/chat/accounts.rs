@@ -83,34 +83,29 @@ pub(crate) fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Whether two token hashes are equal, compared in constant time.
-pub(crate) fn token_matches(stored: &[u8; 32], presented: &[u8; 32]) -> bool {
-    use subtle::ConstantTimeEq as _;
-    bool::from(stored.ct_eq(presented))
-}
+/// At most this many argon2 computations run at once (one per core, at least two):
+/// each holds 19 MiB, so a burst of registrations or logins waits in line instead of
+/// taking the blocking pool's 512 threads and gigabytes of memory.
+static HASHING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get().max(2));
+        std::sync::Arc::new(tokio::sync::Semaphore::new(n))
+    });
 
-/// Password hashes computed at once, process-wide: each takes 19 MiB and a core for
-/// tens of milliseconds, so a flood of logins (from many addresses, past the
-/// per-address limits) must queue instead of growing memory without bound. As many as
-/// there are cores, at most 8.
-static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    tokio::sync::Semaphore::new(cores.clamp(1, 8))
-});
-
-/// Wait for a hashing slot (see [`HASHING`]).
-async fn hashing_slot() -> Result<tokio::sync::SemaphorePermit<'static>> {
-    HASHING.acquire().await.map_err(Error::backend)
+async fn hashing_permit() -> Result<tokio::sync::OwnedSemaphorePermit> {
+    HASHING
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(Error::backend)
 }
 
 /// Hash a password with argon2id (OWASP parameters: 19 MiB, 2 passes), off the
 /// async worker threads.
 pub(crate) async fn hash_password(password: String) -> Result<String> {
-    // The slot moves into the task: it is held until the hash is done, even if the
-    // request that asked for it is gone.
-    let slot = hashing_slot().await?;
+    let permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
-        let _slot = slot;
+        let _permit = permit;
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
@@ -123,9 +118,9 @@ pub(crate) async fn hash_password(password: String) -> Result<String> {
 
 /// Verify a password against an argon2 PHC string, off the async worker threads.
 pub(crate) async fn verify_password(password: String, hash: String) -> Result<bool> {
-    let slot = hashing_slot().await?;
+    let permit = hashing_permit().await?;
     tokio::task::spawn_blocking(move || {
-        let _slot = slot;
+        let _permit = permit;
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
@@ -531,6 +526,12 @@ pub(crate) fn me_view(u: &User, has_password: bool) -> MeView {
         email: u.email.clone(),
         has_password,
     }
+}
+
+/// Whether two token hashes are equal, compared in constant time.
+pub(crate) fn token_matches(stored: &[u8; 32], presented: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(stored.ct_eq(presented))
 }
 
 #[cfg(test)]
