@@ -1,6 +1,9 @@
 //! Settings of the HTTP and WebSocket layer.
 
+use std::net::IpAddr;
 use std::time::Duration;
+
+use chatcore::rate::Rate;
 
 /// Settings of the router. Start from [`ChatConfig::default`] and change fields:
 ///
@@ -33,6 +36,17 @@ pub struct ChatConfig {
     pub max_body_bytes: usize,
     /// Default page size of `GET /rooms` (default 50, at most 100).
     pub rooms_page_default: u32,
+    /// Login attempts per client address (IPv6: per /64), on top of the per-account
+    /// limit of [`chatcore::Limits::login_rate`] (default: 30 at once, then one every
+    /// 6 s). `None`: unlimited. Needs the client address (see [`crate::client_ip`]).
+    pub login_rate_per_ip: Option<Rate>,
+    /// Registrations per client address (default: 20 at once, then one every 3
+    /// minutes). `None`: unlimited.
+    pub register_rate_per_ip: Option<Rate>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (default: none, the header
+    /// is ignored). When the peer is one of these, the client address is the rightmost
+    /// address of the header that is not one of these.
+    pub trusted_proxies: Vec<IpAddr>,
     /// WebSocket settings.
     pub ws: WsConfig,
 }
@@ -47,6 +61,9 @@ impl Default for ChatConfig {
             password_auth: true,
             max_body_bytes: 64 * 1024,
             rooms_page_default: 50,
+            login_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
+            register_rate_per_ip: Some(Rate::new(20, Duration::from_secs(180))),
+            trusted_proxies: Vec::new(),
             ws: WsConfig::default(),
         }
     }
@@ -101,6 +118,10 @@ pub struct WsConfig {
     /// the limit get a `rate_limited` error; as many again in a row close the
     /// connection with 4029.
     pub command_burst: u32,
+    /// Most WebSockets open at once on this router (default 10,000); further upgrade
+    /// requests get 503 `server_busy` with `Retry-After`. Per user, see
+    /// [`chatcore::Limits::max_connections_per_user`].
+    pub max_connections: usize,
 }
 
 impl Default for WsConfig {
@@ -120,6 +141,7 @@ impl Default for WsConfig {
             max_bad_frames: 5,
             commands_per_sec: 20,
             command_burst: 40,
+            max_connections: 10_000,
         }
     }
 }

@@ -38,6 +38,9 @@ pub mod codes {
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     /// `GET /ws` without a valid WebSocket upgrade (400 or 426).
     pub const UPGRADE_REQUIRED: &str = "upgrade_required";
+    /// The server holds its maximum number of WebSockets; retry later (503, with
+    /// `Retry-After`).
+    pub const SERVER_BUSY: &str = "server_busy";
     /// Unexpected server failure; details are logged, never sent (500).
     pub const INTERNAL: &str = "internal";
     /// WebSocket only: a frame that is not a valid command.
@@ -118,6 +121,12 @@ impl ApiError {
             codes::INTERNAL,
             "internal error",
         )
+    }
+
+    /// Tell the client when to retry (`Retry-After` and `retry_after_ms`).
+    pub fn with_retry_after(mut self, wait: Duration) -> Self {
+        self.retry_after = Some(wait);
+        self
     }
 
     /// Name the offending field (replaces the one chatcore gave, if any).

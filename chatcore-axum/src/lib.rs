@@ -5,6 +5,7 @@ mod config;
 pub mod csrf;
 pub mod error;
 mod extract;
+mod limits;
 mod openapi;
 mod rest;
 mod state;
@@ -20,6 +21,7 @@ pub use auth::{Actor, AuthMethod, Authenticator, SessionAuthenticator, bearer_to
 pub use config::{ChatConfig, WsConfig};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
+pub use limits::client_ip;
 pub use state::{ChatState, ChatStateBuilder};
 
 /// The chatcore HTTP API and WebSocket as an [`axum::Router`], to serve as is or to

@@ -258,6 +258,8 @@ pub(crate) fn add_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
                 .as_ref()
                 .is_some_and(|s| s.iter().all(|r| *r == Default::default()));
             let has_body = op.request_body.is_some();
+            // Parameters are validated too (a cursor given by halves, a malformed name).
+            let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let mut add = |status: &str, description: &str| {
                 op.responses
                     .responses
@@ -286,6 +288,8 @@ pub(crate) fn add_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
                     "415",
                     "The body is not `application/json` (`unsupported_media_type`)",
                 );
+            }
+            if has_body || has_params {
                 add("422", "Invalid input (`invalid_input`, with `field`)");
             }
             add(

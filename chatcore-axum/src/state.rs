@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::auth::{Authenticator, SessionAuthenticator};
 use crate::config::ChatConfig;
+use crate::limits::HttpLimits;
 
 /// Everything the router needs: the [`Chat`] service, the [`ChatConfig`] and the
 /// [`Authenticator`]. Cheap to clone.
@@ -32,6 +33,7 @@ struct Inner {
     config: ChatConfig,
     authenticator: Arc<dyn Authenticator>,
     shutdown: watch::Sender<bool>,
+    limits: HttpLimits,
 }
 
 impl std::fmt::Debug for ChatState {
@@ -84,8 +86,10 @@ impl ChatStateBuilder {
             Arc::new(SessionAuthenticator::new(self.config.cookie_name.clone()))
         });
         let (shutdown, _) = watch::channel(false);
+        let limits = HttpLimits::new(&self.config);
         ChatState {
             inner: Arc::new(Inner {
+                limits,
                 chat: self.chat,
                 config: self.config,
                 authenticator,
@@ -130,6 +134,16 @@ impl ChatState {
     /// connections, so call this first.
     pub fn shutdown(&self) {
         self.inner.shutdown.send_replace(true);
+    }
+
+    pub(crate) fn limits(&self) -> &HttpLimits {
+        &self.inner.limits
+    }
+
+    /// WebSockets open on this router right now (bounded by
+    /// [`crate::WsConfig::max_connections`]).
+    pub fn open_connections(&self) -> usize {
+        self.inner.limits.open_connections()
     }
 
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {

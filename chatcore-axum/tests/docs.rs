@@ -55,6 +55,7 @@ fn every_error_code_is_documented() {
         http::NOT_FOUND,
         http::METHOD_NOT_ALLOWED,
         http::UPGRADE_REQUIRED,
+        http::SERVER_BUSY,
         http::INTERNAL,
         http::BAD_FRAME,
     ]);

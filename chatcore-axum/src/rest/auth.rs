@@ -1,6 +1,7 @@
 //! Registration, login and sessions.
 
 use axum::extract::State;
+use axum::http::Extensions;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chatcore::protocol::MeView;
@@ -9,6 +10,7 @@ use chatcore::{Register, SessionId, SessionToken};
 use crate::auth::{Actor, clear_cookie, session_cookie, user_agent};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{Json, Path};
+use crate::limits::IpAction;
 use crate::state::ChatState;
 use crate::types::{AuthResponse, LoginRequest, RegisterRequest, SessionView};
 
@@ -65,14 +67,19 @@ fn no_content_clearing_cookie(state: &ChatState) -> Response {
         (status = 201, description = "Registered and logged in; the session cookie is set", body = AuthResponse),
         (status = 403, description = "Password accounts are disabled (`password_auth_disabled`)", body = ErrorBody),
         (status = 409, description = "Username or email taken (`username_taken`, `email_taken`)", body = ErrorBody),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn register(
     State(state): State<ChatState>,
     headers: HeaderMap,
+    extensions: Extensions,
     Json(body): Json<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     ensure_password_auth(&state)?;
+    state
+        .limits()
+        .check_ip(state.config(), (&headers, &extensions), IpAction::Register)?;
     let input = Register {
         username: body.username,
         password: body.password,
@@ -94,15 +101,19 @@ pub(crate) async fn register(
         (status = 200, description = "Logged in; the session cookie is set", body = AuthResponse),
         (status = 401, description = "Wrong username or password (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Password login is disabled (`password_auth_disabled`)", body = ErrorBody),
-        (status = 429, description = "Too many attempts for this account (`rate_limited`; `Retry-After` header)", body = ErrorBody),
+        (status = 429, description = "Too many attempts for this account or from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn login(
     State(state): State<ChatState>,
     headers: HeaderMap,
+    extensions: Extensions,
     Json(body): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     ensure_password_auth(&state)?;
+    state
+        .limits()
+        .check_ip(state.config(), (&headers, &extensions), IpAction::Login)?;
     let (me, token) = state
         .chat()
         .login(&body.username, &body.password, user_agent(&headers))

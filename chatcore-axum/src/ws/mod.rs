@@ -38,6 +38,7 @@ use writer::{Out, Writer, close_message};
         (status = 400, description = "Not a WebSocket upgrade request (`upgrade_required`)", body = ErrorBody),
         (status = 401, description = "Credentials given but invalid (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Origin not allowed (`origin_rejected`)", body = ErrorBody),
+        (status = 503, description = "The server holds its maximum of WebSockets (`server_busy`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn upgrade(
@@ -60,6 +61,15 @@ pub(crate) async fn upgrade(
         .await
         .map_err(|r| ApiError::new(r.status(), codes::UPGRADE_REQUIRED, r.body_text()))?;
     let actor = authenticate(&state, &parts).await?;
+    // The slot is held until the connection ends (or the upgrade is abandoned).
+    let Some(slot) = state.limits().connection_slot() else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            codes::SERVER_BUSY,
+            "too many connections; retry later",
+        )
+        .with_retry_after(Duration::from_secs(5)));
+    };
     let ws = &state.config().ws;
     let upgrade = upgrade
         .max_message_size(ws.max_message_bytes)
@@ -68,7 +78,10 @@ pub(crate) async fn upgrade(
         .write_buffer_size(ws.write_buffer_bytes)
         .max_write_buffer_size(ws.write_buffer_bytes.saturating_mul(64).max(1 << 20));
     Ok(upgrade
-        .on_upgrade(move |socket| run(state, socket, actor))
+        .on_upgrade(move |socket| async move {
+            run(state, socket, actor).await;
+            drop(slot);
+        })
         .into_response())
 }
 

@@ -91,9 +91,13 @@ pub struct Setup {
 
 impl Default for Setup {
     fn default() -> Self {
+        let mut config = ChatConfig::default();
+        // Every test client comes from 127.0.0.1; tests of these limits turn them on.
+        config.login_rate_per_ip = None;
+        config.register_rate_per_ip = None;
         Setup {
             limits: Limits::without_rate_limits(),
-            config: ChatConfig::default(),
+            config,
             mount: "/chat",
             authenticator: None,
             hub_queue: None,
@@ -124,7 +128,12 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
         });
         Server {
             addr,

@@ -93,7 +93,11 @@ static HASHING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
     });
 
 async fn hashing_permit() -> Result<tokio::sync::OwnedSemaphorePermit> {
-    HASHING.clone().acquire_owned().await.map_err(Error::backend)
+    HASHING
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(Error::backend)
 }
 
 /// Hash a password with argon2id (OWASP parameters: 19 MiB, 2 passes), off the
@@ -337,10 +341,17 @@ impl Chat {
         }
         let store = &self.inner.store;
         // The look-up is by SHA-256 of the token: the database compares hashes, so
-        // timing reveals nothing about the secret itself.
-        let Some(mut session) = store.find_session(&token_hash(token)).await? else {
+        // timing reveals nothing about the secret itself (an attacker controls the
+        // token, not its hash). The match is then confirmed in constant time, so that
+        // a store whose look-up is looser than byte equality can never let another
+        // token in.
+        let hash = token_hash(token);
+        let Some(mut session) = store.find_session(&hash).await? else {
             return Err(Error::Unauthenticated("invalid token"));
         };
+        if !token_matches(&session.token_hash, &hash) {
+            return Err(Error::Unauthenticated("invalid token"));
+        }
         let now = self.now();
         if session.expires_at <= now {
             return Err(Error::Unauthenticated("session expired"));
@@ -514,5 +525,29 @@ pub(crate) fn me_view(u: &User, has_password: bool) -> MeView {
         user: user_view(u),
         email: u.email.clone(),
         has_password,
+    }
+}
+
+/// Whether two token hashes are equal, compared in constant time.
+pub(crate) fn token_matches(stored: &[u8; 32], presented: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(stored.ct_eq(presented))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hashes_are_compared_whole() {
+        let a = token_hash("a-token");
+        assert!(token_matches(&a, &token_hash("a-token")));
+        assert!(!token_matches(&a, &token_hash("a-tokem")));
+        let mut b = a;
+        b[31] ^= 1;
+        assert!(!token_matches(&a, &b));
+        b = a;
+        b[0] ^= 0x80;
+        assert!(!token_matches(&a, &b));
     }
 }

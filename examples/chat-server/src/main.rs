@@ -72,11 +72,24 @@ struct Cli {
     /// Mark session cookies `Secure` (set when served over HTTPS).
     #[arg(long, env = "CHAT_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Most WebSockets open at once; further ones get 503 `server_busy`.
+    #[arg(long, env = "CHAT_MAX_CONNECTIONS", default_value_t = 10_000)]
+    max_connections: usize,
+    /// Reverse proxies (IP addresses, comma separated) whose `X-Forwarded-For` gives
+    /// the client address for the per-address login and registration limits. Default:
+    /// none; the header is ignored and the peer address counts.
+    #[arg(
+        long = "trusted-proxy",
+        env = "CHAT_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<IpAddr>,
     /// Seconds given to in-flight requests after a shutdown signal.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
-    /// Load testing only (benches/): lift the per-user message and login rate limits
-    /// and the per-connection command rate. Never use it in production.
+    /// Load testing only (benches/): lift the per-user message and login rate limits,
+    /// the per-address login and registration limits, the per-connection command rate
+    /// and the maximum of WebSockets. Never use it in production.
     #[arg(long)]
     bench_limits: bool,
 }
@@ -123,11 +136,10 @@ impl std::fmt::Display for Fatal {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn"));
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn")),
-        )
+        .with_env_filter(never_log_frames(filter))
         .init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -136,6 +148,15 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The WebSocket library logs whole frames at TRACE level, and frames carry session
+/// tokens (`auth`) and private messages: cap it at DEBUG whatever `RUST_LOG` says.
+fn never_log_frames(filter: EnvFilter) -> EnvFilter {
+    ["tungstenite=debug", "tokio_tungstenite=debug"]
+        .iter()
+        .filter_map(|d| d.parse().ok())
+        .fold(filter, EnvFilter::add_directive)
 }
 
 /// Connect the multi-node broker named by `--broker`.
@@ -239,7 +260,12 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     let mut config = ChatConfig::default();
     config.allowed_origins = origins.clone();
     config.cookie_secure = cli.secure_cookies;
+    config.ws.max_connections = cli.max_connections;
+    config.trusted_proxies = cli.trusted_proxies.clone();
     if cli.bench_limits {
+        config.ws.max_connections = config.ws.max_connections.max(1_000_000);
+        config.login_rate_per_ip = None;
+        config.register_rate_per_ip = None;
         config.ws.commands_per_sec = 1_000_000;
         config.ws.command_burst = 1_000_000;
     }
@@ -263,6 +289,8 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    // The peer address feeds the per-address limits (see `--trusted-proxy`).
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         let _ = signal_rx.wait_for(|stop| *stop).await;
     });

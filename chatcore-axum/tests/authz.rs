@@ -1,0 +1,571 @@
+//! The authorization matrix at the HTTP level: every route × every kind of caller
+//! (anonymous, non-member, banned, member, moderator, admin, owner), against a public
+//! and a private room, each cell on a fresh fixture, compared with the expected status.
+//!
+//! A route added to the router without a row here fails
+//! `every_route_is_in_the_matrix`.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use chatcore::ExternalUser;
+use common::{Resp, Server, User};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// The callers, in matrix column order.
+const WHO: [&str; 7] = [
+    "anonymous",
+    "nonmember",
+    "banned",
+    "member",
+    "moderator",
+    "admin",
+    "owner",
+];
+
+/// One fresh world: a room of `kind` with one user per role, a victim (a plain
+/// member) to act upon, an invitee, a message of the member.
+struct Fixture {
+    users: std::collections::HashMap<&'static str, User>,
+    session_of_owner: String,
+    room: String,
+    message_of_member: String,
+    code: String,
+}
+
+async fn user(s: &Server, tag: &str, role: &str) -> User {
+    let chat = &s.chat;
+    let u = chat
+        .ensure_external_user(ExternalUser {
+            external_id: format!("{tag}:{role}"),
+            username: format!("{role}{}", tag.len()),
+            display_name: None,
+        })
+        .await
+        .unwrap();
+    let t = chat.create_session(u.id, None).await.unwrap();
+    User {
+        id: u.id.to_string(),
+        name: u.username.to_string(),
+        token: t.token,
+    }
+}
+
+async fn ok(r: Resp, what: &str) -> Value {
+    assert!(
+        (200..300).contains(&r.status),
+        "fixture {what}: {} {}",
+        r.status,
+        r.body
+    );
+    r.body
+}
+
+async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
+    let mut users = std::collections::HashMap::new();
+    for role in [
+        "nonmember",
+        "banned",
+        "member",
+        "moderator",
+        "admin",
+        "owner",
+        "victim",
+        "invitee",
+    ] {
+        users.insert(role, user(s, tag, role).await);
+    }
+    let owner = users["owner"].clone();
+    let room = ok(
+        s.post(
+            &owner,
+            "/rooms",
+            json!({"kind": kind, "name": format!("Room {tag}")}),
+        )
+        .await,
+        "room",
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Private rooms are joined by code; public rooms have none.
+    let code = if kind == "private" {
+        ok(s.get(&owner, &format!("/rooms/{room}/code")).await, "code").await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    } else {
+        "ZZZZZZZZ".to_owned()
+    };
+    for role in ["banned", "member", "moderator", "admin", "victim"] {
+        let u = &users[role];
+        let r = if kind == "private" {
+            s.post(u, "/rooms/join-by-code", json!({"code": code}))
+                .await
+        } else {
+            s.post(u, &format!("/rooms/{room}/join"), json!({})).await
+        };
+        ok(r, "join").await;
+    }
+    for (role, as_role) in [("moderator", "moderator"), ("admin", "admin")] {
+        let r = s
+            .call(
+                Some(&owner),
+                Method::PUT,
+                &format!("/rooms/{room}/members/{}/role", users[role].id),
+                Some(json!({"role": as_role})),
+            )
+            .await;
+        ok(r, "role").await;
+    }
+    ok(
+        s.post(
+            &owner,
+            &format!("/rooms/{room}/bans"),
+            json!({"user_id": users["banned"].id, "reason": "test"}),
+        )
+        .await,
+        "ban",
+    )
+    .await;
+    let message_of_member = ok(
+        s.post(
+            &users["member"],
+            &format!("/rooms/{room}/messages"),
+            json!({"body": "hello"}),
+        )
+        .await,
+        "message",
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sessions = ok(s.get(&owner, "/auth/sessions").await, "sessions").await;
+    let session_of_owner = sessions[0]["id"].as_str().unwrap().to_owned();
+    Fixture {
+        users,
+        session_of_owner,
+        room,
+        message_of_member,
+        code,
+    }
+}
+
+/// One row: method, route template, body, and the expected status per caller (in
+/// [`WHO`] order) in a public room and in a private room.
+struct Row {
+    method: &'static str,
+    route: &'static str,
+    body: fn(&Fixture) -> Option<Value>,
+    public: [u16; 7],
+    private: [u16; 7],
+}
+
+fn none(_: &Fixture) -> Option<Value> {
+    None
+}
+
+fn empty(_: &Fixture) -> Option<Value> {
+    Some(json!({}))
+}
+
+/// Statuses that do not depend on the room: anonymous 401, everyone else `ok`.
+const fn any_user(ok: u16) -> [u16; 7] {
+    [401, ok, ok, ok, ok, ok, ok]
+}
+
+fn rows() -> Vec<Row> {
+    // Columns: anonymous, nonmember, banned, member, moderator, admin, owner.
+    vec![
+        Row {
+            method: "POST",
+            route: "/auth/register",
+            body: |_| Some(json!({"username": "newcomer", "password": "password123"})),
+            public: [201, 201, 201, 201, 201, 201, 201],
+            private: [201, 201, 201, 201, 201, 201, 201],
+        },
+        Row {
+            method: "POST",
+            route: "/auth/login",
+            body: |f| Some(json!({"username": f.users["owner"].name, "password": "whatever1"})),
+            public: [401; 7],
+            private: [401; 7],
+        },
+        Row {
+            method: "POST",
+            route: "/auth/logout",
+            body: none,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "POST",
+            route: "/auth/logout-all",
+            body: none,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "GET",
+            route: "/auth/sessions",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        // Only the owner of a session may revoke it; to others it does not exist.
+        Row {
+            method: "DELETE",
+            route: "/auth/sessions/{owner_session}",
+            body: none,
+            public: [401, 404, 404, 404, 404, 404, 204],
+            private: [401, 404, 404, 404, 404, 404, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/me",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "PATCH",
+            route: "/me",
+            body: |_| Some(json!({"bio": "hi"})),
+            public: any_user(200),
+            private: any_user(200),
+        },
+        // Host-made users have no password: deleting needs none.
+        Row {
+            method: "DELETE",
+            route: "/me",
+            body: empty,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "POST",
+            route: "/me/password",
+            body: |_| Some(json!({"old": "password123", "new": "password456"})),
+            public: any_user(403),
+            private: any_user(403),
+        },
+        Row {
+            method: "GET",
+            route: "/users/{victim}",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/users/by-name/{victim_name}",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/rooms",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/me/rooms",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "POST",
+            route: "/rooms",
+            body: |_| Some(json!({"kind": "public", "name": "Another"})),
+            public: any_user(201),
+            private: any_user(201),
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}",
+            body: none,
+            public: any_user(200),
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "PATCH",
+            route: "/rooms/{room}",
+            body: |_| Some(json!({"description": "changed"})),
+            public: [401, 403, 403, 403, 403, 200, 200],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "DELETE",
+            route: "/rooms/{room}",
+            body: none,
+            public: [401, 403, 403, 403, 403, 403, 204],
+            private: [401, 404, 404, 403, 403, 403, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/join",
+            body: empty,
+            public: [401, 200, 403, 409, 409, 409, 409],
+            private: [401, 404, 404, 409, 409, 409, 409],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/join-by-code",
+            body: |f| Some(json!({"code": f.code})),
+            public: any_user(404),
+            private: [401, 200, 403, 409, 409, 409, 409],
+        },
+        // An owner who leaves hands the room to the highest-ranked member (DOMAIN.md).
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/leave",
+            body: none,
+            public: [401, 403, 403, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/members",
+            body: none,
+            public: [401, 200, 200, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        // Public rooms have no code.
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/code",
+            body: none,
+            public: [401, 403, 403, 403, 403, 404, 404],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/code/rotate",
+            body: none,
+            public: [401, 403, 403, 422, 422, 422, 422],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/transfer",
+            body: |f| Some(json!({"user_id": f.users["victim"].id})),
+            public: [401, 403, 403, 403, 403, 403, 204],
+            private: [401, 404, 404, 403, 403, 403, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/invites",
+            body: |f| Some(json!({"user_id": f.users["invitee"].id})),
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/me/invites",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        // Nobody was invited: declining is "not found" for everyone.
+        Row {
+            method: "DELETE",
+            route: "/me/invites/{room}",
+            body: none,
+            public: any_user(404),
+            private: any_user(404),
+        },
+        Row {
+            method: "PUT",
+            route: "/rooms/{room}/members/{victim}/role",
+            body: |_| Some(json!({"role": "moderator"})),
+            public: [401, 403, 403, 403, 403, 204, 204],
+            private: [401, 404, 404, 403, 403, 204, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/members/{victim}/kick",
+            body: none,
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/bans",
+            body: |f| Some(json!({"user_id": f.users["victim"].id, "reason": "spam"})),
+            public: [401, 403, 403, 403, 201, 201, 201],
+            private: [401, 404, 404, 403, 201, 201, 201],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/bans",
+            body: none,
+            public: [401, 403, 403, 403, 200, 200, 200],
+            private: [401, 404, 404, 403, 200, 200, 200],
+        },
+        Row {
+            method: "DELETE",
+            route: "/rooms/{room}/bans/{banned}",
+            body: none,
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/messages",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/messages",
+            body: |_| Some(json!({"body": "hi"})),
+            public: [401, 403, 403, 201, 201, 201, 201],
+            private: [401, 404, 404, 201, 201, 201, 201],
+        },
+        // Only the author edits; moderators and up delete messages of lower ranks.
+        // Messages of rooms one is not a member of do not exist for them.
+        Row {
+            method: "PATCH",
+            route: "/messages/{message}",
+            body: |_| Some(json!({"body": "edited"})),
+            public: [401, 404, 404, 200, 403, 403, 403],
+            private: [401, 404, 404, 200, 403, 403, 403],
+        },
+        Row {
+            method: "DELETE",
+            route: "/messages/{message}",
+            body: none,
+            public: [401, 404, 404, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        Row {
+            method: "POST",
+            route: "/direct",
+            body: |f| Some(json!({"user_id": f.users["victim"].id})),
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/direct",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/openapi.json",
+            body: none,
+            public: [200; 7],
+            private: [200; 7],
+        },
+    ]
+}
+
+fn concrete(route: &str, f: &Fixture) -> String {
+    route
+        .replace("{room}", &f.room)
+        .replace("{victim}", &f.users["victim"].id)
+        .replace("{victim_name}", &f.users["victim"].name)
+        .replace("{banned}", &f.users["banned"].id)
+        .replace("{message}", &f.message_of_member)
+        .replace("{owner_session}", &f.session_of_owner)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authorization_matrix() {
+    let s = Server::start().await;
+    let mut failures = String::new();
+    let mut n = 0;
+    for (kind, private) in [("public", false), ("private", true)] {
+        for row in rows() {
+            for (col, who) in WHO.iter().enumerate() {
+                n += 1;
+                // A fresh world per cell: a successful call cannot change the next one.
+                let f = fixture(&s, &format!("c{n}"), kind).await;
+                let caller = f.users.get(who).cloned();
+                let method = Method::from_bytes(row.method.as_bytes()).unwrap();
+                let path = concrete(row.route, &f);
+                let mut body = (row.body)(&f);
+                if row.route == "/auth/register" {
+                    body = Some(json!({"username": format!("new{n}"), "password": "password123"}));
+                }
+                let r = s.call(caller.as_ref(), method, &path, body).await;
+                let expected = if private {
+                    row.private[col]
+                } else {
+                    row.public[col]
+                };
+                if r.status != expected {
+                    let _ = writeln!(
+                        failures,
+                        "{kind:7} {:6} {:40} {who:9}: expected {expected}, got {} {}",
+                        row.method, row.route, r.status, r.body
+                    );
+                }
+                // Every error has the one JSON shape.
+                if r.status >= 400 {
+                    assert!(
+                        r.body["error"]["code"].is_string(),
+                        "{} {}: {}",
+                        row.method,
+                        row.route,
+                        r.body
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorization matrix mismatches:\n{failures}"
+    );
+}
+
+#[test]
+fn every_route_is_in_the_matrix() {
+    let covered: BTreeSet<(String, String)> = rows()
+        .iter()
+        .map(|r| {
+            let route = r
+                .route
+                .replace("{room}", "{id}")
+                .replace("{owner_session}", "{id}")
+                .replace("{message}", "{id}")
+                .replace("{victim_name}", "{username}")
+                .replace("{victim}", "{id}")
+                .replace("{banned}", "{user_id}");
+            (r.method.to_owned(), route)
+        })
+        .collect();
+    for (method, route) in common::ROUTES {
+        // The WebSocket upgrade is authorized in tests/security.rs
+        // (websocket_authentication_modes, websocket_origins_are_checked_before_the_upgrade).
+        if *route == "/ws" {
+            continue;
+        }
+        let normalized = route
+            .replace("{user_id}", "{id}")
+            .replace("{room_id}", "{id}");
+        let ours: BTreeSet<String> = covered
+            .iter()
+            .filter(|(m, _)| m == method)
+            .map(|(_, r)| r.replace("{user_id}", "{id}"))
+            .collect();
+        assert!(
+            ours.contains(&normalized),
+            "{method} {route} has no row in the authorization matrix"
+        );
+    }
+}

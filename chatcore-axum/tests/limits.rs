@@ -1,0 +1,293 @@
+//! Limits and rate limits at the HTTP and WebSocket level: per-address login and
+//! registration limits (with and without a trusted proxy), the message rate over REST
+//! and WebSocket, room-code guessing, the maximum number of WebSockets, the history
+//! page ceiling and the per-user connection limit.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chatcore::Limits;
+use chatcore::rate::Rate;
+use common::{Resp, Server, Setup, Ws};
+use reqwest::Method;
+use serde_json::json;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[track_caller]
+fn assert_429(r: &Resp) {
+    r.assert_error(429, "rate_limited");
+    assert!(r.body["error"]["retry_after_ms"].as_u64().unwrap() > 0);
+    let secs: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(secs >= 1, "{secs}");
+}
+
+async fn login(s: &Server, name: &str, forwarded_for: Option<&str>) -> Resp {
+    let mut r = s
+        .req(Method::POST, "/auth/login")
+        .json(&json!({"username": name, "password": "wrong-password"}));
+    if let Some(ip) = forwarded_for {
+        r = r.header("x-forwarded-for", ip);
+    }
+    Resp::from(r.send().await.unwrap()).await
+}
+
+#[tokio::test]
+async fn login_attempts_are_limited_per_address_and_per_account() {
+    let mut setup = Setup::default();
+    setup.config.login_rate_per_ip = Some(Rate::new(3, MINUTE));
+    let s = Server::start_with(setup).await;
+    // Different accounts (none needs to exist), one address: the address is limited.
+    for name in ["a1", "a2", "a3"] {
+        login(&s, name, None)
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    assert_429(&login(&s, "a4", None).await);
+    // Without a trusted proxy, X-Forwarded-For is ignored: no way around the limit.
+    assert_429(&login(&s, "a5", Some("203.0.113.9")).await);
+
+    // Per account, whatever the address (chatcore's login_rate).
+    let setup = Setup {
+        limits: Limits {
+            login_rate: Some(Rate::new(2, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    s.register("victim").await;
+    login(&s, "victim", None)
+        .await
+        .assert_error(401, "unauthenticated");
+    login(&s, "victim", None)
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_429(&login(&s, "victim", None).await);
+    // Even the right password waits: guessing cannot continue.
+    let r = s
+        .call(
+            None,
+            Method::POST,
+            "/auth/login",
+            Some(json!({"username": "victim", "password": "password123"})),
+        )
+        .await;
+    assert_429(&r);
+    // Other accounts are unaffected.
+    s.register("other").await;
+    let r = s
+        .call(
+            None,
+            Method::POST,
+            "/auth/login",
+            Some(json!({"username": "other", "password": "password123"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_limited() {
+    let mut setup = Setup::default();
+    setup.config.login_rate_per_ip = Some(Rate::new(2, MINUTE));
+    setup.config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let s = Server::start_with(setup).await;
+    for _ in 0..2 {
+        login(&s, "x", Some("198.51.100.1"))
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    assert_429(&login(&s, "x", Some("198.51.100.1")).await);
+    // A client in front of the proxy cannot pick its address: the proxy appends the
+    // real one, and that is the one counted.
+    assert_429(&login(&s, "x", Some("1.1.1.1, 198.51.100.1")).await);
+    // Another client behind the same proxy has its own budget.
+    login(&s, "x", Some("198.51.100.2"))
+        .await
+        .assert_error(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn registrations_are_limited_per_address() {
+    let mut setup = Setup::default();
+    setup.config.register_rate_per_ip = Some(Rate::new(2, MINUTE));
+    let s = Server::start_with(setup).await;
+    let one = s.register("one").await;
+    s.register("two").await;
+    let r = s
+        .call(
+            None,
+            Method::POST,
+            "/auth/register",
+            Some(json!({"username": "three", "password": "password123"})),
+        )
+        .await;
+    assert_429(&r);
+    // Nothing was created.
+    let r = s.get(&one, "/users/by-name/three").await;
+    r.assert_error(404, "not_found");
+}
+
+#[tokio::test]
+async fn messages_per_user_are_limited_over_rest_and_websocket() {
+    let setup = Setup {
+        limits: Limits {
+            send_rate: Some(Rate::new(3, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let room = s.room(&alice, "public", "R").await;
+    for i in 0..3 {
+        s.send(&alice, &room, &format!("m{i}")).await;
+    }
+    let r = s
+        .post(
+            &alice,
+            &format!("/rooms/{room}/messages"),
+            json!({"body": "over"}),
+        )
+        .await;
+    assert_429(&r);
+    // The same bucket over the WebSocket: an error event with retry_after_ms.
+    let mut ws = s.ws(&alice).await;
+    let err = ws
+        .request(
+            7,
+            json!({"type": "send", "room": room, "nonce": "n1", "body": "over"}),
+        )
+        .await;
+    assert_eq!(err["type"], "error", "{err}");
+    assert_eq!(err["code"], "rate_limited");
+    assert!(err["retry_after_ms"].as_u64().unwrap() > 0);
+    // Per user: bob is not affected.
+    s.join(&bob, &room).await;
+    s.send(&bob, &room, "hi").await;
+    // Nothing over the limit was stored.
+    let page = s
+        .get(&alice, &format!("/rooms/{room}/messages?limit=100"))
+        .await;
+    let bodies: Vec<&str> = page.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
+    assert!(!bodies.contains(&"over"), "{bodies:?}");
+}
+
+#[tokio::test]
+async fn room_code_guessing_is_limited() {
+    let setup = Setup {
+        limits: Limits {
+            code_join_rate: Some(Rate::new(3, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let owner = s.register("owner").await;
+    let guesser = s.register("guesser").await;
+    let room = s.room(&owner, "private", "Secret").await;
+    let code = s.get(&owner, &format!("/rooms/{room}/code")).await;
+    assert_eq!(code.status, 200, "{}", code.body);
+    let code = code.body["code"].as_str().unwrap().to_owned();
+    for guess in ["AAAAAAAA", "BBBBBBBB", "CCCCCCCC"] {
+        let r = s
+            .post(&guesser, "/rooms/join-by-code", json!({"code": guess}))
+            .await;
+        assert!(
+            r.status == 404 || r.status == 422,
+            "{} {}",
+            r.status,
+            r.body
+        );
+    }
+    // Out of attempts: even the right code must wait.
+    let r = s
+        .post(&guesser, "/rooms/join-by-code", json!({"code": code}))
+        .await;
+    assert_429(&r);
+}
+
+#[tokio::test]
+async fn the_number_of_websockets_is_bounded() {
+    let mut setup = Setup::default();
+    setup.config.ws.max_connections = 2;
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let a = s.ws(&alice).await;
+    let _b = s.ws(&bob).await;
+    let refused = Ws::connect(&s, &[("authorization", &format!("Bearer {}", alice.token))])
+        .await
+        .err()
+        .expect("a third WebSocket is refused");
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.body["error"]["code"], "server_busy");
+    assert!(refused.body["error"]["retry_after_ms"].as_u64().unwrap() > 0);
+    assert_eq!(s.state.open_connections(), 2);
+    // A closed connection frees its slot.
+    drop(a);
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while s.state.open_connections() > 1 {
+        assert!(tokio::time::Instant::now() < deadline, "slot never freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let _c = s.ws(&alice).await;
+    // REST keeps working while the sockets are full.
+    let r = s.get(&alice, "/me").await;
+    assert_eq!(r.status, 200);
+}
+
+#[tokio::test]
+async fn connections_per_user_are_bounded() {
+    let setup = Setup {
+        limits: Limits {
+            max_connections_per_user: 2,
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let _a = s.ws(&alice).await;
+    let _b = s.ws(&alice).await;
+    let mut c = Ws::connect(&s, &[("authorization", &format!("Bearer {}", alice.token))])
+        .await
+        .unwrap_or_else(|r| panic!("refused: {r:?}"));
+    assert_eq!(c.close_code().await, Some(4029));
+}
+
+#[tokio::test]
+async fn history_pages_are_capped() {
+    let setup = Setup {
+        limits: Limits {
+            history_page_max: 5,
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let room = s.room(&alice, "public", "R").await;
+    for i in 0..8 {
+        s.send(&alice, &room, &format!("m{i}")).await;
+    }
+    let r = s
+        .get(&alice, &format!("/rooms/{room}/messages?limit=1000"))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        r.body["messages"].as_array().unwrap().len(),
+        5,
+        "{}",
+        r.body
+    );
+}
