@@ -14,9 +14,11 @@
 //! The migrations in [`crate::migration`] create exactly these columns; the
 //! `schema` test of each backend crate checks it with [`crate::schema`].
 
+pub mod account_tokens;
 pub mod bans;
 pub mod invites;
 pub mod memberships;
+pub mod files;
 pub mod messages;
 pub mod rooms;
 pub mod sessions;
