@@ -1,13 +1,17 @@
+// Named to run before chat.test.js, whose last test stops the shared server.
 // Images and files in a real browser: one user sends an image, the other's window shows
 // it inline (loaded, with real pixels); a file arrives as a download link; an uploaded
 // avatar shows. Run through e2e/run.sh, which starts chat-server and sets CHAT_URL.
 
 import { test, before, after } from "node:test";
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { deflateSync, crc32 } from "node:zlib";
 import { chromium } from "playwright-core";
 
 const BASE = process.env.CHAT_URL;
+const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const TIMEOUT = 10_000;
 const PASSWORD = "correct horse battery";
@@ -127,6 +131,8 @@ test("an image sent by one user shows inline in the other's window", async (t) =
       return Array.from(ctx.getImageData(5, 5, 1, 1).data);
     });
     assert.deepEqual(pixel, [220, 40, 40, 255]);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await b.page.screenshot({ path: `${ARTIFACTS}light-image-message.png` });
   });
 
   await t.test("bob sends an HTML file: a download link, never rendered", async () => {
