@@ -24,7 +24,8 @@ const PNG: &[u8] = &[
     0, 0, 31, 21, 196, 137, 0, 0, 0, 13, 73, 68, 65, 84, 120, 218, 99, 252, 207, 192, 80, 15, 0, 4,
     133, 1, 128, 132, 169, 140, 33, 0, 0, 0, 0, 73, 69, 78, 68, 174, 66, 96, 130,
 ];
-const HTML: &[u8] = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>";
+const HTML: &[u8] =
+    b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>";
 const SVG: &[u8] =
     b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(document.cookie)</script></svg>";
 
@@ -154,7 +155,11 @@ impl Env {
     }
 
     /// GET a file as `user`: status, headers and raw bytes.
-    async fn fetch(&self, user: &User, url_or_path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    async fn fetch(
+        &self,
+        user: &User,
+        url_or_path: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
         let url = if url_or_path.starts_with("/chat/") {
             format!("http://{}{url_or_path}", self.s.addr)
         } else {
@@ -187,7 +192,10 @@ fn assert_safe_headers(h: &reqwest::header::HeaderMap) {
 }
 
 fn file_id(message: &Value) -> String {
-    message["attachment"]["blob_id"].as_str().unwrap().to_owned()
+    message["attachment"]["blob_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -200,24 +208,45 @@ async fn email_verification_gates_sending_and_tokens_are_single_use_and_expire()
     assert_eq!(me.body["email_verified"], false);
 
     // Unverified: login and reading work, sending and uploading do not.
-    s.post(&walt, &format!("/rooms/{room}/messages"), json!({"body": "hi"}))
-        .await
-        .assert_error(403, "email_unverified");
-    env.upload(&walt, &format!("/rooms/{room}/files"), ("a.png", "image/png", PNG), &[])
-        .await
-        .assert_error(403, "email_unverified");
-    assert_eq!(s.get(&walt, &format!("/rooms/{room}/messages")).await.status, 200);
+    s.post(
+        &walt,
+        &format!("/rooms/{room}/messages"),
+        json!({"body": "hi"}),
+    )
+    .await
+    .assert_error(403, "email_unverified");
+    env.upload(
+        &walt,
+        &format!("/rooms/{room}/files"),
+        ("a.png", "image/png", PNG),
+        &[],
+    )
+    .await
+    .assert_error(403, "email_unverified");
+    assert_eq!(
+        s.get(&walt, &format!("/rooms/{room}/messages"))
+            .await
+            .status,
+        200
+    );
 
     // The link mailed at registration verifies the address, once.
     let token = env.token("walt@example.com", "verify-email", 0).await;
     let verify = |t: &str| {
         let t = t.to_owned();
         async move {
-            s.call(None, Method::POST, "/auth/verify-email", Some(json!({"token": t})))
-                .await
+            s.call(
+                None,
+                Method::POST,
+                "/auth/verify-email",
+                Some(json!({"token": t})),
+            )
+            .await
         }
     };
-    verify("forged-token").await.assert_error(400, "invalid_token");
+    verify("forged-token")
+        .await
+        .assert_error(400, "invalid_token");
     assert_eq!(verify(&token).await.status, 204);
     verify(&token).await.assert_error(400, "invalid_token");
     assert_eq!(s.get(&walt, "/me").await.body["email_verified"], true);
@@ -234,10 +263,17 @@ async fn email_verification_gates_sending_and_tokens_are_single_use_and_expire()
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["email_verified"], false);
-    s.post(&walt, &format!("/rooms/{room}/messages"), json!({"body": "hi"}))
-        .await
-        .assert_error(403, "email_unverified");
-    assert_eq!(s.post(&walt, "/me/verify-email", json!({})).await.status, 204);
+    s.post(
+        &walt,
+        &format!("/rooms/{room}/messages"),
+        json!({"body": "hi"}),
+    )
+    .await
+    .assert_error(403, "email_unverified");
+    assert_eq!(
+        s.post(&walt, "/me/verify-email", json!({})).await.status,
+        204
+    );
     let fresh = env.token("walt2@example.com", "verify-email", 1).await;
     env.advance(chrono::Duration::hours(25));
     verify(&fresh).await.assert_error(400, "invalid_token");
@@ -290,9 +326,13 @@ async fn password_reset_is_single_use_expires_and_ends_sessions() {
     let token = env.token("rita@example.com", "reset-password", 0).await;
     assert!(env.mailer.last_to("ghost@example.com").is_none());
 
-    reset("forged", "new password 1").await.assert_error(400, "invalid_token");
+    reset("forged", "new password 1")
+        .await
+        .assert_error(400, "invalid_token");
     // A password the policy refuses does not use the token up.
-    reset(&token, "short").await.assert_error(422, "invalid_input");
+    reset(&token, "short")
+        .await
+        .assert_error(422, "invalid_input");
     assert_eq!(reset(&token, "new password 1").await.status, 204);
     // Every session ended; the new password works, the old one does not.
     assert_eq!(s.get(&rita, "/me").await.status, 401);
@@ -303,13 +343,17 @@ async fn password_reset_is_single_use_expires_and_ends_sessions() {
     assert_eq!(login("new password 1").await.status, 200);
     assert_eq!(login("password123").await.status, 401);
     // Reuse refused.
-    reset(&token, "new password 2").await.assert_error(400, "invalid_token");
+    reset(&token, "new password 2")
+        .await
+        .assert_error(400, "invalid_token");
 
     // Expiry refused (the reset TTL is one hour).
     assert_eq!(request("rita@example.com").await.status, 202);
     let late = env.token("rita@example.com", "reset-password", 1).await;
     env.advance(chrono::Duration::minutes(61));
-    reset(&late, "new password 3").await.assert_error(400, "invalid_token");
+    reset(&late, "new password 3")
+        .await
+        .assert_error(400, "invalid_token");
     assert_eq!(login("new password 1").await.status, 200);
 
     // A newer link voids the older one.
@@ -317,7 +361,9 @@ async fn password_reset_is_single_use_expires_and_ends_sessions() {
     let older = env.token("rita@example.com", "reset-password", 2).await;
     assert_eq!(request("rita@example.com").await.status, 202);
     let newer = env.token("rita@example.com", "reset-password", 3).await;
-    reset(&older, "new password 4").await.assert_error(400, "invalid_token");
+    reset(&older, "new password 4")
+        .await
+        .assert_error(400, "invalid_token");
     assert_eq!(reset(&newer, "new password 4").await.status, 204);
 }
 
@@ -330,12 +376,22 @@ async fn reset_requests_are_rate_limited_per_address() {
     for _ in 0..2 {
         let r = env
             .s
-            .call(None, Method::POST, "/auth/password-reset/request", Some(body.clone()))
+            .call(
+                None,
+                Method::POST,
+                "/auth/password-reset/request",
+                Some(body.clone()),
+            )
             .await;
         assert_eq!(r.status, 202);
     }
     env.s
-        .call(None, Method::POST, "/auth/password-reset/request", Some(body))
+        .call(
+            None,
+            Method::POST,
+            "/auth/password-reset/request",
+            Some(body),
+        )
         .await
         .assert_error(429, "rate_limited");
 }
@@ -398,19 +454,34 @@ async fn avatars_for_users_and_rooms() {
     let room = s.room(&alice, "public", "pics").await;
     s.join(&bob, &room).await;
     let r = env
-        .upload(&alice, &format!("/rooms/{room}/avatar"), ("r.png", "image/png", PNG), &[])
+        .upload(
+            &alice,
+            &format!("/rooms/{room}/avatar"),
+            ("r.png", "image/png", PNG),
+            &[],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let room_url = r.body["avatar_url"].as_str().unwrap().to_owned();
     assert_eq!(env.fetch(&bob, &room_url).await.0, 200);
-    env.upload(&bob, &format!("/rooms/{room}/avatar"), ("r.png", "image/png", PNG), &[])
-        .await
-        .assert_error(403, "forbidden");
+    env.upload(
+        &bob,
+        &format!("/rooms/{room}/avatar"),
+        ("r.png", "image/png", PNG),
+        &[],
+    )
+    .await
+    .assert_error(403, "forbidden");
 
     // A private room's avatar reaches its members only.
     let secret = s.room(&alice, "private", "secret").await;
     let r = env
-        .upload(&alice, &format!("/rooms/{secret}/avatar"), ("s.png", "image/png", PNG), &[])
+        .upload(
+            &alice,
+            &format!("/rooms/{secret}/avatar"),
+            ("s.png", "image/png", PNG),
+            &[],
+        )
         .await;
     let secret_url = r.body["avatar_url"].as_str().unwrap().to_owned();
     assert_eq!(env.fetch(&alice, &secret_url).await.0, 200);
@@ -433,7 +504,12 @@ async fn image_and_file_messages_are_sniffed_and_served_safely() {
 
     // A PNG named .txt and claimed as text is an image message, served inline.
     let r = env
-        .upload(&alice, &files, ("notes.txt", "text/plain", PNG), &[("caption", "look")])
+        .upload(
+            &alice,
+            &files,
+            ("notes.txt", "text/plain", PNG),
+            &[("caption", "look")],
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["kind"], "image");
@@ -455,7 +531,9 @@ async fn image_and_file_messages_are_sniffed_and_served_safely() {
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["kind"], "file");
-    let (status, h, bytes) = env.fetch(&bob, &format!("/files/{}", file_id(&r.body))).await;
+    let (status, h, bytes) = env
+        .fetch(&bob, &format!("/files/{}", file_id(&r.body)))
+        .await;
     assert_eq!(status, 200);
     assert_eq!(header(&h, "content-type"), "application/octet-stream");
     assert!(header(&h, "content-disposition").starts_with("attachment; filename=\"page.html\""));
@@ -467,25 +545,47 @@ async fn image_and_file_messages_are_sniffed_and_served_safely() {
         .upload(&alice, &files, ("logo.svg", "image/svg+xml", SVG), &[])
         .await;
     assert_eq!(r.body["kind"], "file");
-    let (_, h, _) = env.fetch(&bob, &format!("/files/{}", file_id(&r.body))).await;
+    let (_, h, _) = env
+        .fetch(&bob, &format!("/files/{}", file_id(&r.body)))
+        .await;
     assert_eq!(header(&h, "content-type"), "application/octet-stream");
     assert!(header(&h, "content-disposition").starts_with("attachment"));
     assert_safe_headers(&h);
 
     // Size limit, empty files, a form without a file.
     let big = vec![b'x'; 4097];
-    env.upload(&alice, &files, ("big.bin", "application/octet-stream", &big), &[])
-        .await
-        .assert_error(413, "too_large");
-    env.upload(&alice, &files, ("empty.bin", "application/octet-stream", b""), &[])
-        .await
-        .assert_error(422, "invalid_input");
+    env.upload(
+        &alice,
+        &files,
+        ("big.bin", "application/octet-stream", &big),
+        &[],
+    )
+    .await
+    .assert_error(413, "too_large");
+    env.upload(
+        &alice,
+        &files,
+        ("empty.bin", "application/octet-stream", b""),
+        &[],
+    )
+    .await
+    .assert_error(422, "invalid_input");
     // A nonce makes the upload idempotent, like a text message.
     let a = env
-        .upload(&alice, &files, ("n.png", "image/png", PNG), &[("nonce", "n-1")])
+        .upload(
+            &alice,
+            &files,
+            ("n.png", "image/png", PNG),
+            &[("nonce", "n-1")],
+        )
         .await;
     let b = env
-        .upload(&alice, &files, ("n.png", "image/png", PNG), &[("nonce", "n-1")])
+        .upload(
+            &alice,
+            &files,
+            ("n.png", "image/png", PNG),
+            &[("nonce", "n-1")],
+        )
         .await;
     assert_eq!(a.body["id"], b.body["id"]);
     assert_eq!(a.body["attachment"], b.body["attachment"]);
@@ -534,7 +634,12 @@ async fn private_files_reach_members_only_and_deleted_ones_nobody() {
         200
     );
     let r = env
-        .upload(&alice, &format!("/rooms/{room}/files"), ("p.png", "image/png", PNG), &[])
+        .upload(
+            &alice,
+            &format!("/rooms/{room}/files"),
+            ("p.png", "image/png", PNG),
+            &[],
+        )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let msg = r.body["id"].as_str().unwrap().to_owned();
@@ -554,9 +659,14 @@ async fn private_files_reach_members_only_and_deleted_ones_nobody() {
         "not_found"
     );
     // Non-members cannot post files either.
-    env.upload(&bob, &format!("/rooms/{room}/files"), ("p.png", "image/png", PNG), &[])
-        .await
-        .assert_error(404, "not_found");
+    env.upload(
+        &bob,
+        &format!("/rooms/{room}/files"),
+        ("p.png", "image/png", PNG),
+        &[],
+    )
+    .await
+    .assert_error(404, "not_found");
     // Unauthenticated: 401.
     let anon = s.http.get(s.url(&path)).send().await.unwrap();
     assert_eq!(anon.status(), 401);
@@ -572,7 +682,12 @@ async fn private_files_reach_members_only_and_deleted_ones_nobody() {
 
     // Deleting the message makes its file unreachable, even for its author.
     let r = s
-        .call(Some(&alice), Method::DELETE, &format!("/messages/{msg}"), None)
+        .call(
+            Some(&alice),
+            Method::DELETE,
+            &format!("/messages/{msg}"),
+            None,
+        )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
     assert_eq!(env.fetch(&alice, &path).await.0, 404);

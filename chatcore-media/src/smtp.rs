@@ -54,8 +54,7 @@ impl SmtpMailer {
         if host.is_empty() {
             return Err(SmtpConfigError("the SMTP URL has no host".into()));
         }
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port);
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host).port(port);
         if let Some(userinfo) = userinfo {
             let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
             builder = builder.credentials(Credentials::new(user.to_owned(), password.to_owned()));

@@ -28,12 +28,12 @@ macro_rules! forward_store {
     ($ty:ty) => {
         const _: () = {
             use $crate::__private::async_trait::async_trait;
+            use $crate::__private::chatcore::ids::FileId;
+            use $crate::__private::chatcore::model::{AccountToken, FileRecord, TokenPurpose};
             use $crate::__private::chatcore::model::{
                 Ban, Invite, Membership, Message, NewMessage, NewUser, PageRequest, Role, Room,
                 Session, Timestamp, User,
             };
-            use $crate::__private::chatcore::ids::FileId;
-            use $crate::__private::chatcore::model::{AccountToken, FileRecord, TokenPurpose};
             use $crate::__private::chatcore::store::{
                 AccountStore, FileStore, Maintenance, MessageStore, RoomStore, SessionStore, Store,
                 UserStore,

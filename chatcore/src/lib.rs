@@ -19,8 +19,8 @@ pub mod conformance;
 
 pub use chat::{
     AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
-    INLINE_IMAGE_TYPES, Limits, is_inline_image,
-    NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage, SessionToken, user_view,
+    INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
+    SessionToken, is_inline_image, user_view,
 };
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};

@@ -7,13 +7,13 @@ use async_trait::async_trait;
 use parking_lot::Mutex;
 
 use crate::error::{Conflict, Error, Result};
+use crate::ids::FileId;
 use crate::ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
+use crate::model::{AccountToken, FileRecord, TokenPurpose};
 use crate::model::{
     Ban, Invite, Membership, Message, NewMessage, NewUser, PageRequest, Role, Room, Session,
     Timestamp, User,
 };
-use crate::ids::FileId;
-use crate::model::{AccountToken, FileRecord, TokenPurpose};
 use crate::store::{
     AccountStore, FileStore, Maintenance, MessageStore, RoomStore, SessionStore, Store, UserStore,
 };
@@ -764,7 +764,10 @@ impl AccountStore for MemoryStore {
         purpose: TokenPurpose,
     ) -> Result<Option<AccountToken>> {
         let mut m = self.media.lock();
-        if m.tokens.get(token_hash).is_some_and(|t| t.purpose == purpose) {
+        if m.tokens
+            .get(token_hash)
+            .is_some_and(|t| t.purpose == purpose)
+        {
             return Ok(m.tokens.remove(token_hash));
         }
         Ok(None)

@@ -141,7 +141,10 @@ async fn read_form(
         }
     }
     let file = file.ok_or_else(|| {
-        ApiError::from(chatcore::Error::invalid("file", "the form has no `file` field"))
+        ApiError::from(chatcore::Error::invalid(
+            "file",
+            "the form has no `file` field",
+        ))
     })?;
     Ok((file, fields))
 }

@@ -16,9 +16,9 @@
 
 pub mod account_tokens;
 pub mod bans;
+pub mod files;
 pub mod invites;
 pub mod memberships;
-pub mod files;
 pub mod messages;
 pub mod rooms;
 pub mod sessions;

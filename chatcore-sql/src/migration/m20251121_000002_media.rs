@@ -82,11 +82,7 @@ impl MigrationTrait for Migration {
                 Table::create()
                     .table(AccountTokens::Table)
                     .col(uuid(AccountTokens::Id).primary_key())
-                    .col(
-                        ColumnDef::new(AccountTokens::TokenHash)
-                            .blob()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(AccountTokens::TokenHash).blob().not_null())
                     .col(uuid(AccountTokens::UserId))
                     .col(text(AccountTokens::Purpose))
                     .col(text(AccountTokens::Email))

@@ -210,11 +210,7 @@ impl Chat {
         let record = self
             .store_file(actor, FileKind::RoomAvatar, Some(r.id), upload, limit)
             .await?;
-        let url = format!(
-            "{}/files/{}",
-            api_prefix.trim_end_matches('/'),
-            record.id
-        );
+        let url = format!("{}/files/{}", api_prefix.trim_end_matches('/'), record.id);
         let update = super::RoomUpdate {
             avatar_url: Some(url),
             ..Default::default()
@@ -317,12 +313,7 @@ impl Chat {
                     })?;
             }
         }
-        let bytes = self
-            .inner
-            .blobs
-            .get(&record.blob_key)
-            .await?
-            .ok_or(GONE)?;
+        let bytes = self.inner.blobs.get(&record.blob_key).await?.ok_or(GONE)?;
         let inline = is_inline_image(&record.content_type);
         Ok(FileView {
             record,

@@ -16,17 +16,17 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
+pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
-pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use rooms::{NewRoom, RoomUpdate};
 pub use tokens::AccountSettings;
 
 use crate::blob::{BlobStore, MemoryBlobStore};
 use crate::error::{Error, Result};
-use crate::mail::{LogMailer, Mailer};
 use crate::hub::{Dispatch, Hub, LocalHub};
 use crate::ids::{RoomId, UserId};
+use crate::mail::{LogMailer, Mailer};
 use crate::model::{Membership, Room, RoomKind, Timestamp, User};
 use crate::perm::{Action, allowed};
 use crate::protocol::{RoomView, ServerEvent, UserView};

@@ -160,10 +160,7 @@ pub async fn accounts_verification_rules(store: Arc<dyn Store>) {
     let (chat, mailer, now) = chat_with_clock(store.clone(), true);
     let id = register_with_email(&chat, "walt").await;
     let room = chat
-        .create_room(
-            id,
-            new_room("lobby", crate::RoomKind::Public),
-        )
+        .create_room(id, new_room("lobby", crate::RoomKind::Public))
         .await
         .unwrap();
     let text = || SendMessage {
@@ -237,7 +234,11 @@ pub async fn accounts_password_reset_rules(store: Arc<dyn Store>) {
     chat.login("rita", "a brand new password", None)
         .await
         .unwrap();
-    assert!(chat.login("rita", "correct horse battery", None).await.is_err());
+    assert!(
+        chat.login("rita", "correct horse battery", None)
+            .await
+            .is_err()
+    );
     // Reuse refused.
     assert!(matches!(
         chat.reset_password(&token, "yet another password").await,
@@ -281,11 +282,17 @@ pub async fn files_records_attach_once_and_delete(store: Arc<dyn Store>) {
     let m = MessageId::new();
     assert!(store.attach_file(id, m).await.unwrap());
     assert!(!store.attach_file(id, MessageId::new()).await.unwrap());
-    assert_eq!(store.get_file(id).await.unwrap().unwrap().message_id, Some(m));
+    assert_eq!(
+        store.get_file(id).await.unwrap().unwrap().message_id,
+        Some(m)
+    );
     let at = chrono::DateTime::from_timestamp(1_700_000_100, 0).unwrap();
     assert!(store.delete_file(id, at).await.unwrap());
     assert!(!store.delete_file(id, at).await.unwrap());
-    assert_eq!(store.get_file(id).await.unwrap().unwrap().deleted_at, Some(at));
+    assert_eq!(
+        store.get_file(id).await.unwrap().unwrap().deleted_at,
+        Some(at)
+    );
 }
 
 pub async fn files_message_attachment_rules(store: Arc<dyn Store>) {
@@ -293,10 +300,7 @@ pub async fn files_message_attachment_rules(store: Arc<dyn Store>) {
     let alice = register_with_email(&chat, "alice").await;
     let bob = register_with_email(&chat, "bob").await;
     let room = chat
-        .create_room(
-            alice,
-            new_room("secret", crate::RoomKind::Private),
-        )
+        .create_room(alice, new_room("secret", crate::RoomKind::Private))
         .await
         .unwrap();
     let png = Bytes::from_static(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
@@ -306,8 +310,13 @@ pub async fn files_message_attachment_rules(store: Arc<dyn Store>) {
     };
     // Non-members cannot post into the room.
     assert!(matches!(
-        chat.send_file(bob, room.id, upload("x.png", png.clone()), SendMessage::default())
-            .await,
+        chat.send_file(
+            bob,
+            room.id,
+            upload("x.png", png.clone()),
+            SendMessage::default()
+        )
+        .await,
         Err(Error::NotFound(_))
     ));
     // Attachments cannot be claimed by hand.
@@ -349,5 +358,11 @@ pub async fn files_message_attachment_rules(store: Arc<dyn Store>) {
         chat.open_file(alice, fid).await,
         Err(Error::NotFound(_))
     ));
-    assert!(chat.blobs().get(&format!("files/{fid}")).await.unwrap().is_none());
+    assert!(
+        chat.blobs()
+            .get(&format!("files/{fid}"))
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
