@@ -694,3 +694,44 @@ async fn private_files_reach_members_only_and_deleted_ones_nobody() {
     let id = path.rsplit('/').next().unwrap();
     assert!(!env.dir.path().join("files/files").join(id).exists());
 }
+
+#[tokio::test]
+async fn upload_bodies_are_bounded_and_must_be_multipart() {
+    let env = start(false, small_limits()).await;
+    let s = &env.s;
+    let alice = env.register("alice", None).await;
+    let room = s.room(&alice, "public", "bounded").await;
+    let path = format!("/rooms/{room}/files");
+    // Not multipart.
+    let r = s
+        .req(Method::POST, &path)
+        .bearer_auth(&alice.token)
+        .json(&json!({"file": "x"}))
+        .send()
+        .await
+        .unwrap();
+    Resp::from(r)
+        .await
+        .assert_error(415, "unsupported_media_type");
+    // Endless framing without a boundary: cut at the body cap (file limit + fields
+    // + 64 KiB), never buffered whole.
+    let r = s
+        .req(Method::POST, &path)
+        .bearer_auth(&alice.token)
+        .header("content-type", "multipart/form-data; boundary=never-sent")
+        .body(vec![b'a'; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    Resp::from(r).await.assert_error(413, "too_large");
+    // A text field over its limit.
+    let long = "x".repeat(16 * 1024 + 1);
+    env.upload(
+        &alice,
+        &path,
+        ("a.png", "image/png", PNG),
+        &[("caption", &long)],
+    )
+    .await
+    .assert_error(413, "too_large");
+}

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use axum::Json as JsonOut;
-use axum::extract::{Multipart, OriginalUri, State};
+use axum::body::Body;
+use axum::extract::{FromRequest, Multipart, OriginalUri, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
@@ -84,19 +85,46 @@ pub(crate) struct FileMessageForm {
     reply_to: Option<uuid::Uuid>,
 }
 
-fn multipart_error(e: &axum::extract::multipart::MultipartError) -> ApiError {
+fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::from(chatcore::Error::TooLarge {
+            field: "file",
+            limit,
+        });
+    }
     ApiError::bad_request(format!("unreadable multipart body: {}", e.body_text()))
 }
 
 /// Read a multipart form: the `file` field (at most `limit` bytes, checked while
-/// reading, so a larger body is never buffered) and a few short text fields.
+/// reading, so a larger body is never buffered) and a few short text fields. The
+/// whole body is also capped (file limit plus the text fields plus 64 KiB of
+/// multipart framing), so nothing in the parser can grow without bound.
 async fn read_form(
-    mut form: Multipart,
+    state: &ChatState,
+    req: Request,
     limit: usize,
 ) -> Result<(FileUpload, HashMap<String, String>), ApiError> {
+    let cap = limit
+        .saturating_add(MAX_FIELDS * MAX_FIELD_BYTES)
+        .saturating_add(64 * 1024);
+    let (parts, body) = req.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, cap));
+    let mut form = Multipart::from_request(Request::from_parts(parts, body), state)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                format!("expected a multipart/form-data body: {}", e.body_text()),
+            )
+        })?;
     let mut file: Option<FileUpload> = None;
     let mut fields = HashMap::new();
-    while let Some(mut field) = form.next_field().await.map_err(|e| multipart_error(&e))? {
+    while let Some(mut field) = form
+        .next_field()
+        .await
+        .map_err(|e| multipart_error(&e, limit))?
+    {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             if file.is_some() {
@@ -107,7 +135,11 @@ async fn read_form(
             }
             let file_name = field.file_name().unwrap_or("file").to_owned();
             let mut buf = BytesMut::new();
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(&e, limit))?
+            {
                 if buf.len() + chunk.len() > limit {
                     return Err(ApiError::from(chatcore::Error::TooLarge {
                         field: "file",
@@ -125,7 +157,11 @@ async fn read_form(
                 return Err(ApiError::bad_request("too many form fields"));
             }
             let mut buf = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(&e))? {
+            while let Some(chunk) = field
+                .chunk()
+                .await
+                .map_err(|e| multipart_error(&e, limit))?
+            {
                 if buf.len() + chunk.len() > MAX_FIELD_BYTES {
                     return Err(ApiError::from(chatcore::Error::TooLarge {
                         field: "form field",
@@ -262,10 +298,10 @@ pub(crate) async fn upload_avatar(
     State(state): State<ChatState>,
     actor: Actor,
     uri: OriginalUri,
-    form: Multipart,
+    req: Request,
 ) -> Result<JsonOut<MeView>, ApiError> {
     let limit = state.chat().limits().max_avatar_bytes;
-    let (file, _) = read_form(form, limit).await?;
+    let (file, _) = read_form(&state, req, limit).await?;
     let prefix = api_prefix(&uri, "/me/avatar");
     Ok(JsonOut(
         state.chat().set_avatar(actor.user, file, &prefix).await?,
@@ -292,10 +328,10 @@ pub(crate) async fn upload_room_avatar(
     actor: Actor,
     uri: OriginalUri,
     Path(id): Path<RoomId>,
-    form: Multipart,
+    req: Request,
 ) -> Result<JsonOut<RoomView>, ApiError> {
     let limit = state.chat().limits().max_avatar_bytes;
-    let (file, _) = read_form(form, limit).await?;
+    let (file, _) = read_form(&state, req, limit).await?;
     let prefix = api_prefix(&uri, "/rooms/");
     Ok(JsonOut(
         state
@@ -323,10 +359,10 @@ pub(crate) async fn send_file(
     State(state): State<ChatState>,
     actor: Actor,
     Path(id): Path<RoomId>,
-    form: Multipart,
+    req: Request,
 ) -> Result<Response, ApiError> {
     let limit = state.chat().limits().max_file_bytes;
-    let (file, mut fields) = read_form(form, limit).await?;
+    let (file, mut fields) = read_form(&state, req, limit).await?;
     let reply_to = match fields.remove("reply_to").filter(|s| !s.is_empty()) {
         Some(s) => Some(s.parse::<MessageId>()?),
         None => None,
