@@ -727,7 +727,10 @@ impl Maintenance for MemoryStore {
             i.session_hashes.remove(&hash);
         }
         i.bans.retain(|_, b| b.is_active(now));
-        Ok((before - i.sessions.len() - i.bans.len()) as u64)
+        let mut m = self.media.lock();
+        let tokens = m.tokens.len();
+        m.tokens.retain(|_, t| t.expires_at > now);
+        Ok((before - i.sessions.len() - i.bans.len() + tokens - m.tokens.len()) as u64)
     }
 }
 

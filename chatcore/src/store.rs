@@ -215,6 +215,7 @@ pub trait Store:
 /// Optional capability: removal of expired records.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
-    /// Delete sessions and bans that expired before `now`; returns how many records went.
+    /// Delete sessions, bans and account tokens that expired before `now`; returns how
+    /// many records went.
     async fn delete_expired(&self, now: Timestamp) -> Result<u64>;
 }

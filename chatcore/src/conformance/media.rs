@@ -154,6 +154,31 @@ pub async fn accounts_tokens_are_taken_once(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
+    // Housekeeping removes expired tokens (and only those).
+    let mut old = token(3, TokenPurpose::VerifyEmail);
+    old.expires_at = now - chrono::Duration::seconds(1);
+    store.create_account_token(old).await.unwrap();
+    store
+        .create_account_token(token(4, TokenPurpose::VerifyEmail))
+        .await
+        .unwrap();
+    if let Some(m) = store.maintenance() {
+        assert_eq!(m.delete_expired(now).await.unwrap(), 1);
+        assert!(
+            store
+                .take_account_token(&[3; 32], TokenPurpose::VerifyEmail)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+    assert!(
+        store
+            .take_account_token(&[4; 32], TokenPurpose::VerifyEmail)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 pub async fn accounts_verification_rules(store: Arc<dyn Store>) {
