@@ -192,6 +192,9 @@ fn status_of(err: &chatcore::Error) -> StatusCode {
         E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         E::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+        E::EmailUnverified => StatusCode::FORBIDDEN,
+        E::InvalidToken => StatusCode::BAD_REQUEST,
+        E::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -274,6 +277,9 @@ mod tests {
             (E::Conflict(Conflict::Username), 409, "username_taken"),
             (E::Forbidden("no"), 403, "forbidden"),
             (E::Banned, 403, "banned"),
+            (E::EmailUnverified, 403, "email_unverified"),
+            (E::InvalidToken, 400, "invalid_token"),
+            (E::UnsupportedFile("svg"), 415, "unsupported_file_type"),
             (E::Unauthenticated("no"), 401, "unauthenticated"),
             (E::invalid("name", "empty"), 422, "invalid_input"),
             (

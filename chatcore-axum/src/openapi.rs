@@ -51,6 +51,8 @@ pub(crate) mod schemas {
         email: Option<String>,
         /// False for users of a host application.
         has_password: bool,
+        /// Whether the email address is verified.
+        email_verified: bool,
     }
 
     /// Kinds of room.

@@ -26,6 +26,9 @@ fn every_error_code_is_documented() {
         Error::RateLimited {
             retry_after: Duration::ZERO,
         },
+        Error::EmailUnverified,
+        Error::InvalidToken,
+        Error::UnsupportedFile("x"),
         Error::backend(std::io::Error::other("x")),
     ]
     .iter()

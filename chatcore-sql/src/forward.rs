@@ -28,12 +28,15 @@ macro_rules! forward_store {
     ($ty:ty) => {
         const _: () = {
             use $crate::__private::async_trait::async_trait;
+            use $crate::__private::chatcore::ids::FileId;
+            use $crate::__private::chatcore::model::{AccountToken, FileRecord, TokenPurpose};
             use $crate::__private::chatcore::model::{
                 Ban, Invite, Membership, Message, NewMessage, NewUser, PageRequest, Role, Room,
                 Session, Timestamp, User,
             };
             use $crate::__private::chatcore::store::{
-                Maintenance, MessageStore, RoomStore, SessionStore, Store, UserStore,
+                AccountStore, FileStore, Maintenance, MessageStore, RoomStore, SessionStore, Store,
+                UserStore,
             };
             use $crate::__private::chatcore::{
                 MessageId, Result, RoomCode, RoomId, Seq, SessionId, UserId,
@@ -225,6 +228,56 @@ macro_rules! forward_store {
                 }
                 async fn last_seq(&self, room: RoomId) -> Result<Seq> {
                     sql(self).last_seq(room).await
+                }
+            }
+
+            #[async_trait]
+            impl AccountStore for $ty {
+                async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
+                    AccountStore::find_user_by_email(sql(self), email).await
+                }
+                async fn email_verified_at(&self, user: UserId) -> Result<Option<Timestamp>> {
+                    AccountStore::email_verified_at(sql(self), user).await
+                }
+                async fn set_email_verified(
+                    &self,
+                    user: UserId,
+                    at: Option<Timestamp>,
+                ) -> Result<()> {
+                    AccountStore::set_email_verified(sql(self), user, at).await
+                }
+                async fn create_account_token(&self, token: AccountToken) -> Result<()> {
+                    AccountStore::create_account_token(sql(self), token).await
+                }
+                async fn take_account_token(
+                    &self,
+                    token_hash: &[u8; 32],
+                    purpose: TokenPurpose,
+                ) -> Result<Option<AccountToken>> {
+                    AccountStore::take_account_token(sql(self), token_hash, purpose).await
+                }
+                async fn delete_account_tokens(
+                    &self,
+                    user: UserId,
+                    purpose: TokenPurpose,
+                ) -> Result<u64> {
+                    AccountStore::delete_account_tokens(sql(self), user, purpose).await
+                }
+            }
+
+            #[async_trait]
+            impl FileStore for $ty {
+                async fn create_file(&self, file: FileRecord) -> Result<()> {
+                    FileStore::create_file(sql(self), file).await
+                }
+                async fn get_file(&self, id: FileId) -> Result<Option<FileRecord>> {
+                    FileStore::get_file(sql(self), id).await
+                }
+                async fn attach_file(&self, id: FileId, message: MessageId) -> Result<bool> {
+                    FileStore::attach_file(sql(self), id, message).await
+                }
+                async fn delete_file(&self, id: FileId, at: Timestamp) -> Result<bool> {
+                    FileStore::delete_file(sql(self), id, at).await
                 }
             }
 

@@ -12,10 +12,12 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
-use crate::entity::{bans, invites, memberships, messages, rooms, sessions, users};
+use crate::entity::{
+    account_tokens, bans, files, invites, memberships, messages, rooms, sessions, users,
+};
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 7] = [
+pub const TABLES: [&str; 9] = [
     "users",
     "sessions",
     "rooms",
@@ -23,13 +25,15 @@ pub const TABLES: [&str; 7] = [
     "bans",
     "invites",
     "messages",
+    "account_tokens",
+    "files",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 15] = [
+pub const INDEXES: [(&str, &str); 17] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -45,6 +49,8 @@ pub const INDEXES: [(&str, &str); 15] = [
     ("invites", "ix_invites_user_id"),
     ("messages", "ux_messages_room_id_seq"),
     ("messages", "ux_messages_author_id_room_id_client_nonce"),
+    ("account_tokens", "ux_account_tokens_token_hash"),
+    ("account_tokens", "ix_account_tokens_user_id"),
 ];
 
 /// One column as the database reports it.
@@ -82,6 +88,8 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, bans::Entity).await?;
     create(db, &schema, invites::Entity).await?;
     create(db, &schema, messages::Entity).await?;
+    create(db, &schema, account_tokens::Entity).await?;
+    create(db, &schema, files::Entity).await?;
     Ok(())
 }
 

@@ -86,6 +86,17 @@ pub enum Error {
         /// How long to wait before trying again.
         retry_after: Duration,
     },
+    /// The service requires a verified email address for this, and the actor's is
+    /// not verified.
+    #[error("verify your email address first")]
+    EmailUnverified,
+    /// An email verification or password reset token that is unknown, already used,
+    /// expired, or issued for another address.
+    #[error("the link is invalid, used or expired")]
+    InvalidToken,
+    /// An uploaded file whose content (sniffed, not claimed) is not accepted here.
+    #[error("unsupported file type: {0}")]
+    UnsupportedFile(&'static str),
     /// The storage or broker backend failed. The source is kept.
     #[error("backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -117,6 +128,9 @@ impl Error {
             Error::Invalid { .. } => "invalid_input",
             Error::TooLarge { .. } => "too_large",
             Error::RateLimited { .. } => "rate_limited",
+            Error::EmailUnverified => "email_unverified",
+            Error::InvalidToken => "invalid_token",
+            Error::UnsupportedFile(_) => "unsupported_file_type",
             Error::Backend(_) => "internal",
         }
     }

@@ -225,3 +225,9 @@ impl<'de> Deserialize<'de> for RoomCode {
         Self::parse(&s).map_err(serde::de::Error::custom)
     }
 }
+
+uuid_id!(
+    /// Identifies an uploaded file (avatar or message attachment).
+    FileId,
+    "file_id"
+);

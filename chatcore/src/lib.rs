@@ -1,10 +1,12 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod blob;
 mod chat;
 pub mod error;
 pub mod hub;
 pub mod ids;
+pub mod mail;
 pub mod memory;
 pub mod model;
 pub mod perm;
@@ -16,12 +18,13 @@ pub mod store;
 pub mod conformance;
 
 pub use chat::{
-    Chat, ChatBuilder, ChatConnection, ExternalUser, Limits, NewRoom, ProfileUpdate, Register,
-    RoomUpdate, SendMessage, SessionToken, user_view,
+    AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
+    INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
+    SessionToken, is_inline_image, user_view,
 };
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};
-pub use ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};
+pub use ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};
 pub use memory::MemoryStore;
 pub use model::{Ban, Message, MessageKind, Role, Room, RoomKind, User};
 pub use store::Store;

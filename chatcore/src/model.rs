@@ -254,7 +254,8 @@ impl MessageKind {
 /// A reference to an uploaded blob.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
-    /// Blob identifier in the blob store.
+    /// The uploaded file's id ([`crate::ids::FileId`] as text; served at
+    /// `GET /files/{id}` to those who may read it).
     pub blob_id: String,
     /// Original file name.
     pub name: String,
@@ -382,4 +383,111 @@ pub struct PageRequest {
     pub after: Option<Seq>,
     /// At most this many (clamped by the service to the history page limit).
     pub limit: u32,
+}
+
+/// What a single-use account token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenPurpose {
+    /// Proves that the user receives mail at an address.
+    VerifyEmail,
+    /// Lets the user set a new password.
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    /// Stable string form, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+    /// Parse the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "verify_email" => TokenPurpose::VerifyEmail,
+            "reset_password" => TokenPurpose::ResetPassword,
+            _ => return None,
+        })
+    }
+}
+
+/// A single-use, expiring account token (email verification, password reset).
+/// Like sessions, only the SHA-256 of the secret is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountToken {
+    /// SHA-256 of the token.
+    pub token_hash: [u8; 32],
+    /// Whose.
+    pub user_id: UserId,
+    /// What for.
+    pub purpose: TokenPurpose,
+    /// The address the token was mailed to (it only works while the account still
+    /// has that address).
+    pub email: String,
+    /// Issued.
+    pub created_at: Timestamp,
+    /// Refused from then on.
+    pub expires_at: Timestamp,
+}
+
+/// What an uploaded file is for; decides who may read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    /// A user's avatar: any signed-in user may read it.
+    Avatar,
+    /// A room's avatar: whoever may see the room.
+    RoomAvatar,
+    /// A message's attachment: the room's members, while the message exists.
+    Message,
+}
+
+impl FileKind {
+    /// Stable string form, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Avatar => "avatar",
+            FileKind::RoomAvatar => "room_avatar",
+            FileKind::Message => "message",
+        }
+    }
+    /// Parse the stored form.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "avatar" => FileKind::Avatar,
+            "room_avatar" => FileKind::RoomAvatar,
+            "message" => FileKind::Message,
+            _ => return None,
+        })
+    }
+}
+
+/// The metadata of an uploaded file; its bytes are in the
+/// [`BlobStore`](crate::blob::BlobStore) under `blob_key`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// Identifier (`GET /files/{id}`).
+    pub id: crate::ids::FileId,
+    /// Who uploaded it (None once that account is gone).
+    pub uploader_id: Option<UserId>,
+    /// What it is for.
+    pub kind: FileKind,
+    /// The room (room avatars and message attachments).
+    pub room_id: Option<RoomId>,
+    /// The message carrying it (message attachments, once sent).
+    pub message_id: Option<MessageId>,
+    /// File name as uploaded, sanitized.
+    pub name: String,
+    /// Content type found by sniffing the bytes (never the client's claim).
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Key in the blob store.
+    pub blob_key: String,
+    /// Uploaded.
+    pub created_at: Timestamp,
+    /// Deleted (unreachable from then on).
+    pub deleted_at: Option<Timestamp>,
 }

@@ -46,6 +46,9 @@ pub struct MeView {
     pub email: Option<String>,
     /// Whether the account has a password (false for external identities).
     pub has_password: bool,
+    /// Whether the email address is verified.
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 /// A room as a given user sees it.

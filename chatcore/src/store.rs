@@ -5,7 +5,7 @@
 //! (who may do what) lives in [`crate::Chat`], so every store gets the same rules.
 //!
 //! Stores are `#[async_trait]` and dyn-compatible: hold them as `Arc<dyn Store>`.
-//! [`Store`] gathers the four part-traits (a store implements it with an empty
+//! [`Store`] gathers the six part-traits (a store implements it with an empty
 //! `impl Store for MyStore {}`). Optional capabilities are separate traits
 //! ([`Maintenance`]), reached through [`Store::maintenance`].
 //!
@@ -14,10 +14,10 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
+use crate::ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
 use crate::model::{
-    Ban, Invite, Membership, Message, NewMessage, NewUser, PageRequest, Room, Session, Timestamp,
-    User,
+    AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
+    Room, Session, Timestamp, TokenPurpose, User,
 };
 
 /// Users and their credentials.
@@ -164,8 +164,48 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn last_seq(&self, room: RoomId) -> Result<Seq>;
 }
 
+/// Email verification state and single-use account tokens (verification, password
+/// reset).
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// A user by (lower-cased) email address.
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// When the user's current email address was verified (None: not verified).
+    async fn email_verified_at(&self, user: UserId) -> Result<Option<Timestamp>>;
+    /// Set or clear the verification time of the user's email address.
+    async fn set_email_verified(&self, user: UserId, at: Option<Timestamp>) -> Result<()>;
+    /// Store a token.
+    async fn create_account_token(&self, token: AccountToken) -> Result<()>;
+    /// Atomically remove and return the token with this hash and purpose: of two
+    /// concurrent calls, at most one gets it (single use). Expired tokens are
+    /// returned too (the caller checks).
+    async fn take_account_token(
+        &self,
+        token_hash: &[u8; 32],
+        purpose: TokenPurpose,
+    ) -> Result<Option<AccountToken>>;
+    /// Remove every token of a user for a purpose; returns how many.
+    async fn delete_account_tokens(&self, user: UserId, purpose: TokenPurpose) -> Result<u64>;
+}
+
+/// Metadata of uploaded files (the bytes are in a [`crate::blob::BlobStore`]).
+#[async_trait]
+pub trait FileStore: Send + Sync + 'static {
+    /// Insert a file record.
+    async fn create_file(&self, file: FileRecord) -> Result<()>;
+    /// A file record by id (deleted ones included; the caller checks).
+    async fn get_file(&self, id: FileId) -> Result<Option<FileRecord>>;
+    /// Record the message that carries a file; false if the file is missing,
+    /// deleted, or already attached to a message.
+    async fn attach_file(&self, id: FileId, message: MessageId) -> Result<bool>;
+    /// Mark a file deleted; false if it was missing or already deleted.
+    async fn delete_file(&self, id: FileId, at: Timestamp) -> Result<bool>;
+}
+
 /// Everything a [`crate::Chat`] needs.
-pub trait Store: UserStore + SessionStore + RoomStore + MessageStore {
+pub trait Store:
+    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore
+{
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
         None
@@ -175,6 +215,7 @@ pub trait Store: UserStore + SessionStore + RoomStore + MessageStore {
 /// Optional capability: removal of expired records.
 #[async_trait]
 pub trait Maintenance: Send + Sync {
-    /// Delete sessions and bans that expired before `now`; returns how many records went.
+    /// Delete sessions, bans and account tokens that expired before `now`; returns how
+    /// many records went.
     async fn delete_expired(&self, now: Timestamp) -> Result<u64>;
 }

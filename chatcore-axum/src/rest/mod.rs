@@ -1,11 +1,13 @@
 //! The REST handlers and the single route table.
 
 mod auth;
+mod media;
 mod messages;
 mod rooms;
 mod users;
 
-use utoipa_axum::router::OpenApiRouter;
+use axum::extract::DefaultBodyLimit;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
 use utoipa_axum::routes;
 
 use crate::state::ChatState;
@@ -51,6 +53,27 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
         // realtime and meta
+        // accounts and media
+        .routes(routes!(media::verify_email))
+        .routes(routes!(media::request_verification))
+        .routes(routes!(media::request_reset))
+        .routes(routes!(media::reset_password))
+        .routes(uploads(routes!(media::upload_avatar)))
+        .routes(uploads(routes!(media::upload_room_avatar)))
+        .routes(uploads(routes!(media::send_file)))
+        .routes(routes!(media::get_file))
         .routes(routes!(crate::ws::upgrade))
         .routes(routes!(crate::openapi::openapi_json))
+}
+
+/// Upload routes read their body as a stream and enforce their own limits (the file
+/// limits of `chatcore::Limits`, checked while reading), in place of the router-wide
+/// JSON body limit.
+fn uploads(route: UtoipaMethodRouter<ChatState>) -> UtoipaMethodRouter<ChatState> {
+    let (schemas, paths, method_router) = route;
+    (
+        schemas,
+        paths,
+        method_router.layer(DefaultBodyLimit::disable()),
+    )
 }

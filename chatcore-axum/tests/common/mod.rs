@@ -59,6 +59,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/messages/{id}"),
     ("POST", "/direct"),
     ("GET", "/direct"),
+    ("POST", "/auth/verify-email"),
+    ("POST", "/me/verify-email"),
+    ("POST", "/auth/password-reset/request"),
+    ("POST", "/auth/password-reset"),
+    ("POST", "/me/avatar"),
+    ("POST", "/rooms/{id}/avatar"),
+    ("POST", "/rooms/{id}/files"),
+    ("GET", "/files/{id}"),
     ("GET", "/ws"),
     ("GET", "/openapi.json"),
 ];
@@ -87,6 +95,9 @@ pub struct Setup {
     pub authenticator: Option<Arc<dyn chatcore_axum::Authenticator>>,
     /// Per-connection hub queue (default: the hub's default).
     pub hub_queue: Option<usize>,
+    /// Serve this service instead of one over a `MemoryStore` (`limits` and
+    /// `hub_queue` are then ignored).
+    pub chat: Option<Chat>,
 }
 
 impl Default for Setup {
@@ -101,6 +112,7 @@ impl Default for Setup {
             mount: "/chat",
             authenticator: None,
             hub_queue: None,
+            chat: None,
         }
     }
 }
@@ -111,11 +123,16 @@ impl Server {
     }
 
     pub async fn start_with(setup: Setup) -> Server {
-        let mut chat = Chat::builder(Arc::new(MemoryStore::new())).limits(setup.limits);
-        if let Some(n) = setup.hub_queue {
-            chat = chat.hub(Arc::new(LocalHub::new(n)));
-        }
-        let chat = chat.build();
+        let chat = match setup.chat {
+            Some(chat) => chat,
+            None => {
+                let mut chat = Chat::builder(Arc::new(MemoryStore::new())).limits(setup.limits);
+                if let Some(n) = setup.hub_queue {
+                    chat = chat.hub(Arc::new(LocalHub::new(n)));
+                }
+                chat.build()
+            }
+        };
         let mut builder = ChatState::builder(chat.clone()).config(setup.config);
         if let Some(a) = setup.authenticator {
             builder = builder.authenticator_arc(a);

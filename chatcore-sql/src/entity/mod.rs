@@ -14,7 +14,9 @@
 //! The migrations in [`crate::migration`] create exactly these columns; the
 //! `schema` test of each backend crate checks it with [`crate::schema`].
 
+pub mod account_tokens;
 pub mod bans;
+pub mod files;
 pub mod invites;
 pub mod memberships;
 pub mod messages;

@@ -32,6 +32,8 @@ pub struct Model {
     pub password_hash: Option<String>,
     pub created_at: i64,
     pub last_seen_at: Option<i64>,
+    /// When the current email address was verified (migration `m20251121_000002_media`).
+    pub email_verified_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m20250601_000001_initial;
+mod m20251121_000002_media;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -20,6 +21,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20250601_000001_initial::Migration)]
+        vec![
+            Box::new(m20250601_000001_initial::Migration),
+            Box::new(m20251121_000002_media::Migration),
+        ]
     }
 }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use crate::append;
 use crate::error::{SqlStoreError, backend};
 
+mod media;
 mod messages;
 mod rooms;
 mod sessions;

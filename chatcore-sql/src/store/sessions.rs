@@ -107,7 +107,12 @@ impl Maintenance for SqlStore {
                 .exec(txn)
                 .await
                 .map_err(backend)?;
-            Ok(s.rows_affected + b.rows_affected)
+            let t = crate::entity::account_tokens::Entity::delete_many()
+                .filter(crate::entity::account_tokens::Column::ExpiresAt.lte(now))
+                .exec(txn)
+                .await
+                .map_err(backend)?;
+            Ok(s.rows_affected + b.rows_affected + t.rows_affected)
         })
         .await
     }

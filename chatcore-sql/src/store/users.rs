@@ -29,6 +29,7 @@ impl UserStore for SqlStore {
             password_hash: Set(new.password_hash.clone()),
             created_at: Set(ts(u.created_at)?),
             last_seen_at: Set(ts_opt(u.last_seen_at)?),
+            email_verified_at: Set(None),
         };
         users::Entity::insert(row)
             .exec_without_returning(self.write())

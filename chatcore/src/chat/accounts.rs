@@ -137,7 +137,7 @@ pub(crate) async fn verify_password(password: String, hash: String) -> Result<bo
 static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 impl Chat {
-    fn check_password_policy(&self, password: &str) -> Result<()> {
+    pub(super) fn check_password_policy(&self, password: &str) -> Result<()> {
         let l = &self.inner.limits;
         if password.len() > l.password_max_bytes {
             return Err(Error::TooLarge {
@@ -190,6 +190,7 @@ impl Chat {
             })
             .await?;
         let token = self.create_session(user.id, user_agent).await?;
+        self.spawn_verification(&user);
         Ok((me_view(&user, true), token))
     }
 
@@ -301,7 +302,9 @@ impl Chat {
         match (ok, user) {
             (true, Some(user)) => {
                 let token = self.create_session(user.id, user_agent).await?;
-                Ok((me_view(&user, true), token))
+                let mut me = me_view(&user, true);
+                me.email_verified = self.email_verified(user.id).await?;
+                Ok((me, token))
             }
             _ => Err(Error::Unauthenticated("wrong username or password")),
         }
@@ -401,7 +404,9 @@ impl Chat {
     pub async fn me(&self, user: UserId) -> Result<MeView> {
         let u = self.user(user).await?;
         let has_password = self.inner.store.get_password_hash(user).await?.is_some();
-        Ok(me_view(&u, has_password))
+        let mut me = me_view(&u, has_password);
+        me.email_verified = self.email_verified(user).await?;
+        Ok(me)
     }
 
     /// Another user's public profile.
@@ -433,10 +438,20 @@ impl Chat {
         if let Some(a) = update.avatar_url.as_deref() {
             u.avatar_url = validate::url("avatar_url", Some(a), l.max_url_len)?;
         }
+        let old_email = u.email.clone();
         if let Some(e) = update.email.as_deref() {
             u.email = validate::email(Some(e))?;
         }
         self.inner.store.update_user(&u).await?;
+        if u.email != old_email {
+            // A new address must be verified anew; links sent to the old one are void.
+            let store = &self.inner.store;
+            store.set_email_verified(user, None).await?;
+            store
+                .delete_account_tokens(user, crate::model::TokenPurpose::VerifyEmail)
+                .await?;
+            self.spawn_verification(&u);
+        }
         self.me(user).await
     }
 
@@ -525,6 +540,7 @@ pub(crate) fn me_view(u: &User, has_password: bool) -> MeView {
         user: user_view(u),
         email: u.email.clone(),
         has_password,
+        email_verified: false,
     }
 }
 

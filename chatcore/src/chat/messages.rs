@@ -48,9 +48,28 @@ impl Chat {
         .await
     }
 
-    /// Send a message. Once this returns, the message is durably stored and has its
-    /// sequence number; it is then broadcast to the room.
+    /// Send a text message. Once this returns, the message is durably stored and has
+    /// its sequence number; it is then broadcast to the room. Attachments are sent with
+    /// [`Chat::send_file`] (`input.attachment` set here is `invalid_input`, so a client
+    /// cannot claim a file it did not upload).
     pub async fn send_message(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        input: SendMessage,
+    ) -> Result<Message> {
+        if input.attachment.is_some() {
+            return Err(Error::invalid(
+                "attachment",
+                "upload the file to send it (send_file)",
+            ));
+        }
+        self.require_verified(actor).await?;
+        self.post_message(actor, room, input).await
+    }
+
+    /// Send a message, its attachment (if any) already checked by the caller.
+    pub(super) async fn post_message(
         &self,
         actor: UserId,
         room: RoomId,
@@ -63,7 +82,7 @@ impl Chat {
                 validate::body(&input.body, l.max_message_chars)?,
             ),
             Some(a) => {
-                let kind = if a.content_type.starts_with("image/") {
+                let kind = if super::files::is_inline_image(&a.content_type) {
                     MessageKind::Image
                 } else {
                     MessageKind::File
@@ -204,6 +223,7 @@ impl Chat {
             return Ok(());
         }
         self.inner.store.delete_message(id, self.now()).await?;
+        self.discard_attachment(&msg).await;
         self.publish_room(
             msg.room_id,
             ServerEvent::MessageDeleted {

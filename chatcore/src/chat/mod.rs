@@ -1,10 +1,12 @@
 //! The service handle: [`Chat`].
 
 mod accounts;
+mod files;
 mod live;
 mod messages;
 mod ordered;
 mod rooms;
+mod tokens;
 mod validate;
 
 use std::collections::HashMap;
@@ -14,13 +16,17 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
+pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
 pub use rooms::{NewRoom, RoomUpdate};
+pub use tokens::AccountSettings;
 
+use crate::blob::{BlobStore, MemoryBlobStore};
 use crate::error::{Error, Result};
 use crate::hub::{Dispatch, Hub, LocalHub};
 use crate::ids::{RoomId, UserId};
+use crate::mail::{LogMailer, Mailer};
 use crate::model::{Membership, Room, RoomKind, Timestamp, User};
 use crate::perm::{Action, allowed};
 use crate::protocol::{RoomView, ServerEvent, UserView};
@@ -68,6 +74,19 @@ pub struct Limits {
     pub code_join_rate: Option<Rate>,
     /// Live connections per user on one node (default 16).
     pub max_connections_per_user: usize,
+    /// Largest avatar (user or room), in bytes (default 2 MiB).
+    pub max_avatar_bytes: usize,
+    /// Largest image or file message, in bytes (default 10 MiB).
+    pub max_file_bytes: usize,
+    /// Longest uploaded file name, in characters (default 200; longer ones are cut).
+    pub max_file_name_chars: usize,
+    /// How long an email verification link works (default 24 h).
+    pub verification_token_ttl: Duration,
+    /// How long a password reset link works (default 1 h).
+    pub reset_token_ttl: Duration,
+    /// Verification and reset emails per address (default: 5, then one every
+    /// 5 minutes).
+    pub mail_rate: Option<Rate>,
 }
 
 impl Limits {
@@ -77,6 +96,7 @@ impl Limits {
             send_rate: None,
             login_rate: None,
             code_join_rate: None,
+            mail_rate: None,
             ..Limits::default()
         }
     }
@@ -102,6 +122,12 @@ impl Default for Limits {
             login_rate: Some(Rate::new(10, Duration::from_secs(60))),
             code_join_rate: Some(Rate::new(10, Duration::from_secs(60))),
             max_connections_per_user: 16,
+            max_avatar_bytes: 2 * 1024 * 1024,
+            max_file_bytes: 10 * 1024 * 1024,
+            max_file_name_chars: 200,
+            verification_token_ttl: Duration::from_secs(24 * 3600),
+            reset_token_ttl: Duration::from_secs(3600),
+            mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
         }
     }
 }
@@ -120,6 +146,10 @@ struct Inner {
     code_limiter: KeyedLimiter<UserId>,
     connections: Mutex<HashMap<UserId, usize>>,
     sequencer: ordered::Sequencer,
+    mailer: Arc<dyn Mailer>,
+    blobs: Arc<dyn BlobStore>,
+    accounts: AccountSettings,
+    mail_limiter: KeyedLimiter<String>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -145,9 +175,28 @@ pub struct ChatBuilder {
     hub: Option<Arc<dyn Hub>>,
     limits: Limits,
     clock: Option<Clock>,
+    mailer: Option<Arc<dyn Mailer>>,
+    blobs: Option<Arc<dyn BlobStore>>,
+    accounts: AccountSettings,
 }
 
 impl ChatBuilder {
+    /// Send verification and reset emails with this (default: [`LogMailer`]).
+    pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+    /// Keep uploaded files' bytes here (default: a [`MemoryBlobStore`], lost on exit).
+    pub fn blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.blobs = Some(blobs);
+        self
+    }
+    /// Email verification and link settings (default: [`AccountSettings::default`],
+    /// verification not required).
+    pub fn accounts(mut self, accounts: AccountSettings) -> Self {
+        self.accounts = accounts;
+        self
+    }
     /// Use this hub (default: a new [`LocalHub`]).
     pub fn hub(mut self, hub: Arc<dyn Hub>) -> Self {
         self.hub = Some(hub);
@@ -174,6 +223,14 @@ impl ChatBuilder {
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
                 code_limiter: KeyedLimiter::new(self.limits.code_join_rate),
+                mail_limiter: KeyedLimiter::new(self.limits.mail_rate),
+                mailer: self
+                    .mailer
+                    .unwrap_or_else(|| Arc::new(LogMailer) as Arc<dyn Mailer>),
+                blobs: self
+                    .blobs
+                    .unwrap_or_else(|| Arc::new(MemoryBlobStore::new()) as Arc<dyn BlobStore>),
+                accounts: self.accounts,
                 limits: self.limits,
                 clock: self.clock.unwrap_or_else(|| Arc::new(chrono::Utc::now)),
                 typing: Mutex::new(HashMap::new()),
@@ -198,6 +255,9 @@ impl Chat {
             hub: None,
             limits: Limits::default(),
             clock: None,
+            mailer: None,
+            blobs: None,
+            accounts: AccountSettings::default(),
         }
     }
 
@@ -214,6 +274,16 @@ impl Chat {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.inner.limits
+    }
+
+    /// The blob store holding uploaded files.
+    pub fn blobs(&self) -> &Arc<dyn BlobStore> {
+        &self.inner.blobs
+    }
+
+    /// The account settings in force.
+    pub fn account_settings(&self) -> &AccountSettings {
+        &self.inner.accounts
     }
 
     /// Now, by the service's clock.

@@ -20,6 +20,9 @@
 #![allow(missing_docs, clippy::unwrap_used, clippy::missing_panics_doc)]
 
 pub mod hub;
+mod media;
+
+pub use media::*;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -74,6 +77,12 @@ macro_rules! conformance_tests {
             room_delete_cascades,
             account_deletion_rule,
             maintenance_deletes_expired,
+            accounts_email_lookup_and_verified_flag,
+            accounts_tokens_are_taken_once,
+            accounts_verification_rules,
+            accounts_password_reset_rules,
+            files_records_attach_once_and_delete,
+            files_message_attachment_rules,
         );
     };
 }

@@ -9,6 +9,12 @@
 //! - Several nodes: `--broker redis://127.0.0.1:6379` (Redis pub/sub) or
 //!   `--broker postgres` (LISTEN/NOTIFY on the `--database-url` database); each node
 //!   serves the same rooms. Default: in-process (one node).
+//! - Uploaded files (avatars, images, files): a `files` directory in `--data-dir`
+//!   (`--files-dir` to move it; in memory with `--memory`); S3-compatible storage with
+//!   `--s3-bucket` (cargo feature `s3`; credentials from the `AWS_*` variables).
+//! - Email: verification and password reset links are logged (info level) unless
+//!   `--smtp-url smtp://host:port` sends them; `--require-email-verification` (the
+//!   production setting) refuses sending and uploads until the address is verified.
 //! - `--demo` seeds sample users (their passwords are printed) and rooms.
 //! - Logs: `RUST_LOG` (default `info`).
 //! - Ctrl-C or SIGTERM stops accepting connections and lets in-flight requests finish
@@ -87,6 +93,29 @@ struct Cli {
     /// Seconds given to in-flight requests after a shutdown signal.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
+    /// Where uploaded files go (default: `files` in `--data-dir`).
+    #[arg(long, env = "CHAT_FILES_DIR")]
+    files_dir: Option<PathBuf>,
+    /// Keep uploaded files in this S3-compatible bucket (credentials, region and
+    /// endpoint from the `AWS_*` environment variables).
+    #[cfg(feature = "s3")]
+    #[arg(long, env = "CHAT_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// Send verification and reset emails through this SMTP relay
+    /// (`smtp://[user:password@]host[:port]`, plain SMTP). Default: log them.
+    #[arg(long, env = "CHAT_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of the emails.
+    #[arg(long, env = "CHAT_MAIL_FROM", default_value = "Chat <chat@localhost>")]
+    mail_from: String,
+    /// Require a verified email address to send messages and upload files (the
+    /// production setting; registration then needs an email address to be useful).
+    #[arg(long, env = "CHAT_REQUIRE_EMAIL_VERIFICATION")]
+    require_email_verification: bool,
+    /// The public address of the web UI, used in the links of emails (default: the
+    /// address the server listens on).
+    #[arg(long, env = "CHAT_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Load testing only (benches/): lift the per-user message and login rate limits,
     /// the per-address login and registration limits, the per-connection command rate
     /// and the maximum of WebSockets. Never use it in production.
@@ -195,6 +224,29 @@ async fn open_broker(
     Ok(hub)
 }
 
+/// Where uploaded files go: S3 (`--s3-bucket`), memory (`--memory`), or a directory.
+fn open_blobs(cli: &Cli) -> Result<std::sync::Arc<dyn chatcore::blob::BlobStore>, Fatal> {
+    #[cfg(feature = "s3")]
+    if let Some(bucket) = cli.s3_bucket.as_deref() {
+        let s3 = chatcore_media::ObjectBlobStore::s3(bucket)
+            .map_err(|e| Fatal::new(format!("cannot use the S3 bucket {bucket}"), e))?;
+        tracing::info!(bucket, "files: S3");
+        return Ok(std::sync::Arc::new(s3));
+    }
+    if cli.memory && cli.files_dir.is_none() {
+        tracing::info!("files: in memory");
+        return Ok(std::sync::Arc::new(chatcore::blob::MemoryBlobStore::new()));
+    }
+    let dir = cli
+        .files_dir
+        .clone()
+        .unwrap_or_else(|| cli.data_dir.join("files"));
+    let blobs = chatcore_media::ObjectBlobStore::local(&dir)
+        .map_err(|e| Fatal::new(format!("cannot use {} for files", dir.display()), e))?;
+    tracing::info!(dir = %dir.display(), "files: local directory");
+    Ok(std::sync::Arc::new(blobs))
+}
+
 /// What the handlers of this binary share.
 #[derive(Clone)]
 struct AppState {
@@ -222,7 +274,30 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
         store::StoreConfig::from_flags(cli.memory, cli.database_url.as_deref(), &cli.data_dir);
     let opened = store::open(&config).await?;
     tracing::info!(store = opened.kind, location = %opened.location, "store ready");
-    let mut builder = Chat::builder(opened.store);
+    let own_origin = match cli.host {
+        IpAddr::V4(ip) if ip.is_unspecified() => format!("http://127.0.0.1:{}", port),
+        IpAddr::V6(ip) if ip.is_unspecified() => format!("http://[::1]:{}", port),
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}", port),
+        IpAddr::V4(ip) => format!("http://{ip}:{}", port),
+    };
+    let mut builder = Chat::builder(opened.store)
+        .blobs(open_blobs(&cli)?)
+        .accounts(
+            chatcore::AccountSettings::default()
+                .require_email_verification(cli.require_email_verification)
+                .public_url(cli.public_url.clone().unwrap_or_else(|| own_origin.clone())),
+        );
+    if let Some(url) = cli.smtp_url.as_deref() {
+        let mailer = chatcore_media::SmtpMailer::new(url, &cli.mail_from)
+            .map_err(|e| Fatal::new("bad --smtp-url or --mail-from", e))?;
+        builder = builder.mailer(std::sync::Arc::new(mailer));
+        tracing::info!("mail: SMTP");
+    } else {
+        tracing::info!("mail: logged, not sent (set --smtp-url to send)");
+    }
+    if cli.require_email_verification {
+        tracing::info!("a verified email address is required to send and upload");
+    }
     if cli.bench_limits {
         tracing::warn!("--bench-limits: message, login and command rate limits are off");
         builder = builder.limits(chatcore::Limits::without_rate_limits());
@@ -240,12 +315,6 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
             .map_err(|e| Fatal::new("could not seed the demo data", e))?;
     }
 
-    let own_origin = match cli.host {
-        IpAddr::V4(ip) if ip.is_unspecified() => format!("http://127.0.0.1:{}", port),
-        IpAddr::V6(ip) if ip.is_unspecified() => format!("http://[::1]:{}", port),
-        IpAddr::V6(ip) => format!("http://[{ip}]:{}", port),
-        IpAddr::V4(ip) => format!("http://{ip}:{}", port),
-    };
     let mut origins = vec![own_origin.clone()];
     if cli.host.is_loopback() || cli.host.is_unspecified() {
         origins.push(format!("http://localhost:{}", port));

@@ -44,6 +44,34 @@ export async function api(method, path, body) {
   return data;
 }
 
+/** POST a multipart form (a file upload); same answers as `api`. */
+export async function upload(path, file, fields = {}) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined && v !== null && v !== "") form.append(k, String(v));
+  form.append("file", file, file.name || "file");
+  let res;
+  try {
+    res = await fetch(API_BASE + path, {
+      method: "POST", body: form, credentials: "same-origin",
+      headers: { accept: "application/json", "x-requested-with": "chatcore" },
+    });
+  } catch {
+    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+  }
+  let data = null;
+  try { data = await res.json(); } catch { data = null; }
+  if (!res.ok) {
+    const err = data && data.error ? data.error : {};
+    throw new ApiError(res.status, err.code, err.message || res.statusText);
+  }
+  return data;
+}
+
+/** The URL of an uploaded file (an attachment's `blob_id`). */
+export function fileUrl(id) {
+  return `${API_BASE}/files/${encodeURIComponent(id)}`;
+}
+
 const enc = encodeURIComponent;
 
 /** Typed wrappers for every route the UI uses. */
@@ -83,6 +111,13 @@ export const Api = {
   deleteMessage: (id) => api("DELETE", `/messages/${enc(id)}`),
   openDirect: (username) => api("POST", "/direct", { username }),
   directs: () => api("GET", "/direct"),
+  uploadAvatar: (file) => upload("/me/avatar", file),
+  uploadRoomAvatar: (id, file) => upload(`/rooms/${enc(id)}/avatar`, file),
+  sendFile: (id, file, fields) => upload(`/rooms/${enc(id)}/files`, file, fields),
+  verifyEmail: (token) => api("POST", "/auth/verify-email", { token }),
+  requestVerification: () => api("POST", "/me/verify-email"),
+  requestReset: (email) => api("POST", "/auth/password-reset/request", { email }),
+  resetPassword: (token, password) => api("POST", "/auth/password-reset", { token, password }),
 };
 
 /** Lists may come bare or wrapped (`{rooms: [...]}`, `{items: [...]}`). */

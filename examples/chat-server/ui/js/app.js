@@ -11,7 +11,7 @@ import {
 import { renderShell, setActions, noteIncoming, scrollToBottom, focusComposer, flashMessage } from "./views.js";
 import {
   setDialogActions, createRoomDialog, joinByCodeDialog, browseDialog, newDirectDialog, profileDialog, userDialog,
-  banDialog, settingsDialog, confirmDialog,
+  banDialog, settingsDialog, confirmDialog, modal,
 } from "./dialogs.js";
 
 const root = document.getElementById("root");
@@ -35,6 +35,7 @@ function authScreen(mode = "login", notice = null) {
   const username = h("input", { class: "input", name: "username", required: true, autocomplete: "username", minLength: 3, maxLength: 32, attrs: { "data-testid": "auth-username" } });
   const password = h("input", { class: "input", name: "password", type: "password", required: true, minLength: isLogin ? 1 : 8, autocomplete: isLogin ? "current-password" : "new-password", attrs: { "data-testid": "auth-password" } });
   const displayName = h("input", { class: "input", name: "display_name", maxLength: 64, autocomplete: "name", placeholder: "Optional", attrs: { "data-testid": "auth-display-name" } });
+  const email = h("input", { class: "input", name: "email", type: "email", autocomplete: "email", placeholder: "Optional: for password resets", attrs: { "data-testid": "auth-email" } });
   const submit = h("button", { type: "submit", class: "btn btn-primary btn-block btn-large", attrs: { "data-testid": "auth-submit" } }, isLogin ? "Log in" : "Create account");
   const themeBtn = h("button", {
     type: "button", class: "icon-btn theme-corner", title: "Toggle dark mode", attrs: { "aria-label": "Toggle dark mode", "data-testid": "theme-toggle" },
@@ -48,7 +49,7 @@ function authScreen(mode = "login", notice = null) {
       submit.disabled = true;
       try {
         if (isLogin) await Api.login({ username: username.value.trim(), password: password.value });
-        else await Api.register({ username: username.value.trim(), password: password.value, display_name: displayName.value.trim() || undefined });
+        else await Api.register({ username: username.value.trim(), password: password.value, display_name: displayName.value.trim() || undefined, email: email.value.trim() || undefined });
         await start();
       } catch (err) {
         error.hidden = false;
@@ -59,9 +60,11 @@ function authScreen(mode = "login", notice = null) {
   },
   h("label", { class: "field" }, h("span", { class: "field-label" }, "Username"), username),
   isLogin ? null : h("label", { class: "field" }, h("span", { class: "field-label" }, "Display name"), displayName),
+  isLogin ? null : h("label", { class: "field" }, h("span", { class: "field-label" }, "Email"), email),
   h("label", { class: "field" }, h("span", { class: "field-label" }, "Password"), password, isLogin ? null : h("span", { class: "field-hint" }, "At least 8 characters.")),
   error,
-  submit);
+  submit,
+  isLogin ? h("button", { type: "button", class: "link", attrs: { "data-testid": "forgot-password" }, onclick: () => forgotPassword() }, "Forgot your password?") : null);
   replace(root,
     h("div", { class: "auth", attrs: { "data-testid": "auth-screen" } },
       themeBtn,
@@ -85,9 +88,52 @@ function authScreen(mode = "login", notice = null) {
   username.focus();
 }
 
+// ---- email links ---------------------------------------------------------------
+
+/** Ask for a reset link (the answer never says whether the address is known). */
+function forgotPassword() {
+  const email = h("input", { class: "input", name: "email", type: "email", required: true, autocomplete: "email", attrs: { "data-testid": "reset-email" } });
+  modal({
+    title: "Reset your password", submitLabel: "Send the link", testid: "forgot-dialog",
+    body: [h("label", { class: "field" }, h("span", { class: "field-label" }, "Email"), email)],
+    onSubmit: async () => {
+      await Api.requestReset(email.value.trim());
+      toast("If an account has this address, a link is on its way.", "info");
+    },
+  });
+}
+
+/** `#verify-email=TOKEN` and `#reset-password=TOKEN` links from emails. */
+async function handleEmailLink() {
+  const m = /^#(verify-email|reset-password)=([A-Za-z0-9_-]{1,128})$/.exec(location.hash);
+  if (!m) return;
+  history.replaceState(null, "", location.pathname + location.search);
+  const [, kind, token] = m;
+  if (kind === "verify-email") {
+    try {
+      await Api.verifyEmail(token);
+      toast("Your email address is verified.", "success");
+    } catch (err) {
+      toast(err.message, "error");
+    }
+    return;
+  }
+  const password = h("input", { class: "input", name: "password", type: "password", required: true, minLength: 8, autocomplete: "new-password", attrs: { "data-testid": "reset-password" } });
+  modal({
+    title: "Choose a new password", submitLabel: "Set password", testid: "reset-dialog",
+    body: [h("label", { class: "field" }, h("span", { class: "field-label" }, "New password"), password, h("span", { class: "field-hint" }, "At least 8 characters. Every session will be logged out."))],
+    onSubmit: async () => {
+      await Api.resetPassword(token, password.value);
+      toast("Password changed. Log in with it.", "success");
+      authScreen("login");
+    },
+  });
+}
+
 // ---- start ---------------------------------------------------------------------
 
 async function boot() {
+  handleEmailLink();
   try {
     await start();
   } catch (err) {
@@ -520,6 +566,17 @@ const actions = {
     else toast(`Code: ${code}`, "info");
   },
 
+  async sendFile(file) {
+    const rs = currentRoom();
+    if (!rs) return;
+    try {
+      const m = await Api.sendFile(rs.view.id, file, { nonce: nonce() });
+      rs.anchor = "bottom";
+      onMessage(m, true);
+    } catch (err) {
+      toast(err.code === "too_large" ? "That file is too large." : err.message, "error");
+    }
+  },
   send(text) {
     const rs = currentRoom();
     if (!rs || !live) return false;

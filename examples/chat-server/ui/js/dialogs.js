@@ -204,6 +204,34 @@ export function profileDialog() {
   const bio = h("textarea", { name: "bio", class: "input", rows: 3, maxLength: 500, value: me.bio || "", placeholder: "A few words about you", attrs: { "data-testid": "profile-bio" } });
   const avatarUrl = input("avatar_url", { type: "url", value: me.avatar_url || "", placeholder: "https://…", attrs: { "data-testid": "profile-avatar" } });
   const email = input("email", { type: "email", value: me.email || "", placeholder: "Optional", attrs: { "data-testid": "profile-email" } });
+  // Upload an avatar: saved at once (PNG, JPEG, GIF or WebP).
+  const avatarFile = h("input", {
+    type: "file", accept: "image/png,image/jpeg,image/gif,image/webp", attrs: { "data-testid": "profile-avatar-file" },
+    onchange: async () => {
+      const f = avatarFile.files && avatarFile.files[0];
+      if (!f) return;
+      try {
+        const me2 = await Api.uploadAvatar(f);
+        avatarUrl.value = me2.avatar_url || "";
+        A.meUpdated(me2);
+        Object.assign(me, me2);
+        renderPreview();
+        toast("Avatar uploaded.", "success");
+      } catch (err) {
+        toast(err.message, "error");
+      } finally {
+        avatarFile.value = "";
+      }
+    },
+  });
+  const verified = me.email
+    ? (me.email_verified
+      ? h("span", { class: "muted small", attrs: { "data-testid": "email-verified" } }, "Verified.")
+      : h("span", { class: "muted small" }, "Not verified. ",
+        h("button", { type: "button", class: "link", onclick: async () => {
+          try { await Api.requestVerification(); toast("Verification link sent.", "success"); } catch (err) { toast(err.message, "error"); }
+        } }, "Send the link again")))
+    : null;
   const renderPreview = () => replace(preview,
     avatar({ ...me, display_name: displayName.value || me.username, avatar_url: avatarUrl.value || null }, 64),
     h("div", null, h("div", { class: "profile-name" }, displayName.value || me.username), h("div", { class: "muted" }, "@" + me.username),
@@ -213,7 +241,7 @@ export function profileDialog() {
   renderPreview();
   modal({
     title: "Your profile", submitLabel: "Save profile", testid: "profile-dialog",
-    body: [preview, field("Display name", displayName), field("Bio", bio), field("Avatar URL", avatarUrl, "An image address (https)."), field("Email", email, "Never shown to other users.")],
+    body: [preview, field("Display name", displayName), field("Bio", bio), field("Upload an avatar", avatarFile, "PNG, JPEG, GIF or WebP, up to 2 MB."), field("Avatar URL", avatarUrl, "An image address (https), or upload one above."), field("Email", email, "Never shown to other users."), verified],
     onSubmit: async () => {
       const me2 = await Api.updateMe({ display_name: displayName.value.trim(), bio: bio.value, avatar_url: avatarUrl.value.trim(), email: email.value.trim() });
       A.meUpdated(me2);

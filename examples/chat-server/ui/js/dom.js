@@ -45,6 +45,7 @@ const SVG = "http://www.w3.org/2000/svg";
 // Stroke icons on a 24×24 grid (Feather-style).
 const ICONS = {
   plus: "M12 5v14M5 12h14",
+  clip: "M21.44 11.05l-9.19 9.19a6 6 0 0 1-8.49-8.49l9.19-9.19a4 4 0 0 1 5.66 5.66l-9.2 9.19a2 2 0 0 1-2.83-2.83l8.49-8.48",
   x: "M18 6 6 18M6 6l12 12",
   hash: "M4 9h16M4 15h16M10 3 8 21M16 3l-2 18",
   lock: "M5 11h14a2 2 0 0 1 2 2v7a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2zM7 11V7a5 5 0 0 1 10 0v4",

@@ -2,6 +2,7 @@
 // Every user-provided string goes through text nodes (see dom.js).
 
 import { h, replace, icon, iconButton, avatar, formatTime, formatFull, formatDay, dayKey, formatAgo } from "./dom.js";
+import { fileUrl } from "./api.js";
 import { state, currentRoom, onRender, invalidate, userName, knownUser, roomTitle, can, rank, ROLE_LABEL, myRole } from "./store.js";
 
 let A = null; // actions, injected by app.js
@@ -46,7 +47,14 @@ export function renderShell(root) {
     oninput: onComposerInput, onkeydown: onComposerKey, onblur: () => A.typingStop(),
   });
   $.sendBtn = h("button", { type: "submit", class: "send-btn", title: "Send (Enter)", attrs: { "aria-label": "Send", "data-testid": "send" } }, icon("send", 18));
-  $.composer = h("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); submitComposer(); } }, $.input, $.sendBtn);
+  // Image and file messages: the picked file is uploaded at once (caption: none).
+  $.fileInput = h("input", {
+    type: "file", class: "visually-hidden", tabIndex: -1,
+    attrs: { "data-testid": "attach-input", "aria-hidden": "true" },
+    onchange: () => { const f = $.fileInput.files && $.fileInput.files[0]; $.fileInput.value = ""; if (f) A.sendFile(f); },
+  });
+  $.attachBtn = h("button", { type: "button", class: "attach-btn", title: "Send an image or a file", onclick: () => $.fileInput.click(), attrs: { "aria-label": "Attach a file", "data-testid": "attach" } }, icon("clip", 18));
+  $.composer = h("form", { class: "composer", onsubmit: (e) => { e.preventDefault(); submitComposer(); } }, $.attachBtn, $.fileInput, $.input, $.sendBtn);
   $.hint = h("div", { class: "composer-hint" });
   $.chatBody = h("div", { class: "chat-body" }, $.scroller, $.jump);
   $.empty = h("div", { class: "empty-state" });
@@ -314,6 +322,7 @@ function messageEl(rs, m, cont) {
   let body;
   if (m.deleted_at) body = h("div", { class: "msg-body deleted" }, icon("trash", 13), "This message was deleted");
   else if (editing) body = editor();
+  else if (m.attachment) body = attachmentEl(m);
   else body = h("div", { class: "msg-body", attrs: { "data-testid": "message-body" } }, richText(m.body), m.edited_at ? h("span", { class: "msg-edited", title: formatFull(m.edited_at) }, " (edited)") : null);
   return h("div", {
     class: "msg" + (cont ? " cont" : "") + (mine ? " mine" : "") + (editing ? " editing" : ""),
@@ -331,6 +340,30 @@ function messageEl(rs, m, cont) {
     replyQuote(rs, m),
     body),
   editing ? null : messageActions(rs, m));
+}
+
+function formatSize(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** An image message shows the image inline; a file message a download link. Names and
+ *  captions are text nodes only. */
+function attachmentEl(m) {
+  const a = m.attachment;
+  const url = fileUrl(a.blob_id);
+  const caption = m.body ? h("div", { class: "msg-caption" }, richText(m.body)) : null;
+  if (m.kind === "image") {
+    return h("div", { class: "msg-body msg-attachment", attrs: { "data-testid": "message-body" } },
+      h("a", { href: url, target: "_blank", rel: "noopener noreferrer", class: "msg-image-link" },
+        h("img", { class: "msg-image", src: url, alt: a.name, loading: "lazy", attrs: { "data-testid": "message-image" } })),
+      caption);
+  }
+  return h("div", { class: "msg-body msg-attachment", attrs: { "data-testid": "message-body" } },
+    h("a", { href: url, download: a.name, class: "msg-file", attrs: { "data-testid": "message-file" } },
+      icon("arrowDown", 16), h("span", { class: "msg-file-name" }, a.name), h("span", { class: "muted small" }, " " + formatSize(a.size))),
+    caption);
 }
 
 function pendingEl(p) {
