@@ -445,8 +445,13 @@ async fn open(ctx: &Ctx, st: &ClientState) -> std::io::Result<WsClient> {
             let user = &ctx.users[st.idx % ctx.users.len()];
             let auth = format!("Bearer {}", user.token);
             let path = format!("{}/ws", ctx.opts.api_path);
-            let mut ws =
-                ws::connect(ctx.addr_of(st.idx), &path, &[("Authorization", &auth)], 8192).await?;
+            let mut ws = ws::connect(
+                ctx.addr_of(st.idx),
+                &path,
+                &[("Authorization", &auth)],
+                8192,
+            )
+            .await?;
             ws.send_text(br#"{"type":"ping","id":0}"#).await?;
             Ok(ws)
         }
