@@ -9,7 +9,8 @@
 //! `impl Store for MyStore {}`). Optional capabilities are separate traits
 //! ([`Maintenance`]), reached through [`Store::maintenance`].
 //!
-//! Every store must pass [`crate::conformance`] (feature `conformance`).
+//! Every store must pass the conformance suite, `chatcore::conformance` (feature
+//! `conformance`).
 
 use async_trait::async_trait;
 
