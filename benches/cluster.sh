@@ -54,15 +54,15 @@ start_node() { # port log
   exit 1
 }
 
-run() { # label addrs json
+run() { # label addrs json [server pid: its CPU and memory are reported]
   taskset -c 1 "$bin/chatload" run --addr "$2" --rooms 1 --members 1000 --publishers 100 \
     --rate max --duration "$duration" --users 100 --token-cache "$out/tokens-$db.json" \
-    --label "$1" --json "$3"
+    --label "$1" --json "$3" ${4:+--server-pid "$4"}
 }
 
 start_node 3201 "$out/node-a.log"
 # One node (still with the Redis broker, so that the two runs differ only in the
 # number of nodes).
-run "1 node" 127.0.0.1:3201 "$out/one-node.json"
+run "1 node" 127.0.0.1:3201 "$out/one-node.json" "${pids[0]}"
 start_node 3202 "$out/node-b.log"
 run "2 nodes" 127.0.0.1:3201,127.0.0.1:3202 "$out/two-nodes.json"

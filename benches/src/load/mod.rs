@@ -847,13 +847,16 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let t_pub = Instant::now();
     let mut cpu_start = None;
     let cpu_end;
+    // Whether the warm-up is over (the measured window's start was taken).
+    let mut measuring = false;
     let mut pub_start = 0u64;
     let pub_end;
     let sent_total = |sh: &Shared| -> u64 { sh.pubs.iter().map(|p| u64::from(p.sent.get())).sum() };
     let mut last = (Instant::now(), 0u64);
     loop {
         let el = t_pub.elapsed();
-        if cpu_start.is_none() && el >= warmup {
+        if !measuring && el >= warmup {
+            measuring = true;
             cpu_start = opts.server_pid.and_then(cpu_secs);
             pub_start = sent_total(sh);
         }
