@@ -10,7 +10,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::SqlStore;
-use crate::convert::{self, from_ts, ts, ts_opt};
+use crate::convert::{from_ts, ts, ts_opt};
 use crate::entity::{account_tokens, files, users};
 use crate::error::{backend, corrupt, write_err};
 
@@ -51,13 +51,7 @@ fn file(m: files::Model) -> Result<FileRecord> {
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn find_user_by_email(&self, email: &str) -> Result<Option<User>> {
-        users::Entity::find()
-            .filter(users::Column::Email.eq(email))
-            .one(self.read())
-            .await
-            .map_err(backend)?
-            .map(convert::user)
-            .transpose()
+        self.find_user_where(users::Column::Email.eq(email)).await
     }
 
     async fn email_verified_at(&self, user: UserId) -> Result<Option<Timestamp>> {

@@ -13,6 +13,22 @@ use crate::convert::{self, ts, ts_opt};
 use crate::entity::{bans, invites, memberships, messages, sessions, users};
 use crate::error::{backend, write_err};
 
+impl SqlStore {
+    /// The one user matching `condition` (a unique column), if any.
+    pub(crate) async fn find_user_where(
+        &self,
+        condition: impl sea_orm::sea_query::IntoCondition,
+    ) -> Result<Option<User>> {
+        users::Entity::find()
+            .filter(condition)
+            .one(self.read())
+            .await
+            .map_err(backend)?
+            .map(convert::user)
+            .transpose()
+    }
+}
+
 #[async_trait]
 impl UserStore for SqlStore {
     async fn create_user(&self, new: NewUser) -> Result<User> {
@@ -63,23 +79,13 @@ impl UserStore for SqlStore {
     }
 
     async fn find_user_by_username(&self, normalized: &str) -> Result<Option<User>> {
-        users::Entity::find()
-            .filter(users::Column::UsernameNormalized.eq(normalized))
-            .one(self.read())
+        self.find_user_where(users::Column::UsernameNormalized.eq(normalized))
             .await
-            .map_err(backend)?
-            .map(convert::user)
-            .transpose()
     }
 
     async fn find_user_by_external_id(&self, external_id: &str) -> Result<Option<User>> {
-        users::Entity::find()
-            .filter(users::Column::ExternalId.eq(external_id))
-            .one(self.read())
+        self.find_user_where(users::Column::ExternalId.eq(external_id))
             .await
-            .map_err(backend)?
-            .map(convert::user)
-            .transpose()
     }
 
     async fn update_user(&self, user: &User) -> Result<()> {
