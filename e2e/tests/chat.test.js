@@ -575,6 +575,8 @@ test("survives a server restart: reconnects by itself, resumes, keeps history", 
     const browse = b.page.getByTestId("browse-dialog");
     await browse.getByTestId("browse-item").filter({ hasText: roomName }).getByTestId("browse-join").click();
     await browse.waitFor({ state: "detached" });
+    // As in the other scenarios: the joined room is open before Erin writes.
+    await b.page.getByTestId("room-title").filter({ hasText: roomName }).waitFor();
     await send(a.page, "before the restart");
     await messages(b.page, "before the restart").waitFor();
   });
