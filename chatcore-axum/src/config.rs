@@ -82,12 +82,6 @@ pub struct WsConfig {
     /// Largest accepted message (and frame) from a client, in bytes (default 16 KiB);
     /// larger ones close the connection with 1009.
     pub max_message_bytes: usize,
-    /// Read buffer per connection, in bytes (default 4 KiB). Memory per idle
-    /// connection is dominated by the two buffers.
-    pub read_buffer_bytes: usize,
-    /// Write buffer per connection, in bytes (default 8 KiB); queued events are written
-    /// in batches, so this only bounds how much is gathered before a write.
-    pub write_buffer_bytes: usize,
     /// After `hello`, live events are held until the client's first command (at most
     /// this long, default 500 ms), so that a `resume` sent first is answered before
     /// any live event and the client sees every room in order.
@@ -130,8 +124,6 @@ impl Default for WsConfig {
             heartbeat: Duration::from_secs(25),
             auth_timeout: Duration::from_secs(5),
             max_message_bytes: 16 * 1024,
-            read_buffer_bytes: 4 * 1024,
-            write_buffer_bytes: 8 * 1024,
             resume_grace: Duration::from_millis(500),
             max_held_events: 1024,
             batch: 64,

@@ -2,19 +2,18 @@
 //! task: parses and runs commands) and one writer task (see [`writer`]).
 
 mod tracker;
+mod transport;
 mod writer;
 
 use std::time::Duration;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{FromRequestParts, Request, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::Response;
 use chatcore::hub::CloseReason;
 use chatcore::model::PageRequest;
 use chatcore::protocol::{ClientCommand, ClientFrame, PROTOCOL_VERSION, ServerEvent};
 use chatcore::{Chat, Error, Frame, SendMessage};
-use futures::StreamExt;
 use serde::Deserialize;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -22,7 +21,8 @@ use tokio::time::Instant;
 use crate::auth::{Actor, AuthMethod, authenticate};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::state::ChatState;
-use writer::{Out, Writer, close_message};
+use transport::{FrameReader, FrameWriter, Incoming, ReadError, ReadIo, WriteIo};
+use writer::{Out, Writer, close_frame};
 
 /// Open the realtime connection.
 ///
@@ -35,7 +35,7 @@ use writer::{Out, Writer, close_message};
     tag = "realtime",
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
-        (status = 400, description = "Not a WebSocket upgrade request (`upgrade_required`)", body = ErrorBody),
+        (status = 400, description = "Not an HTTP/1.1 WebSocket upgrade request (`upgrade_required`)", body = ErrorBody),
         (status = 401, description = "Credentials given but invalid (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "Origin not allowed (`origin_rejected`)", body = ErrorBody),
         (status = 503, description = "The server holds its maximum of WebSockets (`server_busy`; `Retry-After` header)", body = ErrorBody),
@@ -57,45 +57,47 @@ pub(crate) async fn upgrade(
             ));
         }
     }
-    let upgrade = WebSocketUpgrade::from_request_parts(&mut parts, &state)
-        .await
-        .map_err(|r| ApiError::new(r.status(), codes::UPGRADE_REQUIRED, r.body_text()))?;
+    let upgrade = transport::Upgrade::from_parts(&mut parts)
+        .map_err(|why| ApiError::new(StatusCode::BAD_REQUEST, codes::UPGRADE_REQUIRED, why))?;
     let actor = authenticate(&state, &parts).await?;
     // The slot is held until the connection ends (or the upgrade is abandoned).
     let Some(slot) = state.limits().connection_slot() else {
         return Err(ApiError::new(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::SERVICE_UNAVAILABLE,
             codes::SERVER_BUSY,
             "too many connections; retry later",
         )
         .with_retry_after(Duration::from_secs(5)));
     };
-    let ws = &state.config().ws;
-    let upgrade = upgrade
-        .max_message_size(ws.max_message_bytes)
-        .max_frame_size(ws.max_message_bytes)
-        .read_buffer_size(ws.read_buffer_bytes)
-        .write_buffer_size(ws.write_buffer_bytes)
-        .max_write_buffer_size(ws.write_buffer_bytes.saturating_mul(64).max(1 << 20));
-    Ok(upgrade
-        .on_upgrade(move |socket| async move {
-            run(state, socket, actor).await;
-            drop(slot);
-        })
-        .into_response())
+    let (response, on_upgrade) = upgrade.accept();
+    tokio::spawn(async move {
+        if let Ok(upgraded) = on_upgrade.await {
+            let (reader, writer) = transport::split(upgraded, state.config().ws.max_message_bytes);
+            run(state, reader, writer, actor).await;
+        }
+        drop(slot);
+    });
+    Ok(response)
 }
 
-async fn run(state: ChatState, mut socket: WebSocket, actor: Option<Actor>) {
+/// Close a connection that has no writer task yet.
+async fn refuse(state: &ChatState, mut sink: FrameWriter<WriteIo>, reason: CloseReason) {
+    close_frame(&mut sink, reason);
+    let limit = state.config().ws.heartbeat.max(Duration::from_secs(1));
+    let _ = tokio::time::timeout(limit, sink.shutdown()).await;
+}
+
+async fn run(
+    state: ChatState,
+    mut stream: FrameReader<ReadIo>,
+    sink: FrameWriter<WriteIo>,
+    actor: Option<Actor>,
+) {
     let actor = match actor {
         Some(a) => a,
-        None => match auth_frame(&state, &mut socket).await {
+        None => match auth_frame(&state, &mut stream).await {
             Some(a) => a,
-            None => {
-                let _ = socket
-                    .send(close_message(CloseReason::Unauthenticated))
-                    .await;
-                return;
-            }
+            None => return refuse(&state, sink, CloseReason::Unauthenticated).await,
         },
     };
     let chat = state.chat().clone();
@@ -112,8 +114,7 @@ async fn run(state: ChatState, mut socket: WebSocket, actor: Option<Actor>) {
                     CloseReason::InternalError
                 }
             };
-            let _ = socket.send(close_message(reason)).await;
-            return;
+            return refuse(&state, sink, reason).await;
         }
     };
     // The connection is subscribed to every room of the user from here on; whatever
@@ -122,13 +123,12 @@ async fn run(state: ChatState, mut socket: WebSocket, actor: Option<Actor>) {
         Ok(h) => h,
         Err(e) => {
             crate::error::log_backend(&e);
-            let _ = socket.send(close_message(CloseReason::InternalError)).await;
+            refuse(&state, sink, CloseReason::InternalError).await;
             conn.close().await;
             return;
         }
     };
     let conn_id = conn.id();
-    let (sink, stream) = socket.split();
     let (tx, rx) = mpsc::channel(32);
     let ws = &state.config().ws;
     let writer = Writer {
@@ -169,19 +169,19 @@ async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent
 }
 
 /// Wait for the first frame to be `auth` with a valid token.
-async fn auth_frame(state: &ChatState, socket: &mut WebSocket) -> Option<Actor> {
+async fn auth_frame(state: &ChatState, stream: &mut FrameReader<ReadIo>) -> Option<Actor> {
     let deadline = Instant::now() + state.config().ws.auth_timeout;
     loop {
-        let msg = tokio::time::timeout_at(deadline, socket.recv())
+        let msg = tokio::time::timeout_at(deadline, stream.next())
             .await
-            .ok()??
+            .ok()?
             .ok()?;
         let text = match msg {
-            Message::Text(t) => t,
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Binary(_) | Message::Close(_) => return None,
+            Incoming::Text(t) => t,
+            Incoming::Ping(_) | Incoming::Pong => continue,
+            Incoming::Binary | Incoming::Close => return None,
         };
-        let frame: ClientFrame = serde_json::from_str(text.as_str()).ok()?;
+        let frame: ClientFrame = serde_json::from_str(&text).ok()?;
         let ClientCommand::Auth { token } = frame.command else {
             return None;
         };
@@ -264,16 +264,7 @@ fn reply(event: ServerEvent) -> Reply {
     Reply::Event(Frame::encode(&event))
 }
 
-type Stream = futures::stream::SplitStream<WebSocket>;
-
-/// Whether a read error is a message or frame over the size limit.
-fn is_too_large(err: axum::Error) -> bool {
-    let inner = err.into_inner();
-    matches!(
-        inner.downcast_ref::<tungstenite::Error>(),
-        Some(tungstenite::Error::Capacity(_))
-    )
-}
+type Stream = FrameReader<ReadIo>;
 
 impl Reader {
     async fn run(
@@ -298,18 +289,16 @@ impl Reader {
             };
             let msg = match next {
                 Err(_elapsed) => break Some(CloseReason::HeartbeatTimeout),
-                Ok(None) => break None,
-                Ok(Some(Err(e))) => {
-                    if is_too_large(e) {
-                        break Some(CloseReason::FrameTooLarge);
-                    }
-                    break None;
+                Ok(Err(ReadError::Gone)) => break None,
+                Ok(Err(ReadError::TooLarge)) => break Some(CloseReason::FrameTooLarge),
+                Ok(Err(ReadError::Protocol(_) | ReadError::NotUtf8)) => {
+                    break Some(CloseReason::ProtocolError);
                 }
-                Ok(Some(Ok(msg))) => msg,
+                Ok(Ok(msg)) => msg,
             };
             let outcome = match msg {
-                Message::Text(text) => {
-                    let res = self.on_text(text.as_str()).await;
+                Incoming::Text(text) => {
+                    let res = self.on_text(&text).await;
                     if res.is_ok() && !self.released {
                         self.released = true;
                         self.send(Out::Release).await
@@ -317,12 +306,13 @@ impl Reader {
                         res
                     }
                 }
-                Message::Binary(_) => {
+                Incoming::Binary => {
                     self.on_bad_frame(None, "binary frames are not part of the protocol")
                         .await
                 }
-                Message::Ping(_) | Message::Pong(_) => Ok(()),
-                Message::Close(_) => break None,
+                Incoming::Ping(payload) => self.send(Out::Pong(payload)).await,
+                Incoming::Pong => Ok(()),
+                Incoming::Close => break None,
             };
             if let Err(reason) = outcome {
                 break reason;
@@ -518,5 +508,9 @@ async fn stopped(shutdown: &mut tokio::sync::watch::Receiver<bool>) {
 
 /// Read and discard until the peer closes.
 async fn drain(stream: &mut Stream) {
-    while let Some(Ok(_)) = stream.next().await {}
+    while let Ok(msg) = stream.next().await {
+        if msg == Incoming::Close {
+            return;
+        }
+    }
 }

@@ -3,7 +3,8 @@
 //! It merges three sources in one ordered stream: replies from the reader (through a
 //! small channel), replays of missed messages (read here, so that nothing published
 //! after the read can overtake them), and the hub queue (taken up to `batch` frames
-//! at a time, written with `feed` and one `flush`). It also sends the heartbeat pings.
+//! at a time, framed into one buffer and written with one `write()`, see
+//! [`super::transport`]). It also sends the heartbeat pings.
 //!
 //! ## Coalescing (the write policy)
 //!
@@ -27,16 +28,14 @@
 
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use chatcore::hub::CloseReason;
 use chatcore::protocol::ServerEvent;
 use chatcore::{ChatConnection, Frame, RoomId, Seq, UserId};
-use futures::SinkExt;
-use futures::stream::SplitSink;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::tracker::Delivered;
+use super::transport::{FrameWriter, WriteIo};
 use crate::state::ChatState;
 
 /// What the reader asks the writer to do.
@@ -44,6 +43,8 @@ use crate::state::ChatState;
 pub(crate) enum Out {
     /// Send this (encoded) event.
     Event(Frame),
+    /// Answer the client's ping.
+    Pong(Vec<u8>),
     /// Replay what the client missed in these rooms (`room`, last seq it has), then
     /// `ack` the request id if there is one.
     Replay {
@@ -56,13 +57,11 @@ pub(crate) enum Out {
     Close(CloseReason),
 }
 
-type Sink = SplitSink<WebSocket, Message>;
-
 pub(crate) struct Writer {
     pub(crate) state: ChatState,
     pub(crate) user: UserId,
     pub(crate) conn: ChatConnection,
-    pub(crate) sink: Sink,
+    pub(crate) sink: FrameWriter<WriteIo>,
     pub(crate) rx: mpsc::Receiver<Out>,
     pub(crate) heartbeat: Duration,
     pub(crate) resume_grace: Duration,
@@ -140,19 +139,9 @@ impl Pace {
     }
 }
 
-fn text(frame: Frame) -> Option<Message> {
-    Utf8Bytes::try_from(frame.json).ok().map(Message::Text)
-}
-
-fn event_message(event: &ServerEvent) -> Option<Message> {
-    text(Frame::encode(event))
-}
-
-pub(crate) fn close_message(reason: CloseReason) -> Message {
-    Message::Close(Some(CloseFrame {
-        code: reason.code(),
-        reason: Utf8Bytes::from_static(reason.as_str()),
-    }))
+/// The close frame for `reason`.
+pub(crate) fn close_frame(sink: &mut FrameWriter<WriteIo>, reason: CloseReason) {
+    sink.close(reason.code(), reason.as_str());
 }
 
 impl Writer {
@@ -160,10 +149,13 @@ impl Writer {
     pub(crate) async fn run(mut self, hello: ServerEvent) {
         let reason = self.run_inner(hello).await;
         let limit = self.write_timeout();
-        if let Some(reason) = reason {
-            let _ = tokio::time::timeout(limit, self.sink.send(close_message(reason))).await;
+        // The peer closed or vanished (None): answer its close frame, if it is there
+        // to read it. Otherwise close with our reason.
+        match reason {
+            Some(reason) => close_frame(&mut self.sink, reason),
+            None => self.sink.close(1000, ""),
         }
-        let _ = tokio::time::timeout(limit, self.sink.close()).await;
+        let _ = tokio::time::timeout(limit, self.sink.shutdown()).await;
         self.conn.close().await;
     }
 
@@ -172,16 +164,12 @@ impl Writer {
         self.heartbeat.saturating_mul(2).max(Duration::from_secs(1))
     }
 
-    async fn feed(&mut self, msg: Option<Message>) -> Result<(), Gone> {
-        match msg {
-            Some(m) => match tokio::time::timeout(self.write_timeout(), self.sink.feed(m)).await {
-                Ok(Ok(())) => Ok(()),
-                _ => Err(Gone),
-            },
-            None => Ok(()),
-        }
+    /// Queue an event.
+    fn event(&mut self, event: &ServerEvent) {
+        self.sink.text(&Frame::encode(event).json);
     }
 
+    /// Write what is queued.
     async fn flush(&mut self) -> Result<(), Gone> {
         match tokio::time::timeout(self.write_timeout(), self.sink.flush()).await {
             Ok(Ok(())) => Ok(()),
@@ -209,7 +197,8 @@ impl Writer {
         // back on idle connections).
         let mut busy = false;
 
-        if self.feed(event_message(&hello)).await.is_err() || self.flush().await.is_err() {
+        self.event(&hello);
+        if self.flush().await.is_err() {
             return None;
         }
         // Hold live events until the client's first command or the grace period, so
@@ -237,10 +226,12 @@ impl Writer {
                         }
                         Some(Out::Release) => Ok(()),
                         Some(Out::Event(frame)) => {
-                            match self.feed(text(frame)).await {
-                                Ok(()) => self.flush().await,
-                                Err(g) => Err(g),
-                            }
+                            self.sink.text(&frame.json);
+                            self.flush().await
+                        }
+                        Some(Out::Pong(payload)) => {
+                            self.sink.pong(&payload);
+                            self.flush().await
                         }
                         Some(Out::Replay { rooms, id }) => self.replay(&mut delivered, rooms, id).await,
                     };
@@ -297,16 +288,14 @@ impl Writer {
                     }
                 }
                 _ = ping.tick() => {
-                    let sent = match self.feed(Some(Message::Ping(bytes::Bytes::new()))).await {
-                        Ok(()) => self.flush().await,
-                        Err(g) => Err(g),
-                    };
-                    if sent.is_err() {
+                    self.sink.ping();
+                    if self.flush().await.is_err() {
                         return None;
                     }
                     if !busy && flush_at.is_none() {
                         // Idle for a heartbeat: give the batch buffers back.
                         buf = Vec::new();
+                        self.sink.release_memory();
                         self.conn.connection().release_memory();
                     }
                     busy = false;
@@ -322,25 +311,15 @@ impl Writer {
         delivered: &mut Delivered,
         buf: &mut Vec<Frame>,
     ) -> Result<(), Gone> {
-        let limit = self.write_timeout();
-        let sink = &mut self.sink;
-        let write = async {
-            for frame in buf.drain(..) {
-                if let Some((room, seq)) = frame.seq
-                    && !delivered.first_delivery(room, seq)
-                {
-                    continue;
-                }
-                if let Some(m) = text(frame) {
-                    sink.feed(m).await?;
-                }
+        for frame in buf.drain(..) {
+            if let Some((room, seq)) = frame.seq
+                && !delivered.first_delivery(room, seq)
+            {
+                continue;
             }
-            sink.flush().await
-        };
-        match tokio::time::timeout(limit, write).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(Gone),
+            self.sink.text(&frame.json);
         }
+        self.flush().await
     }
 
     /// Replay, per room, every message after the client's `since`, page by page, in
@@ -361,16 +340,14 @@ impl Writer {
                 let page = match chat.missed(self.user, room, cursor).await {
                     Ok(page) => page,
                     Err(e) => {
-                        self.feed(event_message(&ServerEvent::error(id, &e)))
-                            .await?;
+                        self.event(&ServerEvent::error(id, &e));
                         break;
                     }
                 };
                 let last = page.messages.last().map(|m| m.seq);
                 for message in page.messages {
                     if delivered.first_delivery(room, message.seq) {
-                        self.feed(event_message(&ServerEvent::MessageCreated { message }))
-                            .await?;
+                        self.event(&ServerEvent::MessageCreated { message });
                     }
                 }
                 self.flush().await?;
@@ -381,7 +358,7 @@ impl Writer {
             }
         }
         if id.is_some() {
-            self.feed(event_message(&ServerEvent::Ack { id })).await?;
+            self.event(&ServerEvent::Ack { id });
         }
         self.flush().await
     }
