@@ -15,7 +15,7 @@ use chatcore::model::PageRequest;
 use chatcore::protocol::{ClientCommand, ClientFrame, PROTOCOL_VERSION, ServerEvent};
 use chatcore::{Chat, Error, Frame, SendMessage};
 use serde::Deserialize;
-use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use crate::auth::{Actor, AuthMethod, authenticate};
@@ -72,8 +72,14 @@ pub(crate) async fn upgrade(
     let (response, on_upgrade) = upgrade.accept();
     tokio::spawn(async move {
         if let Ok(upgraded) = on_upgrade.await {
-            let (reader, writer) = transport::split(upgraded, state.config().ws.max_message_bytes);
-            run(state, reader, writer, actor).await;
+            let (stream, sink) = transport::split(upgraded, state.config().ws.max_message_bytes);
+            // An async fn is as large as its largest await point, and what an idle
+            // connection's task holds is that size: everything but the read loop
+            // is boxed, so that it is freed once done (see docs/BENCHMARKS.md,
+            // memory per idle connection).
+            if let Some(reader) = Box::pin(start(&state, stream, sink, actor)).await {
+                reader.run().await;
+            }
         }
         drop(slot);
     });
@@ -87,17 +93,21 @@ async fn refuse(state: &ChatState, mut sink: FrameWriter<WriteIo>, reason: Close
     let _ = tokio::time::timeout(limit, sink.shutdown()).await;
 }
 
-async fn run(
-    state: ChatState,
-    mut stream: FrameReader<ReadIo>,
+/// Authenticate, connect to the hub, start the writer: the reader, ready to run.
+async fn start(
+    state: &ChatState,
+    mut stream: Stream,
     sink: FrameWriter<WriteIo>,
     actor: Option<Actor>,
-) {
+) -> Option<Reader> {
     let actor = match actor {
         Some(a) => a,
-        None => match auth_frame(&state, &mut stream).await {
+        None => match auth_frame(state, &mut stream).await {
             Some(a) => a,
-            None => return refuse(&state, sink, CloseReason::Unauthenticated).await,
+            None => {
+                refuse(state, sink, CloseReason::Unauthenticated).await;
+                return None;
+            }
         },
     };
     let chat = state.chat().clone();
@@ -114,22 +124,25 @@ async fn run(
                     CloseReason::InternalError
                 }
             };
-            return refuse(&state, sink, reason).await;
+            refuse(state, sink, reason).await;
+            return None;
         }
     };
     // The connection is subscribed to every room of the user from here on; whatever
     // the client resumes is read after this point, so nothing falls in between.
-    let hello = match hello(&state, &actor).await {
+    let hello = match hello(state, &actor).await {
         Ok(h) => h,
         Err(e) => {
             crate::error::log_backend(&e);
-            refuse(&state, sink, CloseReason::InternalError).await;
+            refuse(state, sink, CloseReason::InternalError).await;
             conn.close().await;
-            return;
+            return None;
         }
     };
     let conn_id = conn.id();
-    let (tx, rx) = mpsc::channel(32);
+    // flume rather than tokio's mpsc: it allocates slots as used, where tokio's
+    // holds a 32-slot block and cache-padded fields (about 1 KB) per connection.
+    let (tx, rx) = flume::bounded(32);
     let ws = &state.config().ws;
     let writer = Writer {
         state: state.clone(),
@@ -142,7 +155,7 @@ async fn run(
         max_held: ws.max_held_events,
         batch: ws.batch.max(1),
     };
-    let writer = tokio::spawn(writer.run(hello));
+    let writer = spawn_writer(writer, hello);
     let reader = Reader {
         chat,
         actor,
@@ -152,8 +165,18 @@ async fn run(
         bad_frames: 0,
         max_bad_frames: ws.max_bad_frames,
         released: false,
+        stream,
+        writer,
+        shutdown: state.shutdown_signal(),
+        idle_limit: ws.heartbeat.saturating_mul(2),
     };
-    reader.run(&state, stream, writer).await;
+    Some(reader)
+}
+
+/// Spawn the writer task (from a plain function, so that the writer's future is
+/// never part of the reader's).
+fn spawn_writer(writer: Writer, hello: ServerEvent) -> JoinHandle<()> {
+    tokio::spawn(writer.run(Frame::encode(&hello).json))
 }
 
 async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent> {
@@ -244,12 +267,18 @@ struct Reader {
     chat: Chat,
     actor: Actor,
     conn: chatcore::hub::ConnId,
-    tx: mpsc::Sender<Out>,
+    tx: flume::Sender<Out>,
     limiter: RateLimiter,
     bad_frames: u32,
     max_bad_frames: u32,
     /// Whether the writer was told to stop holding live events.
     released: bool,
+    stream: Stream,
+    /// The writer task.
+    writer: JoinHandle<()>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    /// A connection silent this long is closed.
+    idle_limit: Duration,
 }
 
 /// What a command asks the writer to send.
@@ -267,25 +296,18 @@ fn reply(event: ServerEvent) -> Reply {
 type Stream = FrameReader<ReadIo>;
 
 impl Reader {
-    async fn run(
-        mut self,
-        state: &ChatState,
-        mut stream: Stream,
-        mut writer: tokio::task::JoinHandle<()>,
-    ) {
-        let idle_limit = state.config().ws.heartbeat.saturating_mul(2);
-        let mut shutdown = state.shutdown_signal();
+    async fn run(mut self) {
         let close: Option<CloseReason> = loop {
             let next = tokio::select! {
                 biased;
-                _ = &mut writer => {
+                _ = &mut self.writer => {
                     // The writer ended (hub closed the connection, or the peer is gone);
                     // it already sent the close frame. Let the client answer it, briefly.
-                    let _ = tokio::time::timeout(Duration::from_secs(2), drain(&mut stream)).await;
+                    let _ = tokio::time::timeout(Duration::from_secs(2), Box::pin(drain(&mut self.stream))).await;
                     return;
                 }
-                () = stopped(&mut shutdown) => break Some(CloseReason::ServerShutdown),
-                next = tokio::time::timeout(idle_limit, stream.next()) => next,
+                () = stopped(&mut self.shutdown) => break Some(CloseReason::ServerShutdown),
+                next = tokio::time::timeout(self.idle_limit, self.stream.next()) => next,
             };
             let msg = match next {
                 Err(_elapsed) => break Some(CloseReason::HeartbeatTimeout),
@@ -298,7 +320,8 @@ impl Reader {
             };
             let outcome = match msg {
                 Incoming::Text(text) => {
-                    let res = self.on_text(&text).await;
+                    // Boxed: see `upgrade`.
+                    let res = Box::pin(self.on_text(&text)).await;
                     if res.is_ok() && !self.released {
                         self.released = true;
                         self.send(Out::Release).await
@@ -307,10 +330,10 @@ impl Reader {
                     }
                 }
                 Incoming::Binary => {
-                    self.on_bad_frame(None, "binary frames are not part of the protocol")
+                    Box::pin(self.on_bad_frame(None, "binary frames are not part of the protocol"))
                         .await
                 }
-                Incoming::Ping(payload) => self.send(Out::Pong(payload)).await,
+                Incoming::Ping(payload) => self.send(Out::Pong(payload.into_boxed_slice())).await,
                 Incoming::Pong => Ok(()),
                 Incoming::Close => break None,
             };
@@ -320,18 +343,23 @@ impl Reader {
         };
         match close {
             Some(reason) => {
-                if self.tx.send(Out::Close(reason)).await.is_ok() {
+                if self.send(Out::Close(reason)).await.is_ok() {
                     // Let the client answer the close frame, briefly.
-                    let _ = tokio::time::timeout(Duration::from_secs(2), drain(&mut stream)).await;
+                    let _ = tokio::time::timeout(
+                        Duration::from_secs(2),
+                        Box::pin(drain(&mut self.stream)),
+                    )
+                    .await;
                 }
             }
             None => drop(self.tx),
         }
-        let _ = writer.await;
+        let _ = self.writer.await;
     }
 
-    async fn send(&self, out: Out) -> Result<(), Option<CloseReason>> {
-        self.tx.send(out).await.map_err(|_| None)
+    async fn send(&mut self, out: Out) -> Result<(), Option<CloseReason>> {
+        // Boxed: see `upgrade`.
+        Box::pin(self.tx.send_async(out)).await.map_err(|_| None)
     }
 
     async fn on_bad_frame(
@@ -351,12 +379,15 @@ impl Reader {
             }
             message.truncate(cut);
         }
-        self.send(Out::Event(Frame::encode(&ServerEvent::Error {
-            id,
-            code: codes::BAD_FRAME.to_owned(),
-            message,
-            retry_after_ms: None,
-        })))
+        self.send(Out::Event(Box::new(
+            Frame::encode(&ServerEvent::Error {
+                id,
+                code: codes::BAD_FRAME.to_owned(),
+                message,
+                retry_after_ms: None,
+            })
+            .json,
+        )))
         .await
     }
 
@@ -378,7 +409,9 @@ impl Reader {
             }
             let err = Error::RateLimited { retry_after: wait };
             return self
-                .send(Out::Event(Frame::encode(&ServerEvent::error(id, &err))))
+                .send(Out::Event(Box::new(
+                    Frame::encode(&ServerEvent::error(id, &err)).json,
+                )))
                 .await;
         }
         let reply = match self.command(frame).await {
@@ -391,8 +424,8 @@ impl Reader {
             }
         };
         match reply {
-            Reply::Event(e) => self.send(Out::Event(e)).await,
-            Reply::Replay(rooms) => self.send(Out::Replay { rooms, id }).await,
+            Reply::Event(e) => self.send(Out::Event(Box::new(e.json))).await,
+            Reply::Replay(rooms) => self.send(Out::Replay(Box::new((rooms, id)))).await,
             Reply::Nothing => Ok(()),
         }
     }

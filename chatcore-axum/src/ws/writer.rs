@@ -26,12 +26,12 @@
 //! [`WsConfig::coalesce_rate`]: crate::WsConfig::coalesce_rate
 //! [`WsConfig::coalesce_delay`]: crate::WsConfig::coalesce_delay
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use chatcore::hub::CloseReason;
 use chatcore::protocol::ServerEvent;
 use chatcore::{ChatConnection, Frame, RoomId, Seq, UserId};
-use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::tracker::Delivered;
@@ -41,16 +41,14 @@ use crate::state::ChatState;
 /// What the reader asks the writer to do.
 #[derive(Debug)]
 pub(crate) enum Out {
-    /// Send this (encoded) event.
-    Event(Frame),
+    /// Send this encoded event. (Boxed, like the other payloads: the channel's
+    /// blocks are allocated per connection, 32 slots at a time.)
+    Event(Box<bytes::Bytes>),
     /// Answer the client's ping.
-    Pong(Vec<u8>),
+    Pong(Box<[u8]>),
     /// Replay what the client missed in these rooms (`room`, last seq it has), then
     /// `ack` the request id if there is one.
-    Replay {
-        rooms: Vec<(RoomId, Seq)>,
-        id: Option<u64>,
-    },
+    Replay(Box<(Vec<(RoomId, Seq)>, Option<u64>)>),
     /// The client's first command has been handled: stop holding live events.
     Release,
     /// Close the connection with this reason.
@@ -62,7 +60,7 @@ pub(crate) struct Writer {
     pub(crate) user: UserId,
     pub(crate) conn: ChatConnection,
     pub(crate) sink: FrameWriter<WriteIo>,
-    pub(crate) rx: mpsc::Receiver<Out>,
+    pub(crate) rx: flume::Receiver<Out>,
     pub(crate) heartbeat: Duration,
     pub(crate) resume_grace: Duration,
     pub(crate) max_held: usize,
@@ -87,6 +85,10 @@ pub(crate) struct Pace {
     window_frames: u32,
     last_write: Option<Instant>,
 }
+
+/// A batch this small (written at once) is light use: the batch buffers are given
+/// back after it.
+const LIGHT_BATCH: usize = 2;
 
 /// How long a rate window lasts.
 const RATE_WINDOW: Duration = Duration::from_millis(50);
@@ -146,7 +148,7 @@ pub(crate) fn close_frame(sink: &mut FrameWriter<WriteIo>, reason: CloseReason) 
 
 impl Writer {
     /// Run until the connection ends; returns after the hub connection is closed.
-    pub(crate) async fn run(mut self, hello: ServerEvent) {
+    pub(crate) async fn run(mut self, hello: bytes::Bytes) {
         let reason = self.run_inner(hello).await;
         let limit = self.write_timeout();
         // The peer closed or vanished (None): answer its close frame, if it is there
@@ -155,8 +157,10 @@ impl Writer {
             Some(reason) => close_frame(&mut self.sink, reason),
             None => self.sink.close(1000, ""),
         }
-        let _ = tokio::time::timeout(limit, self.sink.shutdown()).await;
-        self.conn.close().await;
+        // Boxed, like every await but the idle one: an async fn is as large as its
+        // largest await point, and every connection's task holds that size.
+        let _ = Box::pin(tokio::time::timeout(limit, self.sink.shutdown())).await;
+        Box::pin(self.conn.close()).await;
     }
 
     /// A peer that does not take our bytes for this long is gone: two heartbeats.
@@ -171,14 +175,16 @@ impl Writer {
 
     /// Write what is queued.
     async fn flush(&mut self) -> Result<(), Gone> {
-        match tokio::time::timeout(self.write_timeout(), self.sink.flush()).await {
+        // Boxed (see `run`): one small allocation per write, against a syscall.
+        let limit = self.write_timeout();
+        match Box::pin(tokio::time::timeout(limit, self.sink.flush())).await {
             Ok(Ok(())) => Ok(()),
             _ => Err(Gone),
         }
     }
 
     /// The close reason to send, or None when the peer is already gone.
-    async fn run_inner(&mut self, hello: ServerEvent) -> Option<CloseReason> {
+    async fn run_inner(&mut self, hello: bytes::Bytes) -> Option<CloseReason> {
         let mut delivered = Delivered::default();
         let mut buf: Vec<Frame> = Vec::new();
         let start = Instant::now() + self.heartbeat;
@@ -197,7 +203,8 @@ impl Writer {
         // back on idle connections).
         let mut busy = false;
 
-        self.event(&hello);
+        self.sink.text(&hello);
+        drop(hello);
         if self.flush().await.is_err() {
             return None;
         }
@@ -207,47 +214,55 @@ impl Writer {
         // here, bounded.
         let mut holding = true;
         let mut held: Vec<Frame> = Vec::new();
-        let grace = tokio::time::sleep(self.resume_grace);
-        tokio::pin!(grace);
-        let coalesce = tokio::time::sleep_until(start);
-        tokio::pin!(coalesce);
+        // The timers are boxed and dropped when not needed: an idle connection
+        // holds neither.
+        let mut grace = Some(Box::pin(tokio::time::sleep(self.resume_grace)));
+        let mut coalesce: Option<Pin<Box<tokio::time::Sleep>>> = None;
         loop {
             tokio::select! {
                 biased;
-                out = self.rx.recv() => {
+                out = self.rx.recv_async() => {
+                    let out = out.ok();
                     let res = match out {
                         // The reader is gone: the client closed or vanished.
                         None => return None,
                         Some(Out::Close(reason)) => return Some(reason),
                         Some(Out::Release) if holding => {
                             holding = false;
+                            grace = None;
                             let mut frames = std::mem::take(&mut held);
                             self.write_frames(&mut delivered, &mut frames).await
                         }
                         Some(Out::Release) => Ok(()),
-                        Some(Out::Event(frame)) => {
-                            self.sink.text(&frame.json);
+                        Some(Out::Event(json)) => {
+                            self.sink.text(&json);
                             self.flush().await
                         }
                         Some(Out::Pong(payload)) => {
                             self.sink.pong(&payload);
                             self.flush().await
                         }
-                        Some(Out::Replay { rooms, id }) => self.replay(&mut delivered, rooms, id).await,
+                        Some(Out::Replay(replay)) => {
+                            // Boxed: large, and only alive while replaying.
+                            let (rooms, id) = *replay;
+                            Box::pin(self.replay(&mut delivered, rooms, id)).await
+                        }
                     };
                     if res.is_err() {
                         return None;
                     }
                 }
-                () = &mut grace, if holding => {
+                () = async { if let Some(g) = grace.as_mut() { g.await } }, if holding => {
+                    grace = None;
                     holding = false;
                     let mut frames = std::mem::take(&mut held);
                     if self.write_frames(&mut delivered, &mut frames).await.is_err() {
                         return None;
                     }
                 }
-                () = &mut coalesce, if flush_at.is_some() => {
+                () = async { if let Some(c) = coalesce.as_mut() { c.await } }, if flush_at.is_some() => {
                     flush_at = None;
+                    coalesce = None;
                     let room = self.batch.saturating_sub(buf.len());
                     self.conn.connection().try_recv_many(&mut buf, room);
                     let n = buf.len();
@@ -277,13 +292,23 @@ impl Writer {
                     match at {
                         Some(at) => {
                             flush_at = Some(at);
-                            coalesce.as_mut().reset(at);
+                            match coalesce.as_mut() {
+                                Some(c) => c.as_mut().reset(at),
+                                None => coalesce = Some(Box::pin(tokio::time::sleep_until(at))),
+                            }
                         }
                         None => {
                             if self.write_frames(&mut delivered, &mut buf).await.is_err() {
                                 return None;
                             }
                             pace.wrote(n, now);
+                            if n <= LIGHT_BATCH {
+                                // A lightly used connection: give the buffers back
+                                // now rather than at the next heartbeat, so that
+                                // idle connections hold none.
+                                buf = Vec::new();
+                                self.conn.connection().release_memory();
+                            }
                         }
                     }
                 }
