@@ -459,6 +459,14 @@ pub trait Hub: Send + Sync + 'static {
     /// Which of these users have a live connection (on any node).
     async fn online(&self, users: &[UserId]) -> Result<HashSet<UserId>>;
 
+    /// Whether this hub is the only node, so that nothing but this process's
+    /// [`crate::Chat`] changes rooms and memberships: the service then caches what the
+    /// send path reads (see `chatcore::chat` access cache). False by default; the
+    /// in-process [`LocalHub`] says true. A hub shared by several nodes must say false.
+    fn single_node(&self) -> bool {
+        false
+    }
+
     /// Periodic upkeep for multi-node hubs: refresh this node's presence leases and
     /// collect users whose last connection lived on a node that stopped renewing its
     /// leases (it died). Returns those users, now offline, so that the service can
@@ -764,6 +772,10 @@ impl LocalHub {
 impl Hub for LocalHub {
     fn publish(&self, dispatch: Dispatch) {
         self.apply(&dispatch);
+    }
+
+    fn single_node(&self) -> bool {
+        true
     }
 
     async fn connect(

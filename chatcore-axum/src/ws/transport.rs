@@ -308,6 +308,8 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
 pub(crate) struct FrameWriter<W> {
     io: W,
     out: Vec<u8>,
+    /// Bytes of `out` already written.
+    sent: usize,
 }
 
 /// Server frames are unmasked; a header is at most 10 bytes.
@@ -329,6 +331,7 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
         FrameWriter {
             io,
             out: Vec::new(),
+            sent: 0,
         }
     }
 
@@ -369,19 +372,29 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
     }
 
     /// Write everything queued. The buffer is kept for the next batch only when this
-    /// one was large (a busy connection); otherwise it is given back.
+    /// one was large (a busy connection); otherwise it is given back. Progress is
+    /// kept here, not in the future: a flush dropped half-way (a timeout, a
+    /// `now_or_never`) and called again goes on where it stopped.
     pub(crate) async fn flush(&mut self) -> std::io::Result<()> {
-        if self.out.is_empty() {
-            return Ok(());
+        poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    fn poll_flush(&mut self, cx: &mut std::task::Context<'_>) -> Poll<std::io::Result<()>> {
+        while self.sent < self.out.len() {
+            match ready!(Pin::new(&mut self.io).poll_write(cx, &self.out[self.sent..])) {
+                Ok(0) => return Poll::Ready(Err(std::io::ErrorKind::WriteZero.into())),
+                Ok(n) => self.sent += n,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
         }
-        let res = self.io.write_all(&self.out).await;
         let keep = self.out.len() >= KEEP_BUFFER_FROM && self.out.capacity() <= MAX_KEPT_BUFFER;
         if keep {
             self.out.clear();
         } else {
             self.out = Vec::new();
         }
-        res
+        self.sent = 0;
+        Poll::Ready(Ok(()))
     }
 
     /// Give the write buffer back (an idle connection).
@@ -504,6 +517,34 @@ mod tests {
             read_all(masked(0x89, &[0; 126]), 1000).await[..],
             [Err(ReadError::Protocol(_))]
         ));
+    }
+
+    #[tokio::test]
+    async fn a_flush_dropped_half_way_goes_on_where_it_stopped() {
+        use futures::FutureExt;
+        use tokio::io::AsyncReadExt;
+        // A pipe that takes 100 bytes at a time: the first flush cannot finish.
+        let (mut client, server) = tokio::io::duplex(100);
+        let mut writer = FrameWriter::new(server);
+        let payloads: Vec<Vec<u8>> = (0u8..10).map(|i| vec![b'a' + i; 50]).collect();
+        for p in &payloads {
+            writer.text(p);
+        }
+        assert!(writer.flush().now_or_never().is_none());
+        let reading = tokio::spawn(async move {
+            let mut all = Vec::new();
+            client.read_to_end(&mut all).await.unwrap();
+            all
+        });
+        writer.flush().await.unwrap();
+        drop(writer);
+        let all = reading.await.unwrap();
+        let mut expected = Vec::new();
+        for p in &payloads {
+            expected.extend_from_slice(&[0x81, 50]);
+            expected.extend_from_slice(p);
+        }
+        assert_eq!(all, expected);
     }
 
     #[tokio::test]

@@ -32,6 +32,7 @@ use std::time::Duration;
 use chatcore::hub::CloseReason;
 use chatcore::protocol::ServerEvent;
 use chatcore::{ChatConnection, Frame, RoomId, Seq, UserId};
+use futures::FutureExt;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::tracker::Delivered;
@@ -85,10 +86,6 @@ pub(crate) struct Pace {
     window_frames: u32,
     last_write: Option<Instant>,
 }
-
-/// A batch this small (written at once) is light use: the batch buffers are given
-/// back after it.
-const LIGHT_BATCH: usize = 2;
 
 /// How long a rate window lasts.
 const RATE_WINDOW: Duration = Duration::from_millis(50);
@@ -175,7 +172,14 @@ impl Writer {
 
     /// Write what is queued.
     async fn flush(&mut self) -> Result<(), Gone> {
-        // Boxed (see `run`): one small allocation per write, against a syscall.
+        // Most writes complete at once: no timer, no allocation for them.
+        match self.sink.flush().now_or_never() {
+            Some(Ok(())) => return Ok(()),
+            Some(Err(_)) => return Err(Gone),
+            None => {}
+        }
+        // The socket is full: wait, boxed (see `run`) and bounded. The writer keeps
+        // its progress, so the retry goes on where the first attempt stopped.
         let limit = self.write_timeout();
         match Box::pin(tokio::time::timeout(limit, self.sink.flush())).await {
             Ok(Ok(())) => Ok(()),
@@ -302,13 +306,6 @@ impl Writer {
                                 return None;
                             }
                             pace.wrote(n, now);
-                            if n <= LIGHT_BATCH {
-                                // A lightly used connection: give the buffers back
-                                // now rather than at the next heartbeat, so that
-                                // idle connections hold none.
-                                buf = Vec::new();
-                                self.conn.connection().release_memory();
-                            }
                         }
                     }
                 }

@@ -526,6 +526,7 @@ impl Chat {
             });
         }
         store.delete_user(user, self.now()).await?;
+        self.inner.access.invalidate();
         self.publish(Dispatch::Disconnect {
             user,
             session: None,

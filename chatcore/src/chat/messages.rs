@@ -101,7 +101,7 @@ impl Chat {
                 format!("must be 1 to {MAX_NONCE_LEN} bytes"),
             ));
         }
-        let (room, me) = self.require_member(actor, room).await?;
+        let (room, me) = self.require_sender(actor, room).await?;
         self.inner.send_limiter.check(&actor)?;
         let now = self.now();
         if room.slow_mode_secs > 0 && me.role < Role::Moderator {

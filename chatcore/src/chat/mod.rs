@@ -1,5 +1,6 @@
 //! The service handle: [`Chat`].
 
+mod access;
 mod accounts;
 mod files;
 mod live;
@@ -150,6 +151,8 @@ struct Inner {
     blobs: Arc<dyn BlobStore>,
     accounts: AccountSettings,
     mail_limiter: KeyedLimiter<String>,
+    /// Rooms and memberships for the send path (see [`access`]).
+    access: access::AccessCache,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -214,12 +217,14 @@ impl ChatBuilder {
     }
     /// Build the service.
     pub fn build(self) -> Chat {
+        let hub = self
+            .hub
+            .unwrap_or_else(|| Arc::new(LocalHub::default()) as Arc<dyn Hub>);
         Chat {
             inner: Arc::new(Inner {
                 store: self.store,
-                hub: self
-                    .hub
-                    .unwrap_or_else(|| Arc::new(LocalHub::default()) as Arc<dyn Hub>),
+                access: access::AccessCache::new(hub.single_node()),
+                hub,
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
                 code_limiter: KeyedLimiter::new(self.limits.code_join_rate),
@@ -246,6 +251,16 @@ impl Chat {
     /// A service over `store` with an in-process hub and default limits.
     pub fn new(store: Arc<dyn Store>) -> Chat {
         Chat::builder(store).build()
+    }
+
+    /// Forget the rooms and memberships cached for the send path. With a single-node
+    /// hub (the default [`LocalHub`]) the service caches, per room and user, what
+    /// sending a message checks (the room's kind and slow mode, the sender's role),
+    /// and forgets it on every change made through this `Chat`. An application that
+    /// changes rooms or memberships in the store directly, behind the service's back,
+    /// calls this afterwards. (A hub shared by several nodes turns the cache off.)
+    pub fn forget_cached_access(&self) {
+        self.inner.access.invalidate();
     }
 
     /// Start building a service over `store`.
@@ -317,6 +332,27 @@ impl Chat {
             return Err(Error::NotFound("room"));
         }
         Ok((room, member))
+    }
+
+    /// [`Chat::require_member`] for the send path: through the access cache, and
+    /// the room's settings and the sender's role only (the cached room's other
+    /// fields, such as `last_seq`, may be old).
+    async fn require_sender(&self, actor: UserId, id: RoomId) -> Result<(Arc<Room>, Membership)> {
+        let cache = &self.inner.access;
+        let (room, member) = match cache.get(id, actor) {
+            Some(hit) => hit,
+            None => {
+                let generation = cache.generation();
+                let (room, member) = self.visible_room(actor, id).await?;
+                let room = Arc::new(room);
+                cache.insert(generation, room.clone(), actor, member.clone());
+                (room, member)
+            }
+        };
+        match member {
+            Some(m) => Ok((room, m)),
+            None => Err(Error::Forbidden("not a member of this room")),
+        }
     }
 
     /// The actor's membership in a room, or the error a non-member gets:

@@ -276,6 +276,7 @@ impl Chat {
             room.password_hash = self.room_password_hash(Some(p)).await?;
         }
         self.inner.store.update_room(&room).await?;
+        self.inner.access.invalidate();
         let public_view = self.room_view(&room, None, None).await?;
         self.publish_room(room.id, ServerEvent::RoomUpdated { room: public_view });
         self.room_view(&room, Some(me.role), Some(actor)).await
@@ -293,6 +294,7 @@ impl Chat {
 
     async fn delete_room_now(&self, room: RoomId) -> Result<()> {
         self.inner.store.delete_room(room).await?;
+        self.inner.access.invalidate();
         self.publish_room(room, ServerEvent::RoomDeleted { room });
         self.publish(Dispatch::CloseRoom { room });
         Ok(())
@@ -354,6 +356,7 @@ impl Chat {
         store
             .add_member(membership.clone(), self.effective_max_members(&room))
             .await?;
+        self.inner.access.invalidate();
         self.announce_join(&room, &membership).await?;
         self.room_view(&room, Some(Role::Member), Some(actor)).await
     }
@@ -438,6 +441,7 @@ impl Chat {
             return Ok(());
         }
         self.inner.store.remove_member(room.id, actor).await?;
+        self.inner.access.invalidate();
         self.announce_removal(room.id, actor, RemovalReason::Left, None)
             .await?;
         Ok(())
@@ -462,6 +466,7 @@ impl Chat {
                     .store
                     .transfer_ownership(room.id, owner, heir.user_id)
                     .await?;
+                self.inner.access.invalidate();
                 self.announce_transfer(room.id, owner, heir.user_id).await?;
                 Ok(false)
             }
@@ -575,7 +580,10 @@ impl Chat {
             let code = RoomCode::generate();
             room.code = Some(code.clone());
             match self.inner.store.update_room(&room).await {
-                Ok(()) => return Ok(code),
+                Ok(()) => {
+                    self.inner.access.invalidate();
+                    return Ok(code);
+                }
                 Err(Error::Conflict(Conflict::RoomCode)) if attempts < 8 => attempts += 1,
                 Err(e) => return Err(e),
             }
@@ -599,6 +607,7 @@ impl Chat {
             .store
             .transfer_ownership(room.id, actor, to)
             .await?;
+        self.inner.access.invalidate();
         self.announce_transfer(room.id, actor, to).await
     }
 
@@ -631,6 +640,7 @@ impl Chat {
             return Ok(());
         }
         self.inner.store.set_role(room.id, user, role).await?;
+        self.inner.access.invalidate();
         self.publish_room(
             room.id,
             ServerEvent::RoleChanged {
@@ -671,6 +681,7 @@ impl Chat {
             },
         )?;
         self.inner.store.remove_member(room.id, user).await?;
+        self.inner.access.invalidate();
         self.announce_removal(room.id, user, RemovalReason::Kicked, Some(actor))
             .await
     }
@@ -715,6 +726,7 @@ impl Chat {
             expires_at,
         };
         self.inner.store.ban(ban.clone()).await?;
+        self.inner.access.invalidate();
         if target.is_some() {
             self.announce_removal(room.id, user, RemovalReason::Banned, Some(actor))
                 .await?;
@@ -863,7 +875,10 @@ impl Chat {
                     joined_at: self.now(),
                 };
                 match store.add_member(m.clone(), 2).await {
-                    Ok(_) => self.announce_join(&room, &m).await?,
+                    Ok(_) => {
+                        self.inner.access.invalidate();
+                        self.announce_join(&room, &m).await?;
+                    }
                     Err(Error::Conflict(Conflict::AlreadyMember)) => {}
                     Err(e) => return Err(e),
                 }
