@@ -22,7 +22,7 @@ use crate::auth::{Actor, AuthMethod, authenticate};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::state::ChatState;
 use transport::{FrameReader, FrameWriter, Incoming, ReadError, ReadIo, WriteIo};
-use writer::{Out, Writer, close_frame};
+use writer::{Out, ReplayRequest, Writer, close_frame};
 
 /// Open the realtime connection.
 ///
@@ -425,7 +425,10 @@ impl Reader {
         };
         match reply {
             Reply::Event(e) => self.send(Out::Event(Box::new(e.json))).await,
-            Reply::Replay(rooms) => self.send(Out::Replay(Box::new((rooms, id)))).await,
+            Reply::Replay(rooms) => {
+                self.send(Out::Replay(Box::new(ReplayRequest { rooms, id })))
+                    .await
+            }
             Reply::Nothing => Ok(()),
         }
     }

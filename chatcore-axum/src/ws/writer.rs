@@ -39,6 +39,13 @@ use super::tracker::Delivered;
 use super::transport::{FrameWriter, WriteIo};
 use crate::state::ChatState;
 
+/// Rooms to replay (`room`, last seq the client has), and the request id to `ack`.
+#[derive(Debug)]
+pub(crate) struct ReplayRequest {
+    pub(crate) rooms: Vec<(RoomId, Seq)>,
+    pub(crate) id: Option<u64>,
+}
+
 /// What the reader asks the writer to do.
 #[derive(Debug)]
 pub(crate) enum Out {
@@ -49,7 +56,7 @@ pub(crate) enum Out {
     Pong(Box<[u8]>),
     /// Replay what the client missed in these rooms (`room`, last seq it has), then
     /// `ack` the request id if there is one.
-    Replay(Box<(Vec<(RoomId, Seq)>, Option<u64>)>),
+    Replay(Box<ReplayRequest>),
     /// The client's first command has been handled: stop holding live events.
     Release,
     /// Close the connection with this reason.
@@ -248,7 +255,7 @@ impl Writer {
                         }
                         Some(Out::Replay(replay)) => {
                             // Boxed: large, and only alive while replaying.
-                            let (rooms, id) = *replay;
+                            let ReplayRequest { rooms, id } = *replay;
                             Box::pin(self.replay(&mut delivered, rooms, id)).await
                         }
                     };
