@@ -8,27 +8,18 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chatcore::conformance::plain_user;
 use chatcore::hub::{ConnId, Connection, Dispatch, Hub, LocalHub};
 use chatcore::model::NewUser;
 use chatcore::{
     Chat, Error, MemoryStore, NewRoom, Role, RoomId, RoomKind, RoomUpdate, SendMessage, SessionId,
-    Store, User, UserId, Username,
+    Store, UserId,
 };
 
 async fn user(store: &Arc<dyn Store>, name: &str) -> UserId {
     store
         .create_user(NewUser {
-            user: User {
-                id: UserId::new(),
-                username: Username::parse(name).unwrap(),
-                email: None,
-                display_name: name.into(),
-                bio: String::new(),
-                avatar_url: None,
-                external_id: None,
-                created_at: chrono::Utc::now(),
-                last_seen_at: None,
-            },
+            user: plain_user(name),
             password_hash: None,
         })
         .await

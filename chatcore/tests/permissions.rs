@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
+use chatcore::conformance::plain_user;
 use chatcore::model::{NewUser, PageRequest};
 use chatcore::perm::{Action, allowed};
 use chatcore::{
     Chat, Error, MemoryStore, NewRoom, Role, RoomId, RoomKind, RoomUpdate, SendMessage, Store,
-    User, UserId, Username,
+    UserId,
 };
 
 const M: Role = Role::Member;
@@ -93,17 +94,7 @@ struct Fixture {
 async fn user(store: &Arc<dyn Store>, name: &str) -> UserId {
     store
         .create_user(NewUser {
-            user: User {
-                id: UserId::new(),
-                username: Username::parse(name).unwrap(),
-                email: None,
-                display_name: name.into(),
-                bio: String::new(),
-                avatar_url: None,
-                external_id: None,
-                created_at: chrono::Utc::now(),
-                last_seen_at: None,
-            },
+            user: plain_user(name),
             password_hash: None,
         })
         .await

@@ -160,7 +160,8 @@ async fn say(chat: &Chat, user: UserId, room: RoomId, body: &str) -> crate::Mess
     .unwrap()
 }
 
-fn plain_user(name: &str) -> User {
+/// A user with only a username (as `name`) and display name, for tests.
+pub fn plain_user(name: &str) -> User {
     User {
         id: UserId::new(),
         username: Username::parse(name).unwrap(),
