@@ -281,16 +281,17 @@ struct Reader {
     idle_limit: Duration,
 }
 
-/// What a command asks the writer to send.
-enum Reply {
-    Event(Frame),
-    Replay(Vec<(chatcore::RoomId, chatcore::Seq)>),
-    Nothing,
-}
+/// What a command asks the writer to do (None: nothing).
+type Reply = Option<Out>;
 
 /// Encode a reply once, here in the reader, so the writer only writes bytes.
 fn reply(event: ServerEvent) -> Reply {
-    Reply::Event(Frame::encode(&event))
+    Some(Out::event(&event))
+}
+
+/// Replay these rooms (`room`, last seq the client has), then `ack` `id`.
+fn replay(rooms: Vec<(chatcore::RoomId, chatcore::Seq)>, id: Option<u64>) -> Reply {
+    Some(Out::Replay(Box::new(ReplayRequest { rooms, id })))
 }
 
 type Stream = FrameReader<ReadIo>;
@@ -379,15 +380,12 @@ impl Reader {
             }
             message.truncate(cut);
         }
-        self.send(Out::Event(Box::new(
-            Frame::encode(&ServerEvent::Error {
-                id,
-                code: codes::BAD_FRAME.to_owned(),
-                message,
-                retry_after_ms: None,
-            })
-            .json,
-        )))
+        self.send(Out::event(&ServerEvent::Error {
+            id,
+            code: codes::BAD_FRAME.to_owned(),
+            message,
+            retry_after_ms: None,
+        }))
         .await
     }
 
@@ -408,11 +406,7 @@ impl Reader {
                 return Err(Some(CloseReason::RateLimited));
             }
             let err = Error::RateLimited { retry_after: wait };
-            return self
-                .send(Out::Event(Box::new(
-                    Frame::encode(&ServerEvent::error(id, &err)).json,
-                )))
-                .await;
+            return self.send(Out::event(&ServerEvent::error(id, &err))).await;
         }
         let reply = match self.command(frame).await {
             Ok(r) => r,
@@ -424,19 +418,15 @@ impl Reader {
             }
         };
         match reply {
-            Reply::Event(e) => self.send(Out::Event(Box::new(e.json))).await,
-            Reply::Replay(rooms) => {
-                self.send(Out::Replay(Box::new(ReplayRequest { rooms, id })))
-                    .await
-            }
-            Reply::Nothing => Ok(()),
+            Some(out) => self.send(out).await,
+            None => Ok(()),
         }
     }
 
     fn ack(id: Option<u64>) -> Reply {
         match id {
             Some(_) => reply(ServerEvent::Ack { id }),
-            None => Reply::Nothing,
+            None => None,
         }
     }
 
@@ -459,7 +449,7 @@ impl Reader {
                 chat.join_or_subscribe(user, self.conn, room, password.as_deref())
                     .await?;
                 match since {
-                    Some(since) => Reply::Replay(vec![(room, since)]),
+                    Some(since) => replay(vec![(room, since)], id),
                     None => Self::ack(id),
                 }
             }
@@ -467,7 +457,7 @@ impl Reader {
                 chat.leave_room(user, room).await?;
                 Self::ack(id)
             }
-            ClientCommand::Resume { rooms } => Reply::Replay(rooms.into_iter().collect()),
+            ClientCommand::Resume { rooms } => replay(rooms.into_iter().collect(), id),
             ClientCommand::Send {
                 room,
                 nonce,

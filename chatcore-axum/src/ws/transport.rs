@@ -354,14 +354,12 @@ impl<W: AsyncWrite + Unpin> FrameWriter<W> {
 
     /// Queue a close frame with `code` and a short `reason`.
     pub(crate) fn close(&mut self, code: u16, reason: &str) {
-        let mut reason = reason;
-        while reason.len() > 123 {
-            let mut cut = 123;
-            while !reason.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            reason = &reason[..cut];
+        // A control frame carries at most 125 bytes: the code, then the reason.
+        let mut cut = reason.len().min(123);
+        while !reason.is_char_boundary(cut) {
+            cut -= 1;
         }
+        let reason = &reason[..cut];
         push_header(
             &mut self.out,
             OpCode::Control(Control::Close),

@@ -145,6 +145,13 @@ impl Pace {
     }
 }
 
+impl Out {
+    /// Send this event (encoded here).
+    pub(crate) fn event(event: &ServerEvent) -> Out {
+        Out::Event(Box::new(Frame::encode(event).json))
+    }
+}
+
 /// The close frame for `reason`.
 pub(crate) fn close_frame(sink: &mut FrameWriter<WriteIo>, reason: CloseReason) {
     sink.close(reason.code(), reason.as_str());
