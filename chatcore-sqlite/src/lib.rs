@@ -116,6 +116,10 @@ fn pool_options(max: u32) -> SqlitePoolOptions {
         .min_connections(1)
         // The writer's queue may be long under load; waiting beats failing.
         .acquire_timeout(Duration::from_secs(60))
+        // No ping before handing a connection out: it is a file handle in this
+        // process, not a socket that may have died, and the ping is a round trip to
+        // the connection's worker thread on every acquire (every transaction).
+        .test_before_acquire(false)
         .idle_timeout(None)
         .max_lifetime(None)
 }

@@ -167,6 +167,10 @@ pub struct Report {
     pub memory_per_connection_bytes: Option<u64>,
     /// Server CPU use over the measured window (1.0 = one core busy).
     pub server_cpu: Option<f64>,
+    /// The generator's own CPU use over the measured window (1.0 = one core busy):
+    /// near 1.0, the generator, not the server, may be what limits the figure.
+    #[serde(default)]
+    pub generator_cpu: Option<f64>,
     /// Seconds to connect every client.
     pub connect_secs: f64,
 }
@@ -847,6 +851,9 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     let t_pub = Instant::now();
     let mut cpu_start = None;
     let cpu_end;
+    let own_pid = std::process::id();
+    let mut own_cpu_start = None;
+    let own_cpu_end;
     // Whether the warm-up is over (the measured window's start was taken).
     let mut measuring = false;
     let mut pub_start = 0u64;
@@ -858,10 +865,12 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         if !measuring && el >= warmup {
             measuring = true;
             cpu_start = opts.server_pid.and_then(cpu_secs);
+            own_cpu_start = cpu_secs(own_pid);
             pub_start = sent_total(sh);
         }
         if el >= total {
             cpu_end = opts.server_pid.and_then(cpu_secs);
+            own_cpu_end = cpu_secs(own_pid);
             pub_end = sent_total(sh);
             break;
         }
@@ -986,6 +995,10 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
         server_rss_end_kib: rss_end,
         memory_per_connection_bytes: mem_per_conn,
         server_cpu: match (cpu_start, cpu_end) {
+            (Some(a), Some(b)) => Some((b - a) / measured),
+            _ => None,
+        },
+        generator_cpu: match (own_cpu_start, own_cpu_end) {
             (Some(a), Some(b)) => Some((b - a) / measured),
             _ => None,
         },

@@ -26,6 +26,10 @@ pub fn ms(us: u64) -> String {
     format!("{v:.1}")
 }
 
+fn percent(cpu: Option<f64>) -> String {
+    cpu.map_or("–".to_owned(), |c| format!("{:.0}%", c * 100.0))
+}
+
 fn lost_dup(r: &Report) -> String {
     let mut s = format!("{} / {}", r.lost, r.duplicated);
     let disc: u64 = r.disconnects.values().sum();
@@ -38,13 +42,13 @@ fn lost_dup(r: &Report) -> String {
 /// One Markdown table row per report.
 pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
     let mut out = String::from(
-        "| scenario | load | server | deliveries/s | msgs/s | p50 ms | p99 ms | p99.9 ms | lost / dup | server CPU |",
+        "| scenario | load | server | deliveries/s | msgs/s | p50 ms | p99 ms | p99.9 ms | lost / dup | server CPU | generator CPU |",
     );
     if with_ratio_to.is_some() {
         out.push_str(" chatcore ÷ this |");
     }
     out.push('\n');
-    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---|---:|");
+    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|");
     if with_ratio_to.is_some() {
         out.push_str("---:|");
     }
@@ -56,7 +60,7 @@ pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
         };
         let _ = write!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.scenario_name,
             load,
             r.label,
@@ -66,8 +70,8 @@ pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
             ms(r.latency_us.p99),
             ms(r.latency_us.p999),
             lost_dup(r),
-            r.server_cpu
-                .map_or("–".to_owned(), |c| format!("{:.0}%", c * 100.0)),
+            percent(r.server_cpu),
+            percent(r.generator_cpu),
         );
         if let Some(ours) = with_ratio_to {
             let mut cell = Vec::new();

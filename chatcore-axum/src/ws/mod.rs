@@ -149,7 +149,7 @@ async fn start(
         user: actor.user,
         conn,
         sink,
-        rx,
+        rx: rx.into_stream(),
         heartbeat: ws.heartbeat,
         resume_grace: ws.resume_grace,
         max_held: ws.max_held_events,

@@ -32,7 +32,7 @@ use std::time::Duration;
 use chatcore::hub::CloseReason;
 use chatcore::protocol::ServerEvent;
 use chatcore::{ChatConnection, Frame, RoomId, Seq, UserId};
-use futures::FutureExt;
+use futures::{FutureExt, StreamExt};
 use tokio::time::{Instant, MissedTickBehavior};
 
 use super::tracker::Delivered;
@@ -68,7 +68,10 @@ pub(crate) struct Writer {
     pub(crate) user: UserId,
     pub(crate) conn: ChatConnection,
     pub(crate) sink: FrameWriter<WriteIo>,
-    pub(crate) rx: flume::Receiver<Out>,
+    /// Replies from the reader. A stream, kept for the connection's life: its waker
+    /// registration is made once and reused, where a `recv_async` future made anew
+    /// at every wake-up would allocate and unregister one each time.
+    pub(crate) rx: flume::r#async::RecvStream<'static, Out>,
     pub(crate) heartbeat: Duration,
     pub(crate) resume_grace: Duration,
     pub(crate) max_held: usize,
@@ -239,8 +242,7 @@ impl Writer {
         loop {
             tokio::select! {
                 biased;
-                out = self.rx.recv_async() => {
-                    let out = out.ok();
+                out = self.rx.next() => {
                     let res = match out {
                         // The reader is gone: the client closed or vanished.
                         None => return None,
