@@ -452,6 +452,43 @@ test("reconnects by itself and resumes without losing or doubling messages", asy
     assert.equal(new Set(seqs).size, seqs.length, "no seq twice");
   });
 
+  await t.test("a message sent while a just-joined room's first page loads is shown once", async () => {
+    // Dave's first-page request is held: the server reads the page, then Carol
+    // writes (Dave's connection is sent her message live), and only then does the
+    // page reach the browser. The message must not fall between the two.
+    let pageRead;
+    const read = new Promise((resolve) => { pageRead = resolve; });
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    await b.page.route(/\/api\/rooms\/[^/]+\/messages\?/, async (route) => {
+      const response = await route.fetch();
+      pageRead();
+      await released;
+      await route.fulfill({ response });
+    }, { times: 1 });
+    await a.page.getByTestId("new-room").click();
+    const dlg = a.page.getByTestId("create-room-dialog");
+    await dlg.getByTestId("room-name").fill(`late-${suffix}`);
+    await dlg.getByTestId("dialog-submit").click();
+    await dlg.waitFor({ state: "detached" });
+    await send(a.page, "already there");
+    await messages(a.page, "already there").waitFor();
+    await b.page.getByTestId("browse-rooms").click();
+    const browse = b.page.getByTestId("browse-dialog");
+    await browse.getByTestId("browse-item").filter({ hasText: `late-${suffix}` }).getByTestId("browse-join").click();
+    await browse.waitFor({ state: "detached" });
+    await read;
+    await send(a.page, "while dave loads");
+    await messages(a.page, "while dave loads").waitFor();
+    await b.page.waitForTimeout(500); // the live copy reaches Dave's connection
+    release();
+    await messages(b.page, "already there").waitFor();
+    await messages(b.page, "while dave loads").waitFor();
+    await b.page.waitForTimeout(300);
+    assert.equal(await messages(b.page, "while dave loads").count(), 1);
+    assert.equal(await messages(b.page, "already there").count(), 1);
+  });
+
   await t.test("no page errors", () => {
     assert.deepEqual(a.errors, []);
     assert.deepEqual(b.errors, []);

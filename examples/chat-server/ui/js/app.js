@@ -245,6 +245,8 @@ function onEvent(ev) {
     }
     case "message_deleted": {
       const rs = state.rooms.get(ev.room);
+      const early = rs && rs.early && rs.early.find((e) => e.id === ev.message_id);
+      if (early) rs.early.push({ ...early, body: "", deleted_at: early.deleted_at || new Date().toISOString() });
       const m = rs && rs.msgs.get(ev.message_id);
       if (m) {
         rs.msgs.set(m.id, { ...m, body: "", deleted_at: m.deleted_at || new Date().toISOString() });
@@ -364,6 +366,10 @@ function onMessage(m, created) {
     if (rs.typing.delete(m.author_id) && m.room_id === state.current) invalidate("typing");
   }
   if (!rs.loaded) {
+    // While the first page is being fetched, keep what arrives live: the page may
+    // have been read before it, and the replay after the page skips what this
+    // connection was already sent.
+    if (rs.early) rs.early.push(m);
     if (created && !mine) { rs.unread += 1; invalidate("sidebar"); }
     return;
   }
@@ -424,15 +430,21 @@ function onMemberRemoved(ev) {
 // ---- loading -------------------------------------------------------------------
 
 async function loadHistory(rs) {
+  rs.early = [];
   try {
     const page = await Api.messages(rs.view.id, { limit: PAGE });
     addMessages(rs, page.messages || []);
+    const since = rs.lastSeq;
+    addMessages(rs, rs.early);
+    rs.early = null;
     rs.hasMore = !!page.has_more;
     rs.loaded = true;
     rs.anchor = "bottom";
-    // Anything that arrived between the page and now is replayed from here.
-    if (live) joinLive(rs.view.id, rs.lastSeq);
+    // Anything published after the page that this connection was not sent live
+    // (it joined the room after the page was read) is replayed from here.
+    if (live) joinLive(rs.view.id, since);
   } catch (err) {
+    rs.early = null;
     toast(err.message, "error");
     if (err.status === 404 || err.status === 403) { dropRoom(rs.view.id); return; }
   }
