@@ -41,58 +41,70 @@ impl Delivered {
             hot.end = seq;
             return true;
         }
-        let ranges = self.cool(room);
+        let Delivered { hot, rooms } = self;
+        let ranges = cool(hot, rooms, room);
         let first = if contains(ranges, seq) {
             false
         } else {
             insert(ranges, seq, seq);
             true
         };
-        self.heat(room);
+        *hot = heat(ranges, room);
         first
     }
 
     /// Record that the client has everything up to `seq` (its `since`).
     pub(crate) fn mark_upto(&mut self, room: RoomId, seq: Seq) {
         if seq >= 1 {
-            insert(self.cool(room), 1, seq);
-            self.heat(room);
-        }
-    }
-
-    /// Put the hot range back among its room's ranges; `room`'s ranges, complete.
-    fn cool(&mut self, room: RoomId) -> &mut Vec<(Seq, Seq)> {
-        if let Some(hot) = self.hot.take() {
-            // The hot range is its room's highest: pushing it keeps the order.
-            self.rooms
-                .entry(hot.room)
-                .or_default()
-                .push((hot.start, hot.end));
-        }
-        self.rooms.entry(room).or_default()
-    }
-
-    /// Take `room`'s last range out as the hot one (nothing is hot before).
-    fn heat(&mut self, room: RoomId) {
-        if let Some((start, end)) = self.rooms.get_mut(&room).and_then(Vec::pop) {
-            self.hot = Some(Hot { room, start, end });
+            let Delivered { hot, rooms } = self;
+            let ranges = cool(hot, rooms, room);
+            insert(ranges, 1, seq);
+            *hot = heat(ranges, room);
         }
     }
 
     /// Forget a room (the connection no longer receives it).
     #[cfg(test)]
     pub(crate) fn forget(&mut self, room: RoomId) {
-        self.cool(room);
+        cool(&mut self.hot, &mut self.rooms, room);
         self.rooms.remove(&room);
     }
 
     /// A room's ranges, in order.
     #[cfg(test)]
     fn ranges(&mut self, room: RoomId) -> Vec<(Seq, Seq)> {
-        let ranges = self.cool(room).clone();
-        self.heat(room);
-        ranges
+        let Delivered { hot, rooms } = self;
+        let ranges = cool(hot, rooms, room);
+        let all = ranges.clone();
+        *hot = heat(ranges, room);
+        all
     }
+}
+
+/// Put the hot range back among its room's ranges (it is its room's highest, so
+/// pushing it keeps the order); returns `room`'s ranges, complete.
+fn cool<'a>(
+    hot: &mut Option<Hot>,
+    rooms: &'a mut HashMap<RoomId, Vec<(Seq, Seq)>>,
+    room: RoomId,
+) -> &'a mut Vec<(Seq, Seq)> {
+    match hot.take() {
+        Some(h) if h.room == room => {
+            let ranges = rooms.entry(room).or_default();
+            ranges.push((h.start, h.end));
+            ranges
+        }
+        Some(h) => {
+            rooms.entry(h.room).or_default().push((h.start, h.end));
+            rooms.entry(room).or_default()
+        }
+        None => rooms.entry(room).or_default(),
+    }
+}
+
+/// Take `room`'s last range out of its list as the hot one.
+fn heat(ranges: &mut Vec<(Seq, Seq)>, room: RoomId) -> Option<Hot> {
+    ranges.pop().map(|(start, end)| Hot { room, start, end })
 }
 
 fn contains(ranges: &[(Seq, Seq)], seq: Seq) -> bool {
