@@ -28,20 +28,10 @@ async fn user(store: &Arc<dyn Store>, name: &str) -> UserId {
 }
 
 async fn room(chat: &Chat, owner: UserId, kind: RoomKind) -> RoomId {
-    chat.create_room(
-        owner,
-        NewRoom {
-            kind,
-            name: "cache".into(),
-            description: String::new(),
-            password: None,
-            max_members: None,
-            avatar_url: None,
-        },
-    )
-    .await
-    .unwrap()
-    .id
+    chat.create_room(owner, NewRoom::new(kind, "cache"))
+        .await
+        .unwrap()
+        .id
 }
 
 async fn send(chat: &Chat, user: UserId, room: RoomId) -> chatcore::Result<()> {

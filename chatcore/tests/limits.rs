@@ -31,14 +31,7 @@ async fn register(chat: &Chat, name: &str) -> chatcore::UserId {
 }
 
 fn new_room(kind: RoomKind) -> NewRoom {
-    NewRoom {
-        kind,
-        name: "limits".into(),
-        description: String::new(),
-        password: None,
-        max_members: None,
-        avatar_url: None,
-    }
+    NewRoom::new(kind, "limits")
 }
 
 fn rate_limited<T: std::fmt::Debug>(r: chatcore::Result<T>) -> Duration {

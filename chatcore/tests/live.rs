@@ -30,19 +30,9 @@ async fn register(chat: &Chat, name: &str) -> (UserId, chatcore::SessionToken) {
 }
 
 async fn room(chat: &Chat, owner: UserId, kind: RoomKind) -> chatcore::protocol::RoomView {
-    chat.create_room(
-        owner,
-        NewRoom {
-            kind,
-            name: "live".into(),
-            description: String::new(),
-            password: None,
-            max_members: None,
-            avatar_url: None,
-        },
-    )
-    .await
-    .unwrap()
+    chat.create_room(owner, NewRoom::new(kind, "live"))
+        .await
+        .unwrap()
 }
 
 /// Everything queued on a connection right now, decoded.

@@ -115,17 +115,7 @@ async fn fixture(actor_role: Role, target_role: Role) -> Fixture {
         _ => user(&store, "owner").await,
     };
     let room = chat
-        .create_room(
-            creator,
-            NewRoom {
-                kind: RoomKind::Private,
-                name: "matrix".into(),
-                description: String::new(),
-                password: None,
-                max_members: None,
-                avatar_url: None,
-            },
-        )
+        .create_room(creator, NewRoom::new(RoomKind::Private, "matrix"))
         .await
         .unwrap();
     let code = room.code.unwrap();

@@ -32,6 +32,21 @@ pub struct NewRoom {
     pub avatar_url: Option<String>,
 }
 
+impl NewRoom {
+    /// A room of `kind` named `name`, with no description, password, member limit or
+    /// avatar (set the fields for those).
+    pub fn new(kind: RoomKind, name: impl Into<String>) -> Self {
+        Self {
+            kind,
+            name: name.into(),
+            description: String::new(),
+            password: None,
+            max_members: None,
+            avatar_url: None,
+        }
+    }
+}
+
 /// Room settings changes; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RoomUpdate {

@@ -141,20 +141,10 @@ fn text(ev: &ServerEvent) -> Option<&str> {
 }
 
 async fn public_room(chat: &Chat, owner: UserId) -> RoomId {
-    chat.create_room(
-        owner,
-        NewRoom {
-            kind: RoomKind::Public,
-            name: "across".into(),
-            description: String::new(),
-            password: None,
-            max_members: None,
-            avatar_url: None,
-        },
-    )
-    .await
-    .unwrap()
-    .id
+    chat.create_room(owner, NewRoom::new(RoomKind::Public, "across"))
+        .await
+        .unwrap()
+        .id
 }
 
 fn say(body: &str) -> SendMessage {

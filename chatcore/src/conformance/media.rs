@@ -47,17 +47,6 @@ async fn mail_token(mailer: &RecordingMailer, to: &str, link: &str, skip: usize)
     panic!("no {link} email to {to}");
 }
 
-fn new_room(name: &str, kind: crate::RoomKind) -> crate::NewRoom {
-    crate::NewRoom {
-        kind,
-        name: name.into(),
-        description: String::new(),
-        password: None,
-        max_members: None,
-        avatar_url: None,
-    }
-}
-
 async fn register_with_email(chat: &Chat, name: &str) -> crate::UserId {
     chat.register(
         Register {
@@ -185,7 +174,7 @@ pub async fn accounts_verification_rules(store: Arc<dyn Store>) {
     let (chat, mailer, now) = chat_with_clock(store.clone(), true);
     let id = register_with_email(&chat, "walt").await;
     let room = chat
-        .create_room(id, new_room("lobby", crate::RoomKind::Public))
+        .create_room(id, crate::NewRoom::new(crate::RoomKind::Public, "lobby"))
         .await
         .unwrap();
     let text = || SendMessage {
@@ -325,7 +314,10 @@ pub async fn files_message_attachment_rules(store: Arc<dyn Store>) {
     let alice = register_with_email(&chat, "alice").await;
     let bob = register_with_email(&chat, "bob").await;
     let room = chat
-        .create_room(alice, new_room("secret", crate::RoomKind::Private))
+        .create_room(
+            alice,
+            crate::NewRoom::new(crate::RoomKind::Private, "secret"),
+        )
         .await
         .unwrap();
     let png = Bytes::from_static(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);

@@ -132,19 +132,10 @@ async fn register(chat: &Chat, name: &str) -> MeView {
     .0
 }
 
-fn new_room(kind: RoomKind, name: &str) -> NewRoom {
-    NewRoom {
-        kind,
-        name: name.into(),
-        description: String::new(),
-        password: None,
-        max_members: None,
-        avatar_url: None,
-    }
-}
-
 async fn room(chat: &Chat, owner: UserId, kind: RoomKind, name: &str) -> RoomView {
-    chat.create_room(owner, new_room(kind, name)).await.unwrap()
+    chat.create_room(owner, NewRoom::new(kind, name))
+        .await
+        .unwrap()
 }
 
 async fn say(chat: &Chat, user: UserId, room: RoomId, body: &str) -> crate::Message {
@@ -554,7 +545,7 @@ pub async fn rooms_create_get_update_delete(store: Arc<dyn Store>) {
             NewRoom {
                 description: "about things".into(),
                 max_members: Some(10),
-                ..new_room(RoomKind::Public, "  Lobby ")
+                ..NewRoom::new(RoomKind::Public, "  Lobby ")
             },
         )
         .await
@@ -729,7 +720,7 @@ pub async fn codes_unique_concurrently(store: Arc<dyn Store>) {
     for i in 0..40 {
         let chat = chat.clone();
         tasks.push(tokio::spawn(async move {
-            chat.create_room(owner, new_room(RoomKind::Private, &format!("r{i}")))
+            chat.create_room(owner, NewRoom::new(RoomKind::Private, format!("r{i}")))
                 .await
                 .unwrap()
         }));
@@ -809,7 +800,7 @@ pub async fn join_password_rules(store: Arc<dyn Store>) {
             owner,
             NewRoom {
                 password: Some("open sesame".into()),
-                ..new_room(RoomKind::Public, "guarded")
+                ..NewRoom::new(RoomKind::Public, "guarded")
             },
         )
         .await
@@ -836,7 +827,7 @@ pub async fn join_password_rules(store: Arc<dyn Store>) {
             owner,
             NewRoom {
                 password: Some("inner".into()),
-                ..new_room(RoomKind::Private, "inner")
+                ..NewRoom::new(RoomKind::Private, "inner")
             },
         )
         .await
@@ -862,7 +853,7 @@ pub async fn members_limit_under_parallel_joins(store: Arc<dyn Store>) {
             owner,
             NewRoom {
                 max_members: Some(5),
-                ..new_room(RoomKind::Public, "small")
+                ..NewRoom::new(RoomKind::Public, "small")
             },
         )
         .await
@@ -987,7 +978,7 @@ pub async fn bans_every_rejoin_path_refused(store: Arc<dyn Store>) {
             owner,
             NewRoom {
                 password: Some("pw for room".into()),
-                ..new_room(RoomKind::Private, "private")
+                ..NewRoom::new(RoomKind::Private, "private")
             },
         )
         .await
@@ -1127,7 +1118,7 @@ pub async fn invites_let_into_private_rooms(store: Arc<dyn Store>) {
             owner,
             NewRoom {
                 password: Some("pw pw pw".into()),
-                ..new_room(RoomKind::Private, "by invite")
+                ..NewRoom::new(RoomKind::Private, "by invite")
             },
         )
         .await
