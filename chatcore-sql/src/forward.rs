@@ -35,8 +35,8 @@ macro_rules! forward_store {
                 Session, Timestamp, User,
             };
             use $crate::__private::chatcore::store::{
-                AccountStore, FileStore, Maintenance, MessageStore, RoomStore, SessionStore, Store,
-                UserStore,
+                AccountStore, FileScope, FileStore, Maintenance, MessageStore, RoomStore,
+                SessionStore, Store, UserStore,
             };
             use $crate::__private::chatcore::{
                 MessageId, Result, RoomCode, RoomId, Seq, SessionId, UserId,
@@ -278,6 +278,13 @@ macro_rules! forward_store {
                 }
                 async fn delete_file(&self, id: FileId, at: Timestamp) -> Result<bool> {
                     FileStore::delete_file(sql(self), id, at).await
+                }
+                async fn delete_files(
+                    &self,
+                    scope: FileScope,
+                    at: Timestamp,
+                ) -> Result<::std::vec::Vec<::std::string::String>> {
+                    FileStore::delete_files(sql(self), scope, at).await
                 }
             }
 

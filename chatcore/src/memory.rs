@@ -9,13 +9,14 @@ use parking_lot::Mutex;
 use crate::error::{Conflict, Error, Result};
 use crate::ids::FileId;
 use crate::ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
-use crate::model::{AccountToken, FileRecord, TokenPurpose};
+use crate::model::{AccountToken, FileKind, FileRecord, TokenPurpose};
 use crate::model::{
     Ban, Invite, Membership, Message, NewMessage, NewUser, PageRequest, Role, Room, Session,
     Timestamp, User,
 };
 use crate::store::{
-    AccountStore, FileStore, Maintenance, MessageStore, RoomStore, SessionStore, Store, UserStore,
+    AccountStore, FileScope, FileStore, Maintenance, MessageStore, RoomStore, SessionStore, Store,
+    UserStore,
 };
 
 #[derive(Default)]
@@ -816,6 +817,23 @@ impl FileStore for MemoryStore {
             }
             _ => Ok(false),
         }
+    }
+    async fn delete_files(&self, scope: FileScope, at: Timestamp) -> Result<Vec<String>> {
+        let mut m = self.media.lock();
+        let in_scope = |f: &FileRecord| match scope {
+            FileScope::Room(room) => f.room_id == Some(room),
+            FileScope::Uploader(user) => {
+                f.uploader_id == Some(user) && f.kind != FileKind::RoomAvatar
+            }
+        };
+        Ok(m.files
+            .values_mut()
+            .filter(|f| f.deleted_at.is_none() && in_scope(f))
+            .map(|f| {
+                f.deleted_at = Some(at);
+                f.blob_key.clone()
+            })
+            .collect())
     }
 }
 

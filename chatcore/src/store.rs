@@ -201,6 +201,19 @@ pub trait FileStore: Send + Sync + 'static {
     async fn attach_file(&self, id: FileId, message: MessageId) -> Result<bool>;
     /// Mark a file deleted; false if it was missing or already deleted.
     async fn delete_file(&self, id: FileId, at: Timestamp) -> Result<bool>;
+    /// Mark every file of `scope` that is not deleted yet deleted; returns their
+    /// blob keys, for the caller to remove the bytes.
+    async fn delete_files(&self, scope: FileScope, at: Timestamp) -> Result<Vec<String>>;
+}
+
+/// Whose files [`FileStore::delete_files`] deletes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileScope {
+    /// Everything of a room: its avatar and its messages' attachments.
+    Room(RoomId),
+    /// A user's own files: their avatar and the attachments they sent. The avatars
+    /// they set for rooms belong to those rooms and stay.
+    Uploader(UserId),
 }
 
 /// Everything a [`crate::Chat`] needs.

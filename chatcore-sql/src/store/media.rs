@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chatcore::ids::FileId;
 use chatcore::model::{AccountToken, FileKind, FileRecord, Timestamp, TokenPurpose, User};
-use chatcore::store::{AccountStore, FileStore};
+use chatcore::store::{AccountStore, FileScope, FileStore};
 use chatcore::{Error, MessageId, Result, RoomId, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -181,6 +181,23 @@ impl FileStore for SqlStore {
             .await
             .map_err(backend)?;
         Ok(res.rows_affected == 1)
+    }
+
+    async fn delete_files(&self, scope: FileScope, at: Timestamp) -> Result<Vec<String>> {
+        let update = files::Entity::update_many()
+            .col_expr(files::Column::DeletedAt, Expr::value(ts(at)?))
+            .filter(files::Column::DeletedAt.is_null());
+        let update = match scope {
+            FileScope::Room(room) => update.filter(files::Column::RoomId.eq(room.0)),
+            FileScope::Uploader(user) => update
+                .filter(files::Column::UploaderId.eq(user.0))
+                .filter(files::Column::Kind.ne(FileKind::RoomAvatar.as_str())),
+        };
+        let rows = update
+            .exec_with_returning(self.write())
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(|r| r.blob_key).collect())
     }
 
     async fn delete_file(&self, id: FileId, at: Timestamp) -> Result<bool> {

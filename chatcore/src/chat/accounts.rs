@@ -15,6 +15,7 @@ use crate::hub::{CloseReason, Dispatch};
 use crate::ids::{SessionId, UserId, Username};
 use crate::model::{NewUser, Role, RoomKind, Session, User};
 use crate::protocol::{MeView, RemovalReason, ServerEvent};
+use crate::store::FileScope;
 
 /// Registration input.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -493,7 +494,9 @@ impl Chat {
     /// The rule: sessions, memberships and invitations go; each room the user owns
     /// is handed to its highest-ranked, longest-standing other member, or deleted if
     /// nobody else is in it; the user's messages are erased (tombstones stay so that
-    /// sequence numbers and replies keep their place); bans they issued stay in force.
+    /// sequence numbers and replies keep their place) and their files deleted, bytes
+    /// included (room avatars they set stay with the rooms); bans they issued stay in
+    /// force.
     pub async fn delete_account(&self, user: UserId, password: Option<&str>) -> Result<()> {
         let store = &self.inner.store;
         if let Some(hash) = store.get_password_hash(user).await? {
@@ -525,6 +528,8 @@ impl Chat {
                 room: room.id,
             });
         }
+        // Before the account: its deletion clears the files' uploader.
+        self.discard_files(FileScope::Uploader(user)).await?;
         store.delete_user(user, self.now()).await?;
         self.inner.access.invalidate();
         self.publish(Dispatch::Disconnect {

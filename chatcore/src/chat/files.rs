@@ -20,6 +20,7 @@ use crate::ids::{FileId, RoomId, UserId};
 use crate::model::{Attachment, FileKind, FileRecord, Message, RoomKind};
 use crate::perm::Action;
 use crate::protocol::{MeView, RoomView};
+use crate::store::FileScope;
 
 /// The content types shown inline (and accepted as avatars).
 pub const INLINE_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
@@ -144,6 +145,17 @@ impl Chat {
             Ok(None) => {}
             Err(e) => tracing::warn!(file = %id, error = %e, "could not read a file record"),
         }
+    }
+
+    /// Delete the files of `scope` and their bytes: a room or an account is going
+    /// away. The records are marked first, so nothing serves them afterwards even if
+    /// removing some bytes fails (that is logged).
+    pub(super) async fn discard_files(&self, scope: FileScope) -> Result<()> {
+        let keys = self.inner.store.delete_files(scope, self.now()).await?;
+        for key in keys {
+            self.remove_blob(&key).await;
+        }
+        Ok(())
     }
 
     /// The attachment of a deleted message goes with it.

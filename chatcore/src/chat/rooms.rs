@@ -10,6 +10,7 @@ use crate::ids::{RoomCode, RoomId, UserId};
 use crate::model::{Ban, Invite, Membership, Role, Room, RoomKind, SystemEvent, Timestamp};
 use crate::perm::Action;
 use crate::protocol::{InviteView, MemberView, RemovalReason, RoomView, ServerEvent};
+use crate::store::FileScope;
 
 /// Input for creating a room.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -297,7 +298,8 @@ impl Chat {
         self.room_view(&room, Some(me.role), Some(actor)).await
     }
 
-    /// Delete a room (owner only; not direct rooms).
+    /// Delete a room (owner only; not direct rooms), its messages and its files, bytes
+    /// included.
     pub async fn delete_room(&self, actor: UserId, room: RoomId) -> Result<()> {
         let (room, me) = self.require_member(actor, room).await?;
         if room.kind == RoomKind::Direct {
@@ -310,6 +312,8 @@ impl Chat {
     async fn delete_room_now(&self, room: RoomId) -> Result<()> {
         self.inner.store.delete_room(room).await?;
         self.inner.access.invalidate();
+        // File records have no foreign key to the room: they are found after it.
+        self.discard_files(FileScope::Room(room)).await?;
         self.publish_room(room, ServerEvent::RoomDeleted { room });
         self.publish(Dispatch::CloseRoom { room });
         Ok(())

@@ -383,3 +383,88 @@ pub async fn files_message_attachment_rules(store: Arc<dyn Store>) {
             .is_none()
     );
 }
+
+/// Deleting a room takes its files' bytes with it (attachments and its avatar);
+/// deleting an account takes the user's own (their avatar and what they sent), and
+/// leaves everyone else's.
+pub async fn files_go_with_their_room_and_their_uploader(store: Arc<dyn Store>) {
+    let (chat, _, _) = chat_with_clock(store.clone(), false);
+    let alice = register_with_email(&chat, "alice").await;
+    let bob = register_with_email(&chat, "bob").await;
+    let png = Bytes::from_static(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13]);
+    let upload = |name: &str| FileUpload {
+        name: name.into(),
+        bytes: png.clone(),
+    };
+    let id_in = |url: Option<String>| -> FileId {
+        let url = url.unwrap();
+        url.rsplit_once("/files/").unwrap().1.parse().unwrap()
+    };
+    let kept = chat
+        .create_room(alice, crate::NewRoom::new(crate::RoomKind::Public, "kept"))
+        .await
+        .unwrap()
+        .id;
+    let doomed = chat
+        .create_room(
+            alice,
+            crate::NewRoom::new(crate::RoomKind::Public, "doomed"),
+        )
+        .await
+        .unwrap()
+        .id;
+    for room in [kept, doomed] {
+        chat.join_room(bob, room, None).await.unwrap();
+    }
+    let attachment = async |user, room, name: &str| -> FileId {
+        let sent = chat.send_file(user, room, upload(name), SendMessage::default());
+        let blob_id = sent.await.unwrap().attachment.unwrap().blob_id;
+        blob_id.parse().unwrap()
+    };
+    let alice_kept = attachment(alice, kept, "a.png").await;
+    let bob_kept = attachment(bob, kept, "b.png").await;
+    let alice_doomed = attachment(alice, doomed, "c.png").await;
+    let bob_doomed = attachment(bob, doomed, "d.png").await;
+    let room_avatar = chat.set_room_avatar(alice, doomed, upload("room.png"), "/api");
+    let room_avatar = id_in(room_avatar.await.unwrap().avatar_url);
+    let bob_avatar = chat.set_avatar(bob, upload("me.png"), "/api");
+    let bob_avatar = id_in(bob_avatar.await.unwrap().user.avatar_url);
+    let stored = async |ids: &[FileId]| -> Vec<bool> {
+        let mut out = Vec::new();
+        for id in ids {
+            let bytes = chat.blobs().get(&format!("files/{id}")).await.unwrap();
+            let record = store.get_file(*id).await.unwrap().unwrap();
+            // The bytes and the record go together.
+            assert_eq!(bytes.is_some(), record.deleted_at.is_none(), "{id}");
+            out.push(bytes.is_some());
+        }
+        out
+    };
+    let all = [
+        alice_kept,
+        bob_kept,
+        alice_doomed,
+        bob_doomed,
+        room_avatar,
+        bob_avatar,
+    ];
+    assert_eq!(stored(&all).await, [true; 6]);
+
+    // The room goes: its attachments (whoever sent them) and its avatar go with it.
+    chat.delete_room(alice, doomed).await.unwrap();
+    assert_eq!(stored(&all).await, [true, true, false, false, false, true]);
+
+    // Bob's account goes: his attachment and his avatar go; Alice's stays readable.
+    chat.delete_account(bob, Some("correct horse battery"))
+        .await
+        .unwrap();
+    assert_eq!(
+        stored(&all).await,
+        [true, false, false, false, false, false]
+    );
+    assert!(matches!(
+        chat.open_file(alice, bob_kept).await,
+        Err(Error::NotFound(_))
+    ));
+    assert_eq!(chat.open_file(alice, alice_kept).await.unwrap().bytes, png);
+}

@@ -83,6 +83,7 @@ macro_rules! conformance_tests {
             accounts_password_reset_rules,
             files_records_attach_once_and_delete,
             files_message_attachment_rules,
+            files_go_with_their_room_and_their_uploader,
         );
     };
 }
