@@ -8,24 +8,12 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chatcore::conformance::plain_user;
+use chatcore::conformance::stored_user as user;
 use chatcore::hub::{ConnId, Connection, Dispatch, Hub, LocalHub};
-use chatcore::model::NewUser;
 use chatcore::{
     Chat, Error, MemoryStore, NewRoom, Role, RoomId, RoomKind, RoomUpdate, SendMessage, SessionId,
     Store, UserId,
 };
-
-async fn user(store: &Arc<dyn Store>, name: &str) -> UserId {
-    store
-        .create_user(NewUser {
-            user: plain_user(name),
-            password_hash: None,
-        })
-        .await
-        .unwrap()
-        .id
-}
 
 async fn room(chat: &Chat, owner: UserId, kind: RoomKind) -> RoomId {
     chat.create_room(owner, NewRoom::new(kind, "cache"))

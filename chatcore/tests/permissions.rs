@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use chatcore::conformance::plain_user;
-use chatcore::model::{NewUser, PageRequest};
+use chatcore::conformance::stored_user as user;
+use chatcore::model::PageRequest;
 use chatcore::perm::{Action, allowed};
 use chatcore::{
     Chat, Error, MemoryStore, NewRoom, Role, RoomId, RoomKind, RoomUpdate, SendMessage, Store,
@@ -89,17 +89,6 @@ struct Fixture {
     room: RoomId,
     actor: UserId,
     target: UserId,
-}
-
-async fn user(store: &Arc<dyn Store>, name: &str) -> UserId {
-    store
-        .create_user(NewUser {
-            user: plain_user(name),
-            password_hash: None,
-        })
-        .await
-        .unwrap()
-        .id
 }
 
 /// A private room where `actor` holds `actor_role` and `target` holds `target_role`.

@@ -167,6 +167,18 @@ pub fn plain_user(name: &str) -> User {
     }
 }
 
+/// [`plain_user`] stored in `store`, without a password; its id.
+pub async fn stored_user(store: &Arc<dyn Store>, name: &str) -> UserId {
+    store
+        .create_user(NewUser {
+            user: plain_user(name),
+            password_hash: None,
+        })
+        .await
+        .unwrap()
+        .id
+}
+
 fn assert_conflict<T: std::fmt::Debug>(r: crate::Result<T>, want: Conflict) {
     match r {
         Err(Error::Conflict(c)) if c == want => {}
