@@ -98,21 +98,7 @@ async fn create_user(store: &SqlStore, name: &str) -> User {
 }
 
 fn room(owner: UserId, name: &str) -> Room {
-    Room {
-        id: RoomId::new(),
-        kind: RoomKind::Public,
-        name: name.to_owned(),
-        description: String::new(),
-        avatar_url: None,
-        code: None,
-        password_hash: None,
-        max_members: None,
-        direct_key: None,
-        created_by: Some(owner),
-        created_at: Utc::now(),
-        last_seq: 0,
-        slow_mode_secs: 0,
-    }
+    chatcore::conformance::plain_room(name, Some(owner))
 }
 
 fn owner(room: RoomId, user: UserId) -> Membership {

@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chatcore::model::{MessageKind, NewMessage, NewUser, PageRequest, Room, RoomKind, User};
+use chatcore::model::{MessageKind, NewMessage, NewUser, PageRequest, User};
 use chatcore::store::{MessageStore, RoomStore, UserStore};
 use chatcore::{MessageId, RoomId, UserId, Username};
 use chatcore_sqlite::{SqliteOptions, SqliteStore, Synchronous};
@@ -100,21 +100,7 @@ async fn acknowledged_messages_survive_sigkill() {
             })
             .await
             .unwrap();
-        let room = Room {
-            id: RoomId::new(),
-            kind: RoomKind::Public,
-            name: "log".into(),
-            description: String::new(),
-            avatar_url: None,
-            code: None,
-            password_hash: None,
-            max_members: None,
-            direct_key: None,
-            created_by: Some(user.id),
-            created_at: Utc::now(),
-            last_seq: 0,
-            slow_mode_secs: 0,
-        };
+        let room = chatcore::conformance::plain_room("log", Some(user.id));
         store.create_room(room.clone(), vec![]).await.unwrap();
         (room.id, user.id)
     };

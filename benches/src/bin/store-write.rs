@@ -18,8 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use chatcore::model::{MessageKind, NewMessage, NewUser, Room, RoomKind, User};
-use chatcore::{MessageId, RoomId, Store, UserId, Username};
+use chatcore::model::{MessageKind, NewMessage, NewUser, Room, User};
+use chatcore::{MessageId, Store, UserId, Username};
 use chatcore_postgres::{PostgresOptions, PostgresStore};
 use chatcore_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use chrono::Utc;
@@ -96,21 +96,7 @@ fn user(i: usize) -> User {
 }
 
 fn room(i: usize, by: UserId) -> Room {
-    Room {
-        id: RoomId::new(),
-        kind: RoomKind::Public,
-        name: format!("room {i}"),
-        description: String::new(),
-        avatar_url: None,
-        code: None,
-        password_hash: None,
-        max_members: None,
-        direct_key: None,
-        created_by: Some(by),
-        created_at: Utc::now(),
-        last_seq: 0,
-        slow_mode_secs: 0,
-    }
+    chatcore::conformance::plain_room(&format!("room {i}"), Some(by))
 }
 
 /// Run `senders` concurrent senders against `store`.

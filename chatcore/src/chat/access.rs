@@ -95,24 +95,9 @@ impl AccessCache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::RoomKind;
 
     fn room() -> Arc<Room> {
-        Arc::new(Room {
-            id: RoomId::new(),
-            kind: RoomKind::Public,
-            name: "r".into(),
-            description: String::new(),
-            avatar_url: None,
-            code: None,
-            password_hash: None,
-            max_members: None,
-            direct_key: None,
-            created_by: None,
-            created_at: chrono::Utc::now(),
-            last_seq: 0,
-            slow_mode_secs: 0,
-        })
+        Arc::new(crate::conformance::plain_room("r", None))
     }
 
     #[test]

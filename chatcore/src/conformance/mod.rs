@@ -167,6 +167,25 @@ pub fn plain_user(name: &str) -> User {
     }
 }
 
+/// A public room with only a name, created by `created_by`, for tests (not stored).
+pub fn plain_room(name: &str, created_by: Option<UserId>) -> Room {
+    Room {
+        id: RoomId::new(),
+        kind: RoomKind::Public,
+        name: name.into(),
+        description: String::new(),
+        avatar_url: None,
+        code: None,
+        password_hash: None,
+        max_members: None,
+        direct_key: None,
+        created_by,
+        created_at: chrono::Utc::now(),
+        last_seq: 0,
+        slow_mode_secs: 0,
+    }
+}
+
 /// [`plain_user`] stored in `store`, without a password; its id.
 pub async fn stored_user(store: &Arc<dyn Store>, name: &str) -> UserId {
     store
