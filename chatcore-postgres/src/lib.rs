@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use chatcore::{Error, Result};
-use chatcore_sql::{SqlStore, SqlStoreConfig, forward_store};
+use chatcore_sql::{SqlStore, SqlStoreConfig};
 use sea_orm::{ConnectOptions, Database};
 
 pub use chatcore_sql;
@@ -69,30 +69,23 @@ impl PostgresOptions {
     }
 }
 
-/// A [`chatcore::Store`] in a PostgreSQL database. See the crate documentation.
-#[derive(Debug, Clone)]
-pub struct PostgresStore {
-    sql: SqlStore,
-}
-
-impl AsRef<SqlStore> for PostgresStore {
-    fn as_ref(&self) -> &SqlStore {
-        &self.sql
-    }
-}
-
-forward_store!(PostgresStore);
+/// Opens a [`SqlStore`] in a PostgreSQL database. See the crate documentation.
+///
+/// There are no values of this type: the stores it opens are plain [`SqlStore`]s
+/// (every chatcore store trait is implemented there, once, for both backends).
+#[derive(Debug)]
+pub enum PostgresStore {}
 
 impl PostgresStore {
     /// Connect to `url` (`postgres://user:password@host:port/database`) with default
     /// [`PostgresOptions`], and migrate the database. Must be called inside a Tokio
     /// runtime.
-    pub async fn connect(url: &str) -> Result<Self> {
+    pub async fn connect(url: &str) -> Result<SqlStore> {
         Self::connect_with(url, PostgresOptions::default()).await
     }
 
     /// Connect to `url` with `options`, and migrate the database.
-    pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<Self> {
+    pub async fn connect_with(url: &str, options: PostgresOptions) -> Result<SqlStore> {
         let mut connect = ConnectOptions::new(url);
         connect
             .max_connections(options.max_connections.max(2))
@@ -102,12 +95,6 @@ impl PostgresStore {
             .sqlx_logging(false);
         let db = Database::connect(connect).await.map_err(Error::backend)?;
         chatcore_sql::migrate(&db).await.map_err(Error::backend)?;
-        let sql = SqlStore::new(db.clone(), db, options.store)?;
-        Ok(Self { sql })
-    }
-
-    /// The generic SQL store underneath.
-    pub fn sql(&self) -> &SqlStore {
-        &self.sql
+        Ok(SqlStore::new(db.clone(), db, options.store)?)
     }
 }

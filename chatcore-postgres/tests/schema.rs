@@ -17,7 +17,7 @@ async fn migrations_match_entities() {
     let store = PostgresStore::connect(&common::fresh_database(&url).await)
         .await
         .expect("connect");
-    let migrated = schema::describe(store.sql().read_connection())
+    let migrated = schema::describe(store.read_connection())
         .await
         .expect("describe migrated");
 
@@ -44,7 +44,7 @@ async fn hot_queries_have_indexes_and_names_sort_bytewise() {
     let store = PostgresStore::connect(&common::fresh_database(&url).await)
         .await
         .expect("connect");
-    let db = store.sql().read_connection();
+    let db = store.read_connection();
     let mut have = BTreeSet::new();
     for t in schema::TABLES {
         for i in schema::index_names(db, t).await.expect("indexes") {

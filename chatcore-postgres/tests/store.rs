@@ -12,7 +12,7 @@ async fn setup() -> Option<chatcore_sql::SqlStore> {
     let store = PostgresStore::connect_with(&db, PostgresOptions::default().max_connections(8))
         .await
         .expect("connect to the test database");
-    Some(store.sql().clone())
+    Some(store.clone())
 }
 
 chatcore_sql::sql_store_tests!(setup);

@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 
-mod append;
 mod convert;
 pub mod entity;
 mod error;
@@ -10,10 +9,9 @@ mod store;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use append::AppendStats;
 pub use error::SqlStoreError;
 pub use migration::Migrator;
-pub use store::{SqlStore, SqlStoreConfig};
+pub use store::{AppendStats, SqlStore, SqlStoreConfig};
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr};
 use sea_orm_migration::MigratorTrait;
@@ -42,12 +40,4 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
             Err(e)
         }
     }
-}
-
-mod forward;
-
-#[doc(hidden)]
-pub mod __private {
-    pub use async_trait;
-    pub use chatcore;
 }

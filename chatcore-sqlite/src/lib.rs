@@ -1,11 +1,11 @@
 #![doc = include_str!("../README.md")]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 use chatcore::{Error, Result};
-use chatcore_sql::{SqlStore, SqlStoreConfig, forward_store};
+use chatcore_sql::{SqlStore, SqlStoreConfig};
 use sea_orm::sqlx::ConnectOptions as _;
 use sea_orm::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -94,21 +94,13 @@ impl SqliteOptions {
     }
 }
 
-/// A [`chatcore::Store`] in a SQLite database: a file ([`SqliteStore::open`]) or
+/// Opens a [`SqlStore`] in a SQLite database: a file ([`SqliteStore::open`]) or
 /// memory ([`SqliteStore::memory`]). See the crate documentation for the choices.
-#[derive(Debug, Clone)]
-pub struct SqliteStore {
-    sql: SqlStore,
-    path: Option<PathBuf>,
-}
-
-impl AsRef<SqlStore> for SqliteStore {
-    fn as_ref(&self) -> &SqlStore {
-        &self.sql
-    }
-}
-
-forward_store!(SqliteStore);
+///
+/// There are no values of this type: the stores it opens are plain [`SqlStore`]s
+/// (every chatcore store trait is implemented there, once, for both backends).
+#[derive(Debug)]
+pub enum SqliteStore {}
 
 fn pool_options(max: u32) -> SqlitePoolOptions {
     SqlitePoolOptions::new()
@@ -134,7 +126,7 @@ async fn connect(options: SqliteConnectOptions, max: u32) -> Result<SqlitePool> 
 impl SqliteStore {
     /// Open (creating it if missing) the database file at `path` with default
     /// [`SqliteOptions`], and migrate it. Must be called inside a Tokio runtime.
-    pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
+    pub async fn open(path: impl AsRef<Path>) -> Result<SqlStore> {
         Self::open_with(path, SqliteOptions::default()).await
     }
 
@@ -142,7 +134,7 @@ impl SqliteStore {
     ///
     /// One connection writes (all writes are serialized through it, each in a
     /// `BEGIN IMMEDIATE` transaction), `options.readers` connections read.
-    pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+    pub async fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<SqlStore> {
         let path = path.as_ref().to_path_buf();
         let synchronous = match options.synchronous {
             Synchronous::Normal => SqliteSynchronous::Normal,
@@ -177,40 +169,25 @@ impl SqliteStore {
         // Readers come after the writer made the file, switched it to WAL and migrated it.
         let reader = connect(base.pragma("query_only", "ON"), options.readers.max(1)).await?;
         let read = SqlxSqliteConnector::from_sqlx_sqlite_pool(reader);
-        let sql = SqlStore::new(write, read, options.store)?;
-        Ok(Self {
-            sql,
-            path: Some(path),
-        })
+        Ok(SqlStore::new(write, read, options.store)?)
     }
 
     /// A fresh in-memory database, migrated. Nothing survives the store.
     ///
     /// An in-memory SQLite database belongs to one connection, so reads and writes
     /// share a single connection.
-    pub async fn memory() -> Result<Self> {
+    pub async fn memory() -> Result<SqlStore> {
         Self::memory_with(SqlStoreConfig::default()).await
     }
 
     /// [`SqliteStore::memory`] with group-commit tuning.
-    pub async fn memory_with(config: SqlStoreConfig) -> Result<Self> {
+    pub async fn memory_with(config: SqlStoreConfig) -> Result<SqlStore> {
         let options = SqliteConnectOptions::from_str("sqlite://?mode=memory&cache=private")
             .map_err(Error::backend)?
             .foreign_keys(true);
         let pool = connect(options, 1).await?;
         let db: DatabaseConnection = SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
         chatcore_sql::migrate(&db).await.map_err(Error::backend)?;
-        let sql = SqlStore::new(db.clone(), db, config)?;
-        Ok(Self { sql, path: None })
-    }
-
-    /// The database file (None in memory).
-    pub fn path(&self) -> Option<&Path> {
-        self.path.as_deref()
-    }
-
-    /// The generic SQL store underneath.
-    pub fn sql(&self) -> &SqlStore {
-        &self.sql
+        Ok(SqlStore::new(db.clone(), db, config)?)
     }
 }

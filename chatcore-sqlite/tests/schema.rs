@@ -27,7 +27,7 @@ async fn pragma(db: &DatabaseConnection, name: &str) -> String {
 #[tokio::test]
 async fn migrations_match_entities() {
     let store = SqliteStore::memory().await.expect("open");
-    let migrated = schema::describe(store.sql().read_connection())
+    let migrated = schema::describe(store.read_connection())
         .await
         .expect("describe migrated");
 
@@ -46,7 +46,7 @@ async fn migrations_match_entities() {
 #[tokio::test]
 async fn hot_queries_have_indexes() {
     let store = SqliteStore::memory().await.expect("open");
-    let db = store.sql().read_connection();
+    let db = store.read_connection();
     let mut have = BTreeSet::new();
     for t in schema::TABLES {
         for i in schema::index_names(db, t).await.expect("indexes") {
@@ -65,8 +65,8 @@ async fn hot_queries_have_indexes() {
 async fn file_settings() {
     let path = common::temp_dir().join("settings.db");
     let store = SqliteStore::open(&path).await.expect("open");
-    let write = store.sql().write_connection();
-    let read = store.sql().read_connection();
+    let write = store.write_connection();
+    let read = store.read_connection();
     assert_eq!(pragma(write, "journal_mode").await, "wal");
     assert_eq!(pragma(write, "foreign_keys").await, "1");
     assert_eq!(pragma(write, "synchronous").await, "1", "NORMAL by default");
@@ -90,12 +90,8 @@ async fn file_settings() {
     )
     .await
     .expect("reopen");
-    assert_eq!(
-        pragma(store.sql().write_connection(), "synchronous").await,
-        "1"
-    );
+    assert_eq!(pragma(store.write_connection(), "synchronous").await, "1");
     let applied = store
-        .sql()
         .read_connection()
         .query_all_raw(Statement::from_string(
             sea_orm::DbBackend::Sqlite,

@@ -8,7 +8,7 @@ use chatcore_sqlite::SqliteStore;
 async fn setup() -> Option<chatcore_sql::SqlStore> {
     let path = common::temp_dir().join("store.db");
     let store = SqliteStore::open(&path).await.expect("open SQLite file");
-    Some(store.sql().clone())
+    Some(store.clone())
 }
 
 chatcore_sql::sql_store_tests!(setup);

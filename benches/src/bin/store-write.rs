@@ -251,7 +251,7 @@ async fn bench_sqlite(args: &Args, senders: usize) -> chatcore::Result<()> {
         SqliteOptions::default().synchronous(sync),
     )
     .await?;
-    let sql = store.sql().clone();
+    let sql = store.clone();
     let name = match sync {
         Synchronous::Full => "SQLite (WAL, synchronous=FULL)",
         _ => "SQLite (WAL, synchronous=NORMAL)",
@@ -273,7 +273,7 @@ async fn bench_postgres(args: &Args, url: &str, senders: usize) -> chatcore::Res
     let db_url = with_database(url, &name);
     let result = async {
         let store = PostgresStore::connect_with(&db_url, PostgresOptions::default()).await?;
-        let sql = store.sql().clone();
+        let sql = store.clone();
         let r = run(Arc::new(store), move || sql.append_stats(), senders, args).await?;
         report("PostgreSQL", senders, args.rooms.clamp(1, senders), &r);
         Ok::<_, chatcore::Error>(())

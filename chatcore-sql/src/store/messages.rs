@@ -9,7 +9,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::oneshot;
 
 use super::SqlStore;
-use crate::append::Job;
+use super::append::Job;
 use crate::convert::{self, ts};
 use crate::entity::{messages, rooms};
 use crate::error::{SqlStoreError, backend};

@@ -4,20 +4,21 @@ use std::sync::Arc;
 
 use chatcore::Result;
 use chatcore::store::{Maintenance, Store};
-use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
-};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend};
 use tokio::sync::mpsc;
 
-use crate::append;
 use crate::error::{SqlStoreError, backend};
 
+mod append;
 mod media;
 mod messages;
 mod rooms;
 mod sessions;
+mod txn;
 mod users;
+
+pub use append::AppendStats;
+pub(crate) use txn::{IN_CHUNK, begin_write};
 
 /// Tuning of a [`SqlStore`].
 #[derive(Debug, Clone)]
@@ -144,7 +145,7 @@ impl SqlStore {
     }
 
     /// What the group-commit writer has done so far.
-    pub fn append_stats(&self) -> append::AppendStats {
+    pub fn append_stats(&self) -> AppendStats {
         self.inner.counters.snapshot()
     }
 
@@ -191,27 +192,8 @@ impl SqlStore {
     }
 }
 
-/// Begin a write transaction: `BEGIN IMMEDIATE` on SQLite (the write lock is taken
-/// at once, so a read-then-write never fails to upgrade), a plain `BEGIN` elsewhere.
-pub(crate) async fn begin_write(
-    db: &DatabaseConnection,
-) -> std::result::Result<DatabaseTransaction, sea_orm::DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await
-    } else {
-        db.begin().await
-    }
-}
-
 impl Store for SqlStore {
     fn maintenance(&self) -> Option<&dyn Maintenance> {
         Some(self)
     }
 }
-
-/// Largest number of values bound in one `IN (…)` list.
-pub(crate) const IN_CHUNK: usize = 500;

@@ -2,9 +2,12 @@
 
 mod access;
 mod accounts;
+mod direct;
 mod files;
 mod live;
+mod members;
 mod messages;
+mod moderation;
 mod ordered;
 mod rooms;
 mod tokens;

@@ -41,10 +41,10 @@ use sea_orm::{
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::txn::{IN_CHUNK, begin_write};
 use crate::convert;
 use crate::entity::{messages, rooms};
 use crate::error::{SqlStoreError, write_err};
-use crate::store::{IN_CHUNK, begin_write};
 
 /// Rows per multi-row `INSERT` (13 bound values each: well below the SQLite and
 /// PostgreSQL limits on bound parameters).

@@ -1,0 +1,81 @@
+//! [`MemoryStore`]: a complete in-memory store, for tests and for apps that embed
+//! chat without a database. Nothing survives the process.
+//!
+//! One file per part of the store contract, as in `chatcore-sql`'s `store/`.
+
+mod media;
+mod messages;
+mod rooms;
+mod sessions;
+mod users;
+
+use std::collections::{BTreeMap, HashMap};
+
+use parking_lot::Mutex;
+
+use crate::ids::FileId;
+use crate::ids::{MessageId, RoomId, Seq, SessionId, UserId};
+use crate::model::{AccountToken, FileRecord};
+use crate::model::{Ban, Invite, Membership, Message, Room, Session, Timestamp, User};
+use crate::store::{Maintenance, Store};
+
+#[derive(Default)]
+struct Inner {
+    users: HashMap<UserId, User>,
+    passwords: HashMap<UserId, String>,
+    usernames: HashMap<String, UserId>,
+    emails: HashMap<String, UserId>,
+    externals: HashMap<String, UserId>,
+    sessions: HashMap<SessionId, Session>,
+    session_hashes: HashMap<[u8; 32], SessionId>,
+    rooms: HashMap<RoomId, Room>,
+    codes: HashMap<String, RoomId>,
+    direct_keys: HashMap<String, RoomId>,
+    /// room -> user -> membership
+    members: HashMap<RoomId, HashMap<UserId, Membership>>,
+    bans: HashMap<(RoomId, UserId), Ban>,
+    invites: HashMap<(RoomId, UserId), Invite>,
+    messages: HashMap<MessageId, Message>,
+    /// room -> seq -> message id
+    by_seq: HashMap<RoomId, BTreeMap<Seq, MessageId>>,
+    nonces: HashMap<(RoomId, UserId, String), MessageId>,
+}
+
+/// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    media: Mutex<MediaInner>,
+}
+
+/// Account tokens, verification times and file records.
+#[derive(Default)]
+struct MediaInner {
+    verified: HashMap<UserId, Timestamp>,
+    tokens: HashMap<[u8; 32], AccountToken>,
+    files: HashMap<FileId, FileRecord>,
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = self.inner.lock();
+        f.debug_struct("MemoryStore")
+            .field("users", &i.users.len())
+            .field("rooms", &i.rooms.len())
+            .field("messages", &i.messages.len())
+            .finish()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Store for MemoryStore {
+    fn maintenance(&self) -> Option<&dyn Maintenance> {
+        Some(self)
+    }
+}
