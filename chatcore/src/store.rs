@@ -59,6 +59,8 @@ pub trait SessionStore: Send + Sync + 'static {
     async fn create_session(&self, session: Session) -> Result<()>;
     /// Look a session up by the SHA-256 of its token.
     async fn find_session(&self, token_hash: &[u8; 32]) -> Result<Option<Session>>;
+    /// A session by id (expired ones included; the caller checks).
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>>;
     /// Update `last_used_at` and `expires_at`.
     async fn touch_session(
         &self,
@@ -101,9 +103,14 @@ pub trait RoomStore: Send + Sync + 'static {
     /// Delete a room with its members, bans, invitations and messages.
     async fn delete_room(&self, id: RoomId) -> Result<()>;
 
-    /// Add a member, atomically checking the member limit:
+    /// Add a member, atomically checking the member limit and bans:
     /// `Conflict::AlreadyMember` if a member, `Conflict::RoomFull` if the room has
-    /// `max_members` members already. Also removes a pending invitation.
+    /// `max_members` members already, `Error::Banned` if a ban of the user is
+    /// active at `member.joined_at`. Also removes a pending invitation.
+    ///
+    /// The checks and the insert are one transaction that serializes with
+    /// [`RoomStore::ban`] on the room, so a join racing a ban either lands before it
+    /// (and the ban removes the member) or is refused.
     async fn add_member(&self, member: Membership, max_members: u32) -> Result<Membership>;
     /// One membership.
     async fn get_member(&self, room: RoomId, user: UserId) -> Result<Option<Membership>>;
@@ -111,16 +118,28 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn list_members(&self, room: RoomId) -> Result<Vec<Membership>>;
     /// Number of members.
     async fn count_members(&self, room: RoomId) -> Result<u64>;
-    /// Change a member's role; `NotFound` if not a member.
-    async fn set_role(&self, room: RoomId, user: UserId, role: crate::Role) -> Result<()>;
-    /// Make `to` the owner and `from` an admin, atomically. `NotFound` if either is
-    /// not a member.
+    /// Change a member's role from `expected` to `role`, atomically (compare and
+    /// set): `NotFound` if not a member, `Conflict::Concurrent` if the role is no
+    /// longer `expected`, `Forbidden` if either is `Owner` (ownership only moves
+    /// with [`RoomStore::transfer_ownership`]).
+    async fn set_role(
+        &self,
+        room: RoomId,
+        user: UserId,
+        expected: crate::Role,
+        role: crate::Role,
+    ) -> Result<()>;
+    /// Make `to` the owner and `from` an admin, atomically, re-checking inside the
+    /// transaction that `from` is still the owner (`Conflict::Concurrent`
+    /// otherwise). `NotFound` if either is not a member. So a room always has
+    /// exactly one owner.
     async fn transfer_ownership(&self, room: RoomId, from: UserId, to: UserId) -> Result<()>;
-    /// Remove a member; false if not a member.
+    /// Remove a member; false if not a member, `Forbidden` for the owner (who
+    /// hands the room on first).
     async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool>;
 
     /// Record a ban (replacing an earlier one) and remove the membership and any
-    /// invitation, atomically.
+    /// invitation, atomically; `Forbidden` if the user is the room's owner.
     async fn ban(&self, ban: Ban) -> Result<()>;
     /// The ban of a user in a room (expired ones included; the caller checks).
     async fn get_ban(&self, room: RoomId, user: UserId) -> Result<Option<Ban>>;
@@ -139,6 +158,11 @@ pub trait RoomStore: Send + Sync + 'static {
     async fn delete_invite(&self, room: RoomId, user: UserId) -> Result<bool>;
 }
 
+/// Why [`RoomStore::remove_member`] and [`RoomStore::ban`] refuse the owner.
+pub const OWNER_STAYS: &str = "the owner cannot be removed; transfer ownership first";
+/// Why [`RoomStore::set_role`] refuses to make or unmake the owner.
+pub const OWNERSHIP_MOVES: &str = "ownership changes only by transfer";
+
 /// Messages.
 #[async_trait]
 pub trait MessageStore: Send + Sync + 'static {
@@ -152,7 +176,17 @@ pub trait MessageStore: Send + Sync + 'static {
     async fn append_message(&self, new: NewMessage) -> Result<Message>;
     /// A message by id.
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>>;
-    /// Replace the body and set `edited_at`.
+    /// The message `author` stored in `room` with this client nonce, if any (what a
+    /// repeat of [`MessageStore::append_message`] would return).
+    async fn find_message_by_nonce(
+        &self,
+        room: RoomId,
+        author: UserId,
+        nonce: &str,
+    ) -> Result<Option<Message>>;
+    /// Replace the body and set `edited_at`, in one statement that requires the
+    /// message not to be deleted: `NotFound` if it is missing or deleted, so an edit
+    /// racing a delete never brings the content back.
     async fn edit_message(&self, id: MessageId, body: &str, at: Timestamp) -> Result<()>;
     /// Soft-delete: erase body and attachment, set `deleted_at`.
     async fn delete_message(&self, id: MessageId, at: Timestamp) -> Result<()>;

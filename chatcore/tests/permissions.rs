@@ -112,7 +112,10 @@ async fn fixture(actor_role: Role, target_role: Role) -> Fixture {
         if u != creator {
             chat.join_by_code(u, code.as_str(), None).await.unwrap();
             // Set up roles directly in the store, bypassing the rules under test.
-            store.set_role(room.id, u, role).await.unwrap();
+            store
+                .set_role(room.id, u, Role::Member, role)
+                .await
+                .unwrap();
         }
     }
     Fixture {

@@ -116,7 +116,9 @@ async fn start(
         Err(e) => {
             let reason = match e {
                 Error::NotFound(_) => CloseReason::AccountDeleted,
-                Error::Unauthenticated(_) => CloseReason::Unauthenticated,
+                // The session ended between the token check and the registration
+                // (`Chat::connect` re-reads it after registering with the hub).
+                Error::Unauthenticated(_) => CloseReason::SessionRevoked,
                 // Too many connections of this user.
                 Error::RateLimited { .. } => CloseReason::RateLimited,
                 other => {

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chatcore::model::{Message, NewMessage, PageRequest, Timestamp};
 use chatcore::store::MessageStore;
-use chatcore::{Error, MessageId, Result, RoomId, Seq};
+use chatcore::{Error, MessageId, Result, RoomId, Seq, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::oneshot;
@@ -34,11 +34,31 @@ impl MessageStore for SqlStore {
             .transpose()
     }
 
+    async fn find_message_by_nonce(
+        &self,
+        room: RoomId,
+        author: UserId,
+        nonce: &str,
+    ) -> Result<Option<Message>> {
+        messages::Entity::find()
+            .filter(messages::Column::RoomId.eq(room.0))
+            .filter(messages::Column::AuthorId.eq(author.0))
+            .filter(messages::Column::ClientNonce.eq(nonce))
+            .one(self.read())
+            .await
+            .map_err(backend)?
+            .map(convert::message)
+            .transpose()
+    }
+
     async fn edit_message(&self, id: MessageId, body: &str, at: Timestamp) -> Result<()> {
+        // `deleted_at IS NULL` in the same statement: an edit racing a delete either
+        // lands first (and the delete erases it) or changes nothing.
         let res = messages::Entity::update_many()
             .col_expr(messages::Column::Body, Expr::value(body))
             .col_expr(messages::Column::EditedAt, Expr::value(ts(at)?))
             .filter(messages::Column::Id.eq(id.0))
+            .filter(messages::Column::DeletedAt.is_null())
             .exec(self.write())
             .await
             .map_err(backend)?;

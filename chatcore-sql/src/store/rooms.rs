@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chatcore::model::{Ban, Invite, Membership, Role, Room};
-use chatcore::store::RoomStore;
+use chatcore::store::{OWNER_STAYS, OWNERSHIP_MOVES, RoomStore};
 use chatcore::{Conflict, Error, Result, RoomCode, RoomId, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Condition, Expr, OnConflict};
@@ -235,7 +235,7 @@ impl RoomStore for SqlStore {
 
     async fn add_member(&self, member: Membership, max_members: u32) -> Result<Membership> {
         let row = membership_row(&member)?;
-        let (room, user) = (member.room_id.0, member.user_id.0);
+        let (room, user, joined_at) = (member.room_id.0, member.user_id.0, member.joined_at);
         self.write_txn(async move |txn| {
             // The room lock serializes joins of one room: the count below stays true
             // until commit.
@@ -244,6 +244,15 @@ impl RoomStore for SqlStore {
             }
             if !user_exists(txn, user).await? {
                 return Err(Error::NotFound("user"));
+            }
+            // Under the room lock, which `ban` takes too: a ban committed before this
+            // is seen here, one committed after removes the member.
+            let ban = bans::Entity::find_by_id((room, user))
+                .one(txn)
+                .await
+                .map_err(backend)?;
+            if ban.is_some_and(|b| convert::ban(b).is_active(joined_at)) {
+                return Err(Error::Banned);
             }
             let existing = memberships::Entity::find_by_id((room, user))
                 .one(txn)
@@ -304,16 +313,25 @@ impl RoomStore for SqlStore {
             .map_err(backend)
     }
 
-    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> Result<()> {
+    async fn set_role(&self, room: RoomId, user: UserId, expected: Role, role: Role) -> Result<()> {
+        if expected == Role::Owner || role == Role::Owner {
+            return Err(Error::Forbidden(OWNERSHIP_MOVES));
+        }
+        // Compare and set in one statement: a role changed meanwhile (a transfer
+        // made this member the owner, say) is left alone.
         let res = memberships::Entity::update_many()
             .col_expr(memberships::Column::Role, Expr::value(role.as_str()))
             .filter(memberships::Column::RoomId.eq(room.0))
             .filter(memberships::Column::UserId.eq(user.0))
+            .filter(memberships::Column::Role.eq(expected.as_str()))
             .exec(self.write())
             .await
             .map_err(backend)?;
         if res.rows_affected == 0 {
-            return Err(Error::NotFound("member"));
+            return Err(match self.get_member(room, user).await? {
+                None => Error::NotFound("member"),
+                Some(_) => Error::Conflict(Conflict::Concurrent),
+            });
         }
         Ok(())
     }
@@ -321,9 +339,10 @@ impl RoomStore for SqlStore {
     async fn transfer_ownership(&self, room: RoomId, from: UserId, to: UserId) -> Result<()> {
         let (room, from, to) = (room.0, from.0, to.0);
         self.write_txn(async move |txn| {
-            let found: Vec<Uuid> = memberships::Entity::find()
+            let found: Vec<(Uuid, String)> = memberships::Entity::find()
                 .select_only()
                 .column(memberships::Column::UserId)
+                .column(memberships::Column::Role)
                 .filter(memberships::Column::RoomId.eq(room))
                 .filter(memberships::Column::UserId.is_in([from, to]))
                 .lock_exclusive()
@@ -331,8 +350,14 @@ impl RoomStore for SqlStore {
                 .all(txn)
                 .await
                 .map_err(backend)?;
-            if !found.contains(&from) || !found.contains(&to) {
+            let role_of = |u: Uuid| found.iter().find(|(id, _)| *id == u).map(|(_, r)| r);
+            let (Some(giver), Some(_)) = (role_of(from), role_of(to)) else {
                 return Err(Error::NotFound("member"));
+            };
+            // Re-checked under the rows' lock: of two racing transfers, the second
+            // finds the giver no longer owner.
+            if giver != Role::Owner.as_str() {
+                return Err(Error::Conflict(Conflict::Concurrent));
             }
             for (user, role) in [(from, Role::Admin), (to, Role::Owner)] {
                 memberships::Entity::update_many()
@@ -350,10 +375,17 @@ impl RoomStore for SqlStore {
 
     async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool> {
         let res = memberships::Entity::delete_by_id((room.0, user.0))
+            .filter(memberships::Column::Role.ne(Role::Owner.as_str()))
             .exec(self.write())
             .await
             .map_err(backend)?;
-        Ok(res.rows_affected > 0)
+        if res.rows_affected > 0 {
+            return Ok(true);
+        }
+        match self.get_member(room, user).await? {
+            Some(m) if m.role == Role::Owner => Err(Error::Forbidden(OWNER_STAYS)),
+            _ => Ok(false),
+        }
     }
 
     async fn ban(&self, ban: Ban) -> Result<()> {
@@ -369,6 +401,15 @@ impl RoomStore for SqlStore {
         self.write_txn(async move |txn| {
             if !lock_room(txn, room).await? {
                 return Err(Error::NotFound("room"));
+            }
+            // Locked: a transfer racing this ban cannot make the user owner unseen.
+            let member = memberships::Entity::find_by_id((room, user))
+                .lock_exclusive()
+                .one(txn)
+                .await
+                .map_err(backend)?;
+            if member.is_some_and(|m| m.role == Role::Owner.as_str()) {
+                return Err(Error::Forbidden(OWNER_STAYS));
             }
             memberships::Entity::delete_by_id((room, user))
                 .exec(txn)

@@ -42,6 +42,15 @@ impl SessionStore for SqlStore {
             .transpose()
     }
 
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>> {
+        sessions::Entity::find_by_id(id.0)
+            .one(self.read())
+            .await
+            .map_err(backend)?
+            .map(convert::session)
+            .transpose()
+    }
+
     async fn touch_session(
         &self,
         id: SessionId,

@@ -190,7 +190,12 @@ pub async fn mixed_concurrent_writers(store: SqlStore) {
                     .touch_session(session, Utc::now(), Utc::now())
                     .await
                     .unwrap();
-                store.set_role(r.id, me.id, Role::Moderator).await.unwrap();
+                let (from, to) = if i % 2 == 0 {
+                    (Role::Member, Role::Moderator)
+                } else {
+                    (Role::Moderator, Role::Member)
+                };
+                store.set_role(r.id, me.id, from, to).await.unwrap();
                 store.get_room(r.id).await.unwrap().unwrap();
                 store.list_members(r.id).await.unwrap();
             }

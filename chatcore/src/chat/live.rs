@@ -1,9 +1,11 @@
 //! Live state: connections, presence and typing. Never stored.
 
+use std::collections::HashSet;
+
 use tokio::time::Instant;
 
 use super::Chat;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::hub::{ConnId, Connection, Dispatch};
 use crate::ids::{RoomId, SessionId, UserId};
 use crate::model::PageRequest;
@@ -67,12 +69,23 @@ impl Drop for ChatConnection {
 impl Chat {
     /// Open a live connection for `user`, subscribed to all their rooms. When it is the
     /// user's first, they come online in every room they share.
+    ///
+    /// `NotFound` if the user does not exist (any more), `Unauthenticated` if
+    /// `session` is given and has ended (logged out, revoked, expired): a transport
+    /// closes with 4003 and 4002 for them.
+    ///
+    /// The order makes revocations race-free: the connection is registered with
+    /// the hub first (subscribed to nothing), then the user and the session are read
+    /// again, then the user's rooms are read and subscribed, then the memberships
+    /// are read once more and rooms left meanwhile are unsubscribed. A logout, ban
+    /// or kick whose store change lands after one of those reads publishes its
+    /// `Disconnect` or `Unsubscribe` after the registration or the subscription, so
+    /// it reaches this connection; one that lands before is seen by the read.
     pub async fn connect(
         &self,
         user: UserId,
         session: Option<SessionId>,
     ) -> Result<ChatConnection> {
-        self.user(user).await?;
         {
             let mut conns = self.inner.connections.lock();
             let n = conns.entry(user).or_insert(0);
@@ -83,20 +96,24 @@ impl Chat {
             }
             *n += 1;
         }
-        let registered = async {
-            let rooms = self.my_room_ids(user).await?;
-            let conn = self.inner.hub.connect(user, session, &rooms).await?;
-            Ok::<_, crate::Error>((rooms, conn))
-        }
-        .await;
-        let (rooms, conn) = match registered {
-            Ok(x) => x,
+        let conn = match self.inner.hub.connect(user, session, &[]).await {
+            Ok(conn) => conn,
             Err(e) => {
                 self.release_connection_slot(user);
                 return Err(e);
             }
         };
         let id = conn.id;
+        let rooms = match self.subscribe_new_connection(id, user, session).await {
+            Ok(rooms) => rooms,
+            Err(e) => {
+                self.release_connection_slot(user);
+                if let Err(err) = self.inner.hub.disconnect(id).await {
+                    tracing::warn!(error = %err, "hub disconnect failed");
+                }
+                return Err(e);
+            }
+        };
         if conn.first_for_user {
             for room in &rooms {
                 self.publish_room(
@@ -117,6 +134,42 @@ impl Chat {
             id,
             user,
         })
+    }
+
+    /// The steps of [`Chat::connect`] after the registration: check that the user
+    /// and the session still exist, subscribe the user's rooms, drop those left
+    /// meanwhile. Returns the rooms subscribed.
+    async fn subscribe_new_connection(
+        &self,
+        conn: ConnId,
+        user: UserId,
+        session: Option<SessionId>,
+    ) -> Result<Vec<RoomId>> {
+        self.user(user).await?;
+        if let Some(id) = session {
+            let live = self
+                .inner
+                .store
+                .get_session(id)
+                .await?
+                .is_some_and(|s| s.user_id == user && s.expires_at > self.now());
+            if !live {
+                return Err(Error::Unauthenticated("session ended"));
+            }
+        }
+        let rooms = self.my_room_ids(user).await?;
+        for room in &rooms {
+            self.inner.hub.subscribe_connection(conn, *room);
+        }
+        let now_in: HashSet<RoomId> = self.my_room_ids(user).await?.into_iter().collect();
+        let (kept, left): (Vec<RoomId>, Vec<RoomId>) =
+            rooms.into_iter().partition(|r| now_in.contains(r));
+        for room in left {
+            // Removed between the two reads: its `Unsubscribe` may have come before
+            // the subscription above.
+            self.publish(Dispatch::Unsubscribe { user, room });
+        }
+        Ok(kept)
     }
 
     fn release_connection_slot(&self, user: UserId) {
@@ -202,7 +255,23 @@ impl Chat {
         room: RoomId,
     ) -> Result<()> {
         self.require_member(actor, room).await?;
+        self.subscribe_member(actor, conn, room).await
+    }
+
+    /// Subscribe a connection to a room its user was just found a member of, then
+    /// check the membership again: a kick or ban that landed in between published
+    /// its `Unsubscribe` before the subscription, so it is undone here.
+    pub(super) async fn subscribe_member(
+        &self,
+        actor: UserId,
+        conn: ConnId,
+        room: RoomId,
+    ) -> Result<()> {
         self.inner.hub.subscribe_connection(conn, room);
+        if self.inner.store.get_member(room, actor).await?.is_none() {
+            self.publish(Dispatch::Unsubscribe { user: actor, room });
+            return Err(Error::Forbidden("not a member of this room"));
+        }
         Ok(())
     }
 

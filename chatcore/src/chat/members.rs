@@ -325,7 +325,12 @@ impl Chat {
         if target.role == role {
             return Ok(());
         }
-        self.inner.store.set_role(room.id, user, role).await?;
+        // Compare and set: a role changed since it was read above (a transfer made
+        // the target owner, say) is left alone.
+        self.inner
+            .store
+            .set_role(room.id, user, target.role, role)
+            .await?;
         self.inner.access.invalidate();
         self.publish_room(
             room.id,
@@ -413,15 +418,13 @@ impl Chat {
         password: Option<&str>,
     ) -> Result<()> {
         if self.inner.store.get_member(room, actor).await?.is_some() {
-            self.inner.hub.subscribe_connection(conn, room);
-            return Ok(());
+            return self.subscribe_member(actor, conn, room).await;
         }
         match self.join_room(actor, room, password).await {
             Ok(_) => Ok(()),
             // Lost a race with another join of the same user: now a member.
             Err(Error::Conflict(Conflict::AlreadyMember)) => {
-                self.inner.hub.subscribe_connection(conn, room);
-                Ok(())
+                self.subscribe_member(actor, conn, room).await
             }
             Err(e) => Err(e),
         }

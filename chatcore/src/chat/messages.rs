@@ -102,25 +102,22 @@ impl Chat {
             ));
         }
         let (room, me) = self.require_sender(actor, room).await?;
-        self.inner.send_limiter.check(&actor)?;
         let now = self.now();
-        if room.slow_mode_secs > 0 && me.role < Role::Moderator {
-            let mut last = self.inner.slow_mode.lock();
-            let key = (room.id, actor);
-            if let Some(prev) = last.get(&key) {
-                let wait = *prev + chrono::Duration::seconds(i64::from(room.slow_mode_secs)) - now;
-                if wait > chrono::Duration::zero() {
-                    return Err(Error::RateLimited {
-                        retry_after: wait.to_std().unwrap_or_default(),
-                    });
-                }
+        if let Err(limited) = self.check_send_limits(&room, me.role, actor, now) {
+            // A retry of a message that is stored already is answered with it: the
+            // limits hold back new messages, not the acknowledgement of old ones.
+            // (Looked up only when a limit refuses: a retry that passes the limits
+            // is answered by the store's idempotent append.)
+            if let Some(nonce) = &input.nonce
+                && let Some(first) = self
+                    .inner
+                    .store
+                    .find_message_by_nonce(room.id, actor, nonce)
+                    .await?
+            {
+                return Ok(first);
             }
-            // Forget entries older than the longest slow mode, so the map stays small.
-            if last.len() > 10_000 {
-                let horizon = now - chrono::Duration::hours(6);
-                last.retain(|_, t| *t > horizon);
-            }
-            last.insert(key, now);
+            return Err(limited);
         }
         if let Some(parent) = input.reply_to {
             let ok = self
@@ -150,6 +147,37 @@ impl Chat {
             .await?;
         self.clear_typing(room.id, actor);
         Ok(message)
+    }
+
+    /// The send rate and the room's slow mode (moderators and up are exempt from
+    /// slow mode); records the send for slow mode when it passes.
+    fn check_send_limits(
+        &self,
+        room: &crate::Room,
+        role: Role,
+        actor: UserId,
+        now: crate::model::Timestamp,
+    ) -> Result<()> {
+        self.inner.send_limiter.check(&actor)?;
+        if room.slow_mode_secs > 0 && role < Role::Moderator {
+            let mut last = self.inner.slow_mode.lock();
+            let key = (room.id, actor);
+            if let Some(prev) = last.get(&key) {
+                let wait = *prev + chrono::Duration::seconds(i64::from(room.slow_mode_secs)) - now;
+                if wait > chrono::Duration::zero() {
+                    return Err(Error::RateLimited {
+                        retry_after: wait.to_std().unwrap_or_default(),
+                    });
+                }
+            }
+            // Forget entries older than the longest slow mode, so the map stays small.
+            if last.len() > 10_000 {
+                let horizon = now - chrono::Duration::hours(6);
+                last.retain(|_, t| *t > horizon);
+            }
+            last.insert(key, now);
+        }
+        Ok(())
     }
 
     async fn member_message(&self, actor: UserId, id: MessageId) -> Result<(Message, Role)> {
@@ -186,6 +214,9 @@ impl Chat {
             validate::text("body", body, l.max_message_chars)?
         };
         let now = self.now();
+        // From the store update to the publication, under the message's lock (which
+        // deletes take too): events leave in the order the store applied the changes.
+        let _order = self.inner.message_order.lock(id).await;
         self.inner.store.edit_message(id, &body, now).await?;
         msg.body = body;
         msg.edited_at = Some(now);
@@ -222,17 +253,20 @@ impl Chat {
         if msg.deleted_at.is_some() {
             return Ok(());
         }
-        self.inner.store.delete_message(id, self.now()).await?;
+        {
+            let _order = self.inner.message_order.lock(id).await;
+            self.inner.store.delete_message(id, self.now()).await?;
+            self.publish_room(
+                msg.room_id,
+                ServerEvent::MessageDeleted {
+                    room: msg.room_id,
+                    message_id: msg.id,
+                    seq: msg.seq,
+                    by: actor,
+                },
+            );
+        }
         self.discard_attachment(&msg).await;
-        self.publish_room(
-            msg.room_id,
-            ServerEvent::MessageDeleted {
-                room: msg.room_id,
-                message_id: msg.id,
-                seq: msg.seq,
-                by: actor,
-            },
-        );
         Ok(())
     }
 

@@ -150,6 +150,8 @@ struct Inner {
     code_limiter: KeyedLimiter<UserId>,
     connections: Mutex<HashMap<UserId, usize>>,
     sequencer: ordered::Sequencer,
+    /// Order of edits and deletes per message (see [`ordered`]).
+    message_order: ordered::MessageOrder,
     mailer: Arc<dyn Mailer>,
     blobs: Arc<dyn BlobStore>,
     accounts: AccountSettings,
@@ -245,6 +247,7 @@ impl ChatBuilder {
                 slow_mode: Mutex::new(HashMap::new()),
                 connections: Mutex::new(HashMap::new()),
                 sequencer: ordered::Sequencer::default(),
+                message_order: ordered::MessageOrder::default(),
             }),
         }
     }

@@ -8,6 +8,11 @@
 //! node can still produce a smaller one. Ready events then go out in `seq` order.
 //! Appends run in their own task, so a caller that gives up (a dropped request) can't
 //! leave a stored message unsent or a ticket unfinished.
+//!
+//! Edits and deletes of one message hold that message's lock ([`MessageOrder`]) from
+//! their store update to their publication, so `message_edited` never leaves after
+//! the `message_deleted` of the same message (the store refuses an edit of a deleted
+//! message, so an edit that lost the race publishes nothing).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -130,5 +135,44 @@ impl Chat {
             result
         });
         task.await.map_err(Error::backend)?
+    }
+}
+
+/// Per-message locks of this node, for edits and deletes (see the module docs).
+#[derive(Default)]
+pub(super) struct MessageOrder {
+    locks: Mutex<HashMap<MessageId, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// Holds one message's lock; forgets the lock when nobody else wants it.
+pub(super) struct MessageTurn<'a> {
+    order: &'a MessageOrder,
+    id: MessageId,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl MessageOrder {
+    /// Wait for the message's turn.
+    pub(super) async fn lock(&self, id: MessageId) -> MessageTurn<'_> {
+        let lock = self.locks.lock().entry(id).or_default().clone();
+        MessageTurn {
+            order: self,
+            id,
+            guard: Some(lock.lock_owned().await),
+        }
+    }
+}
+
+impl Drop for MessageTurn<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut locks = self.order.locks.lock();
+        // Only the map holds it: nobody waits, forget it.
+        if locks
+            .get(&self.id)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            locks.remove(&self.id);
+        }
     }
 }

@@ -64,6 +64,22 @@ pub async fn sessions_roundtrip(store: Arc<dyn Store>) {
     assert!(store.list_sessions(user.id).await.unwrap().is_empty());
 }
 
+/// A session by id, for the connection's re-check after it registers with the hub.
+pub async fn sessions_lookup_by_id(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let me = register(&chat, "sid").await.user.id;
+    let (_, token) = chat
+        .login("sid", "correct horse battery", None)
+        .await
+        .unwrap();
+    let found = store.get_session(token.session.id).await.unwrap().unwrap();
+    assert_eq!((found.id, found.user_id), (token.session.id, me));
+    assert_eq!(found.token_hash, token.session.token_hash);
+    assert!(store.get_session(SessionId::new()).await.unwrap().is_none());
+    chat.logout(me, token.session.id).await.unwrap();
+    assert!(store.get_session(token.session.id).await.unwrap().is_none());
+}
+
 pub async fn accounts_register_login_logout(store: Arc<dyn Store>) {
     let chat = chat(store.clone());
     let (me, token) = chat

@@ -6,7 +6,7 @@ use chrono::Duration as ChronoDuration;
 
 use super::{chat, is_not_found, register, room};
 use crate::error::Error;
-use crate::model::{PageRequest, RoomKind};
+use crate::model::{Ban, Membership, PageRequest, Role, RoomKind};
 use crate::store::Store;
 use crate::{Chat, NewRoom, SendMessage};
 
@@ -147,4 +147,72 @@ pub async fn kick_allows_rejoin(store: Arc<dyn Store>) {
     assert!(store.get_member(r.id, m).await.unwrap().is_none());
     assert!(is_not_found(&chat.kick(owner, r.id, m).await));
     chat.join_room(m, r.id, None).await.unwrap();
+}
+
+/// The ban check is part of the membership insert: a join that races a ban either
+/// lands before it (and the ban removes the member) or is refused.
+pub async fn bans_race_joins_never_leave_a_banned_member(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let owner = register(&chat, "bart").await.user.id;
+    let bad = register(&chat, "bea").await.user.id;
+
+    // In sequence, straight on the store.
+    let r = room(&chat, owner, RoomKind::Public, "door").await.id;
+    let now = chrono::Utc::now();
+    let ban = |expires_at| Ban {
+        room_id: r,
+        user_id: bad,
+        banned_by: Some(owner),
+        reason: String::new(),
+        created_at: now,
+        expires_at,
+    };
+    let member = Membership {
+        room_id: r,
+        user_id: bad,
+        role: Role::Member,
+        joined_at: now,
+    };
+    store.ban(ban(None)).await.unwrap();
+    assert!(matches!(
+        store.add_member(member.clone(), 100).await,
+        Err(Error::Banned)
+    ));
+    assert!(store.get_member(r, bad).await.unwrap().is_none());
+    // A ban that has expired by the time of the join does not count.
+    store
+        .ban(ban(Some(now - ChronoDuration::seconds(1))))
+        .await
+        .unwrap();
+    store.add_member(member, 100).await.unwrap();
+
+    // Racing through the service, in several rooms at once.
+    let mut rooms = Vec::new();
+    for i in 0..12 {
+        rooms.push(
+            room(&chat, owner, RoomKind::Public, &format!("race {i}"))
+                .await
+                .id,
+        );
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for &r in &rooms {
+        let c = chat.clone();
+        tasks.spawn(async move { c.join_room(bad, r, None).await.map(|_| ()) });
+        let c = chat.clone();
+        tasks.spawn(async move { c.ban(owner, r, bad, "race", None).await.map(|_| ()) });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            Ok(()) | Err(Error::Banned) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    for r in rooms {
+        assert!(store.get_ban(r, bad).await.unwrap().is_some());
+        assert!(
+            store.get_member(r, bad).await.unwrap().is_none(),
+            "banned and a member of {r}"
+        );
+    }
 }

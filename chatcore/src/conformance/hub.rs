@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::conformance::pause::{PausingHub, Point};
 use crate::hub::Hub;
 use crate::protocol::{RemovalReason, ServerEvent};
 use crate::store::Store;
@@ -36,6 +37,8 @@ macro_rules! hub_conformance_tests {
             hub_dead_node_leaves_no_ghost,
             hub_presence_counts_connections_across_nodes,
             hub_large_events_cross_nodes,
+            hub_connect_racing_revocation_does_not_survive,
+            hub_connect_racing_kick_gets_no_room_traffic,
         );
     };
 }
@@ -353,4 +356,140 @@ pub async fn hub_large_events_cross_nodes(cluster: &dyn Cluster) {
         ["small before", big.as_str(), "small after"],
         "in order, intact"
     );
+}
+
+/// A node whose hub can be paused (see [`crate::conformance::pause`]).
+async fn pausing_node(n: &Nodes<'_>) -> (Chat, Arc<PausingHub>) {
+    let hub = PausingHub::new(n.cluster.node(LONG).await);
+    let chat = Chat::builder(n.store.clone())
+        .limits(Limits::without_rate_limits())
+        .hub(hub.clone())
+        .build();
+    (chat, hub)
+}
+
+/// A connection on node B that watches for A's dispatches: once it has received one
+/// that A published after something else, node B has applied that too.
+struct Watcher {
+    user: UserId,
+    conn: ChatConnection,
+}
+
+impl Watcher {
+    async fn new(a: &Chat, b: &Chat, name: &str) -> Watcher {
+        let user = register(a, name).await;
+        let conn = b.connect(user, None).await.unwrap();
+        Watcher { user, conn }
+    }
+
+    /// Wait until node B has applied everything node A published so far.
+    async fn settle(&mut self, a: &Chat) {
+        let id = a
+            .create_room(self.user, NewRoom::new(RoomKind::Private, "flush"))
+            .await
+            .unwrap()
+            .id;
+        wait_for(
+            &mut self.conn,
+            |e| matches!(e, ServerEvent::RoomCreated { room } if room.id == id),
+        )
+        .await;
+    }
+}
+
+/// Connect `user` on node `b` with its hub paused before the registration, run
+/// `revoke` on node `a` and wait until `b` has applied its dispatches, then let the
+/// registration go on: what `connect` returned.
+async fn connect_racing(
+    (a, b): (&Chat, &Chat),
+    hub: &PausingHub,
+    watcher: &mut Watcher,
+    user: UserId,
+    session: Option<crate::SessionId>,
+    revoke: impl std::future::Future<Output = ()>,
+) -> Option<ChatConnection> {
+    let pause = hub.pause(Point::Connect);
+    let connecting = {
+        let b = b.clone();
+        tokio::spawn(async move { b.connect(user, session).await })
+    };
+    pause.reached().await;
+    revoke.await;
+    watcher.settle(a).await;
+    pause.release();
+    connecting.await.unwrap().ok()
+}
+
+/// A connection that registers while its session is revoked on another node (logout,
+/// logout everywhere, password change) does not survive: the service registers with
+/// the hub first and then re-reads the session.
+pub async fn hub_connect_racing_revocation_does_not_survive(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let (b, hub) = pausing_node(&n).await;
+    let u = register(&a, "racer").await;
+    let mut watcher = Watcher::new(&a, &b, "watcher").await;
+    let pw = "correct horse battery";
+    for what in ["logout", "logout everywhere", "password change"] {
+        let (_, victim) = a.login("racer", pw, None).await.unwrap();
+        let (_, kept) = a.login("racer", pw, None).await.unwrap();
+        let (a2, s) = (a.clone(), victim.session.id);
+        let conn = connect_racing((&a, &b), &hub, &mut watcher, u, Some(s), async move {
+            match what {
+                "logout" => a2.logout(u, s).await.unwrap(),
+                "logout everywhere" => {
+                    a2.logout_everywhere(u).await.unwrap();
+                }
+                _ => a2
+                    .change_password(u, Some(kept.session.id), pw, pw)
+                    .await
+                    .unwrap(),
+            }
+        })
+        .await;
+        if let Some(mut conn) = conn {
+            let closed = tokio::time::timeout(Duration::from_secs(5), async {
+                while conn.connection().recv().await.is_some() {}
+            })
+            .await;
+            assert!(closed.is_ok(), "a connection racing a {what} stays open");
+        }
+    }
+}
+
+/// A connection that registers while its user is kicked or banned on another node
+/// gets nothing more from those rooms: the service registers with the hub before it
+/// reads the user's rooms, and re-reads them after subscribing.
+pub async fn hub_connect_racing_kick_gets_no_room_traffic(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let (b, hub) = pausing_node(&n).await;
+    let owner = register(&a, "keeper").await;
+    let u = register(&a, "kicked").await;
+    let kicked = public_room(&a, owner).await;
+    let banned = public_room(&a, owner).await;
+    let stays = public_room(&a, owner).await;
+    for r in [kicked, banned, stays] {
+        a.join_room(u, r, None).await.unwrap();
+    }
+    let mut watcher = Watcher::new(&a, &b, "watcher").await;
+    let a2 = a.clone();
+    let mut conn = connect_racing((&a, &b), &hub, &mut watcher, u, None, async move {
+        a2.kick(owner, kicked, u).await.unwrap();
+        a2.ban(owner, banned, u, "race", None).await.unwrap();
+    })
+    .await
+    .expect("the user still exists");
+    for r in [kicked, banned] {
+        a.send_message(owner, r, say("not for you")).await.unwrap();
+    }
+    a.send_message(owner, stays, say("sentinel")).await.unwrap();
+    loop {
+        let ev = next_event(&mut conn).await;
+        match text(&ev) {
+            Some("sentinel") => break,
+            Some(t) => panic!("received {t:?} from a room the user was removed from"),
+            None => {}
+        }
+    }
 }

@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use super::{assert_conflict, chat, is_not_found, plain_user, register, room};
-use crate::NewRoom;
 use crate::error::{Conflict, Error};
+use crate::ids::{RoomId, UserId};
 use crate::model::{NewUser, Role, RoomKind};
 use crate::store::Store;
+use crate::{Chat, NewRoom};
 
 pub async fn join_password_rules(store: Arc<dyn Store>) {
     let chat = chat(store.clone());
@@ -227,4 +228,107 @@ pub async fn invites_let_into_private_rooms(store: Arc<dyn Store>) {
     chat.invite(owner, r.id, other).await.unwrap();
     chat.decline_invite(other, r.id).await.unwrap();
     assert!(is_not_found(&chat.join_room(other, r.id, None).await));
+}
+
+/// The users holding `Owner` in a room.
+async fn owners(store: &Arc<dyn Store>, room: RoomId) -> Vec<UserId> {
+    store
+        .list_members(room)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.role == Role::Owner)
+        .map(|m| m.user_id)
+        .collect()
+}
+
+/// A room of `owner` with `admins` joined and made admins.
+async fn ranked_room(chat: &Chat, owner: UserId, admins: &[UserId], name: &str) -> RoomId {
+    let r = room(chat, owner, RoomKind::Public, name).await.id;
+    for a in admins {
+        chat.join_room(*a, r, None).await.unwrap();
+        chat.set_role(owner, r, *a, Role::Admin).await.unwrap();
+    }
+    r
+}
+
+/// A transfer re-checks, in the store's transaction, that the giver still owns the
+/// room; role changes are compare-and-set and never touch the owner; the owner
+/// cannot be removed. So every room keeps exactly one owner under any mix of
+/// concurrent transfers, role changes and kicks.
+pub async fn members_one_owner_under_racing_transfers(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let owner = register(&chat, "olga").await.user.id;
+    let heirs = [
+        register(&chat, "hana").await.user.id,
+        register(&chat, "hugo").await.user.id,
+        register(&chat, "hedy").await.user.id,
+        register(&chat, "hank").await.user.id,
+    ];
+
+    // In sequence, straight on the store: what each racing step must find.
+    let r = ranked_room(&chat, owner, &heirs[..2], "crown").await;
+    store.transfer_ownership(r, owner, heirs[0]).await.unwrap();
+    assert!(
+        store.transfer_ownership(r, owner, heirs[1]).await.is_err(),
+        "olga gave the room away already"
+    );
+    assert_eq!(owners(&store, r).await, [heirs[0]]);
+    // A role change read before the transfer finds the role changed.
+    assert_conflict(
+        store.set_role(r, heirs[0], Role::Admin, Role::Member).await,
+        Conflict::Concurrent,
+    );
+    assert!(matches!(
+        store.set_role(r, heirs[1], Role::Admin, Role::Owner).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.set_role(r, heirs[0], Role::Owner, Role::Admin).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.remove_member(r, heirs[0]).await,
+        Err(Error::Forbidden(_))
+    ));
+    assert!(is_not_found(
+        &store
+            .set_role(r, UserId::new(), Role::Member, Role::Admin)
+            .await
+    ));
+    store
+        .set_role(r, heirs[1], Role::Admin, Role::Moderator)
+        .await
+        .unwrap();
+    assert_eq!(owners(&store, r).await, [heirs[0]]);
+
+    // Racing through the service: four transfers, four demotions and four kicks
+    // by the owner at once, in each of several rooms.
+    let mut rooms = Vec::new();
+    for i in 0..8 {
+        rooms.push(ranked_room(&chat, owner, &heirs, &format!("race {i}")).await);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for &r in &rooms {
+        for &h in &heirs {
+            let c = chat.clone();
+            tasks.spawn(async move { c.transfer_ownership(owner, r, h).await.map(|_| ()) });
+            let c = chat.clone();
+            tasks.spawn(async move { c.set_role(owner, r, h, Role::Member).await });
+            let c = chat.clone();
+            tasks.spawn(async move { c.kick(owner, r, h).await });
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            Ok(())
+            | Err(Error::Forbidden(_) | Error::NotFound(_))
+            | Err(Error::Conflict(Conflict::Concurrent)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    for r in rooms {
+        let o = owners(&store, r).await;
+        assert_eq!(o.len(), 1, "room {r} has owners {o:?}");
+    }
 }

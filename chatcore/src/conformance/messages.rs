@@ -287,3 +287,102 @@ pub async fn messages_parallel_sends_many_rooms(store: Arc<dyn Store>) {
         );
     }
 }
+
+/// An edit only changes a message that is not deleted, in the same statement: an
+/// edit racing a delete never brings the content back.
+pub async fn messages_edit_racing_delete_keeps_the_tombstone_empty(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let u = register(&chat, "edda").await.user.id;
+    let r = room(&chat, u, RoomKind::Public, "erase").await.id;
+
+    // In sequence, straight on the store.
+    let m = say(&chat, u, r, "secret").await;
+    let now = chrono::Utc::now();
+    store.delete_message(m.id, now).await.unwrap();
+    assert!(is_not_found(
+        &store.edit_message(m.id, "secret again", now).await
+    ));
+    let stored = store.get_message(m.id).await.unwrap().unwrap();
+    assert_eq!((stored.body.as_str(), stored.edited_at), ("", None));
+    assert!(is_not_found(
+        &store.edit_message(MessageId::new(), "x", now).await
+    ));
+
+    // Racing through the service.
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        ids.push(say(&chat, u, r, &format!("secret {i}")).await.id);
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for &id in &ids {
+        let c = chat.clone();
+        tasks.spawn(async move { c.edit_message(u, id, "edited").await.map(|_| ()) });
+        let c = chat.clone();
+        tasks.spawn(async move { c.delete_message(u, id).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        match done.unwrap() {
+            Ok(()) | Err(Error::NotFound(_)) => {}
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+    for id in ids {
+        let m = store.get_message(id).await.unwrap().unwrap();
+        assert!(m.deleted_at.is_some());
+        assert_eq!(m.body, "", "tombstone {id} holds a body");
+    }
+}
+
+/// A retry of a stored nonce returns the first message even when slow mode or the
+/// send rate would refuse a new one; a new nonce is still limited.
+pub async fn messages_nonce_retry_is_answered_under_limits(store: Arc<dyn Store>) {
+    let chat = crate::Chat::builder(store.clone())
+        .limits(crate::Limits {
+            send_rate: Some(crate::rate::Rate::new(
+                2,
+                std::time::Duration::from_secs(3600),
+            )),
+            ..crate::Limits::without_rate_limits()
+        })
+        .build();
+    let owner = register(&chat, "sol").await.user.id;
+    let u = register(&chat, "sam").await.user.id;
+    let r = room(&chat, owner, RoomKind::Public, "slow").await.id;
+    chat.join_room(u, r, None).await.unwrap();
+    chat.update_room(
+        owner,
+        r,
+        crate::RoomUpdate {
+            slow_mode_secs: Some(3600),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let send = |nonce: &str| {
+        let chat = chat.clone();
+        let nonce = nonce.to_owned();
+        async move {
+            chat.send_message(
+                u,
+                r,
+                SendMessage {
+                    body: format!("body {nonce}"),
+                    nonce: Some(nonce),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+    };
+    let first = send("n-1").await.unwrap();
+    // Slow mode holds the second message back; its retry is answered.
+    let retry = send("n-1").await.unwrap();
+    assert_eq!((retry.id, retry.seq), (first.id, first.seq));
+    assert!(matches!(send("n-2").await, Err(Error::RateLimited { .. })));
+    // The send rate (two) is used up now; retries still answer.
+    for _ in 0..3 {
+        assert_eq!(send("n-1").await.unwrap().id, first.id);
+    }
+    assert_eq!(texts(&chat, u, r).await, ["body n-1"]);
+}

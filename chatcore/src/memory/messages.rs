@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::MemoryStore;
 use crate::error::{Error, Result};
-use crate::ids::{MessageId, RoomId, Seq};
+use crate::ids::{MessageId, RoomId, Seq, UserId};
 use crate::model::{Message, NewMessage, PageRequest, Timestamp};
 use crate::store::MessageStore;
 
@@ -54,9 +54,26 @@ impl MessageStore for MemoryStore {
         Ok(self.inner.lock().messages.get(&id).cloned())
     }
 
+    async fn find_message_by_nonce(
+        &self,
+        room: RoomId,
+        author: UserId,
+        nonce: &str,
+    ) -> Result<Option<Message>> {
+        let i = self.inner.lock();
+        Ok(i.nonces
+            .get(&(room, author, nonce.to_owned()))
+            .and_then(|id| i.messages.get(id))
+            .cloned())
+    }
+
     async fn edit_message(&self, id: MessageId, body: &str, at: Timestamp) -> Result<()> {
         let mut i = self.inner.lock();
-        let m = i.messages.get_mut(&id).ok_or(Error::NotFound("message"))?;
+        let m = i
+            .messages
+            .get_mut(&id)
+            .filter(|m| m.deleted_at.is_none())
+            .ok_or(Error::NotFound("message"))?;
         m.body = body.to_owned();
         m.edited_at = Some(at);
         Ok(())

@@ -6,7 +6,7 @@ use super::{Inner, MemoryStore};
 use crate::error::{Conflict, Error, Result};
 use crate::ids::{RoomCode, RoomId, UserId};
 use crate::model::{Ban, Invite, Membership, Role, Room};
-use crate::store::RoomStore;
+use crate::store::{OWNER_STAYS, OWNERSHIP_MOVES, RoomStore};
 
 impl Inner {
     fn remove_room(&mut self, id: RoomId) {
@@ -164,6 +164,12 @@ impl RoomStore for MemoryStore {
         if !i.users.contains_key(&member.user_id) {
             return Err(Error::NotFound("user"));
         }
+        if i.bans
+            .get(&(member.room_id, member.user_id))
+            .is_some_and(|b| b.is_active(member.joined_at))
+        {
+            return Err(Error::Banned);
+        }
         let ms = i.members.entry(member.room_id).or_default();
         if ms.contains_key(&member.user_id) {
             return Err(Error::Conflict(Conflict::AlreadyMember));
@@ -210,13 +216,19 @@ impl RoomStore for MemoryStore {
             .map_or(0, |m| m.len() as u64))
     }
 
-    async fn set_role(&self, room: RoomId, user: UserId, role: Role) -> Result<()> {
+    async fn set_role(&self, room: RoomId, user: UserId, expected: Role, role: Role) -> Result<()> {
+        if expected == Role::Owner || role == Role::Owner {
+            return Err(Error::Forbidden(OWNERSHIP_MOVES));
+        }
         let mut i = self.inner.lock();
         let m = i
             .members
             .get_mut(&room)
             .and_then(|ms| ms.get_mut(&user))
             .ok_or(Error::NotFound("member"))?;
+        if m.role != expected {
+            return Err(Error::Conflict(Conflict::Concurrent));
+        }
         m.role = role;
         Ok(())
     }
@@ -226,6 +238,9 @@ impl RoomStore for MemoryStore {
         let ms = i.members.get_mut(&room).ok_or(Error::NotFound("member"))?;
         if !ms.contains_key(&from) || !ms.contains_key(&to) {
             return Err(Error::NotFound("member"));
+        }
+        if ms.get(&from).map(|m| m.role) != Some(Role::Owner) {
+            return Err(Error::Conflict(Conflict::Concurrent));
         }
         if let Some(m) = ms.get_mut(&from) {
             m.role = Role::Admin;
@@ -237,13 +252,14 @@ impl RoomStore for MemoryStore {
     }
 
     async fn remove_member(&self, room: RoomId, user: UserId) -> Result<bool> {
-        Ok(self
-            .inner
-            .lock()
-            .members
-            .get_mut(&room)
-            .and_then(|ms| ms.remove(&user))
-            .is_some())
+        let mut i = self.inner.lock();
+        let Some(ms) = i.members.get_mut(&room) else {
+            return Ok(false);
+        };
+        if ms.get(&user).is_some_and(|m| m.role == Role::Owner) {
+            return Err(Error::Forbidden(OWNER_STAYS));
+        }
+        Ok(ms.remove(&user).is_some())
     }
 
     async fn ban(&self, ban: Ban) -> Result<()> {
@@ -253,6 +269,9 @@ impl RoomStore for MemoryStore {
         }
         let key = (ban.room_id, ban.user_id);
         if let Some(ms) = i.members.get_mut(&ban.room_id) {
+            if ms.get(&ban.user_id).is_some_and(|m| m.role == Role::Owner) {
+                return Err(Error::Forbidden(OWNER_STAYS));
+            }
             ms.remove(&ban.user_id);
         }
         i.invites.remove(&key);

@@ -28,6 +28,10 @@ impl SessionStore for MemoryStore {
             .cloned())
     }
 
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>> {
+        Ok(self.inner.lock().sessions.get(&id).cloned())
+    }
+
     async fn touch_session(
         &self,
         id: SessionId,
