@@ -4,15 +4,17 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use chatcore::protocol::ServerEvent;
 use chatcore::{
     Chat, ChatConnection, CloseReason, Limits, LocalHub, MemoryStore, NewRoom, Register, RoomId,
-    RoomKind, SendMessage, UserId,
+    RoomKind, UserId,
 };
-use futures::FutureExt as _;
+use common::{drain, say, texts};
 
 async fn register(chat: &Chat, name: &str) -> (UserId, chatcore::SessionToken) {
     let (me, token) = chat
@@ -35,40 +37,12 @@ async fn room(chat: &Chat, owner: UserId, kind: RoomKind) -> chatcore::protocol:
         .unwrap()
 }
 
-/// Everything queued on a connection right now, decoded.
-fn drain(conn: &mut ChatConnection) -> Vec<ServerEvent> {
-    let mut out = Vec::new();
-    while let Some(Some(frame)) = conn.connection().recv().now_or_never() {
-        out.push(serde_json::from_slice(&frame.json).unwrap());
-    }
-    out
-}
-
 async fn next_event(conn: &mut ChatConnection) -> ServerEvent {
     let frame = tokio::time::timeout(Duration::from_secs(5), conn.connection().recv())
         .await
         .expect("an event in time")
         .expect("connection open");
     serde_json::from_slice(&frame.json).unwrap()
-}
-
-fn texts(events: &[ServerEvent]) -> Vec<String> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            ServerEvent::MessageCreated { message } if message.author_id.is_some() => {
-                Some(message.body.clone())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn say(body: &str) -> SendMessage {
-    SendMessage {
-        body: body.into(),
-        ..Default::default()
-    }
 }
 
 #[tokio::test]
