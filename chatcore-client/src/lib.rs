@@ -1,0 +1,1 @@
+//! A client for the chatcore WebSocket protocol (docs/PROTOCOL.md) and REST API.
