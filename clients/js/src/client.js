@@ -522,13 +522,13 @@ export class ChatClient extends Emitter {
     if (p.entry) {
       if (ev.type === "sent") {
         this.outbox.sent(p.entry, ev);
+        this.#pump();
         return false; // also emitted, for UIs that map nonces to messages
       }
       if (ev.type === "error") {
         const err = errorFromEvent(ev);
-        if (this.outbox.refused(p.entry, err)) {
-          this.emit("send_failed", { nonce: p.entry.nonce, room: p.entry.room, body: p.entry.body, error: err });
-        }
+        const what = { nonce: p.entry.nonce, room: p.entry.room, body: p.entry.body, error: err };
+        this.emit(this.outbox.refused(p.entry, err) ? "send_failed" : "send_retry", what);
         this.#pump();
       }
       return true;

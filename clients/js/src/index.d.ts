@@ -149,6 +149,8 @@ export type ClientEvents = { [K in P.ServerEvent["type"]]: P.EventOf<K> } & {
   synced: { rooms: P.RoomId[]; errors: ChatError[] };
   /** A queued message was refused for good (forbidden, too long…). */
   send_failed: SendFailed;
+  /** A queued message was refused for now (rate limited, slow mode…): it is sent again after `error.retryAfterMs`. */
+  send_retry: SendFailed;
 };
 
 export declare class Emitter<E> {
