@@ -403,7 +403,11 @@ impl Client {
     }
 
     /// Every message after `after`, paging forward to the newest.
-    pub async fn history_after(&self, room: RoomId, after: Seq) -> Result<Vec<chatcore::model::Message>> {
+    pub async fn history_after(
+        &self,
+        room: RoomId,
+        after: Seq,
+    ) -> Result<Vec<chatcore::model::Message>> {
         let mut out = Vec::new();
         let mut cursor = after;
         loop {

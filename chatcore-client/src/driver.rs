@@ -17,7 +17,7 @@ use crate::backoff::Backoff;
 use crate::client::{Config, Event, State, StateChange};
 use crate::close::close_action;
 use crate::error::{Error, Result};
-use crate::outbox::{OutgoingMessage, Outbox, Sent};
+use crate::outbox::{Outbox, OutgoingMessage, Sent};
 use crate::seqs::SeqTracker;
 use crate::typing::TypingThrottle;
 
@@ -224,8 +224,8 @@ impl Driver {
         let deadline = Instant::now() + delay;
         loop {
             // Reconnect only once the application has room for events again.
-            let caught_up = self.events.capacity() * 2 >= self.events.max_capacity()
-                || self.events.is_closed();
+            let caught_up =
+                self.events.capacity() * 2 >= self.events.max_capacity() || self.events.is_closed();
             if Instant::now() >= deadline && caught_up {
                 self.events_full = false;
                 return true;
@@ -466,7 +466,11 @@ impl Driver {
         }));
     }
 
-    fn write_request(&mut self, command: ClientCommand, reply: oneshot::Sender<Result<ServerEvent>>) {
+    fn write_request(
+        &mut self,
+        command: ClientCommand,
+        reply: oneshot::Sender<Result<ServerEvent>>,
+    ) {
         let size = to_json(&ClientFrame {
             id: Some(u64::MAX),
             command: command.clone(),
@@ -603,7 +607,15 @@ impl Driver {
     fn settle(&mut self, id: u64, pending: Pending, ev: &ServerEvent) -> bool {
         let now = std::time::Instant::now();
         match (pending, ev) {
-            (Pending::Resume { rooms, mut errors }, ServerEvent::Error { code, message, retry_after_ms, .. }) => {
+            (
+                Pending::Resume { rooms, mut errors },
+                ServerEvent::Error {
+                    code,
+                    message,
+                    retry_after_ms,
+                    ..
+                },
+            ) => {
                 errors.push(Error::from_event(code, message, *retry_after_ms));
                 self.pending.insert(id, Pending::Resume { rooms, errors });
                 false
@@ -612,7 +624,16 @@ impl Driver {
                 self.emit(Event::Synced { rooms, errors });
                 false
             }
-            (Pending::Send { .. }, ServerEvent::Sent { nonce, room, message_id, seq, .. }) => {
+            (
+                Pending::Send { .. },
+                ServerEvent::Sent {
+                    nonce,
+                    room,
+                    message_id,
+                    seq,
+                    ..
+                },
+            ) => {
                 self.outbox.sent(Sent {
                     nonce: nonce.clone(),
                     room: *room,
@@ -622,13 +643,28 @@ impl Driver {
                 self.pump();
                 true
             }
-            (Pending::Send { room, nonce }, ServerEvent::Error { code, message, retry_after_ms, .. }) => {
+            (
+                Pending::Send { room, nonce },
+                ServerEvent::Error {
+                    code,
+                    message,
+                    retry_after_ms,
+                    ..
+                },
+            ) => {
                 let err = Error::from_event(code, message, *retry_after_ms);
-                if let Some((message, failed)) = self.outbox.refused(room, &nonce, err.clone(), now) {
+                if let Some((message, failed)) = self.outbox.refused(room, &nonce, err.clone(), now)
+                {
                     self.emit(if failed {
-                        Event::SendFailed { message, error: err }
+                        Event::SendFailed {
+                            message,
+                            error: err,
+                        }
                     } else {
-                        Event::SendRetry { message, error: err }
+                        Event::SendRetry {
+                            message,
+                            error: err,
+                        }
                     });
                 }
                 self.pump();
@@ -643,7 +679,14 @@ impl Driver {
                 });
                 false
             }
-            (Pending::Baseline(room), ServerEvent::Error { code, retry_after_ms, .. }) => {
+            (
+                Pending::Baseline(room),
+                ServerEvent::Error {
+                    code,
+                    retry_after_ms,
+                    ..
+                },
+            ) => {
                 if code == "rate_limited" {
                     let wait = Duration::from_millis(retry_after_ms.unwrap_or(1000));
                     self.baseline_retry.push((room, Instant::now() + wait));
@@ -662,9 +705,12 @@ impl Driver {
                     });
                 }
                 let result = match ev {
-                    ServerEvent::Error { code, message, retry_after_ms, .. } => {
-                        Err(Error::from_event(code, message, *retry_after_ms))
-                    }
+                    ServerEvent::Error {
+                        code,
+                        message,
+                        retry_after_ms,
+                        ..
+                    } => Err(Error::from_event(code, message, *retry_after_ms)),
                     other => Ok(other.clone()),
                 };
                 let _ = reply.send(result);
@@ -733,7 +779,9 @@ impl Driver {
     }
 
     fn lock_seqs(&self) -> std::sync::MutexGuard<'_, SeqTracker> {
-        self.seqs.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.seqs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Change the tracker, and tell the hook when the room's resume point moved.

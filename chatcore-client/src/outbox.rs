@@ -62,7 +62,10 @@ struct Entry {
 
 /// Errors after which the same send is tried again.
 fn retryable(err: &Error) -> bool {
-    matches!(err.code(), "rate_limited" | "internal" | "concurrent_update")
+    matches!(
+        err.code(),
+        "rate_limited" | "internal" | "concurrent_update"
+    )
 }
 
 /// Messages not yet confirmed, in the order they were queued.
@@ -88,7 +91,11 @@ impl Outbox {
 
     /// Queue a message (a second send of a queued nonce joins the first: its answer
     /// goes to the later caller).
-    pub(crate) fn add(&mut self, msg: OutgoingMessage, reply: oneshot::Sender<Result<Sent, Error>>) {
+    pub(crate) fn add(
+        &mut self,
+        msg: OutgoingMessage,
+        reply: oneshot::Sender<Result<Sent, Error>>,
+    ) {
         if let Some(e) = self
             .entries
             .iter_mut()
@@ -254,13 +261,19 @@ mod tests {
         });
         assert_eq!(r1.await.unwrap().unwrap().seq, 1);
         let limited = Error::from_event("rate_limited", "slow", Some(500));
-        assert_eq!(o.refused(r, &first[1], limited, now).map(|x| x.1), Some(false));
+        assert_eq!(
+            o.refused(r, &first[1], limited, now).map(|x| x.1),
+            Some(false)
+        );
         assert!(o.take_ready(now).is_empty(), "paused");
         let later = now + Duration::from_millis(600);
         let next: Vec<String> = o.take_ready(later).iter().map(nonce_of).collect();
         assert_eq!(next[0], first[1]);
         let refused = Error::from_event("forbidden", "no", None);
-        assert_eq!(o.refused(r, &next[1], refused, later).map(|x| x.1), Some(true));
+        assert_eq!(
+            o.refused(r, &next[1], refused, later).map(|x| x.1),
+            Some(true)
+        );
         assert_eq!(r3.await.unwrap().unwrap_err().code(), "forbidden");
         assert_eq!(o.discard(&next[0]), Some(true));
         assert!(r2.await.is_err(), "discarded: the caller reports it");

@@ -6,8 +6,8 @@ use chatcore::protocol::{HistoryPage, MeView, MemberView, RoomView, UserView};
 use chatcore::{MessageId, Role, RoomId, Seq, SessionId, UserId};
 use chatcore_axum::ErrorBody;
 use chatcore_axum::types::{
-    AuthResponse, CodeResponse, InviteView, LoginRequest, MyRooms, NewRoomRequest,
-    RegisterRequest, SessionView,
+    AuthResponse, CodeResponse, InviteView, LoginRequest, MyRooms, NewRoomRequest, RegisterRequest,
+    SessionView,
 };
 use reqwest::Method;
 use serde::Serialize;
@@ -133,12 +133,18 @@ impl RestClient {
         self.call(Method::GET, path, None::<&Value>).await
     }
 
-    async fn post<T: DeserializeOwned>(&self, path: &str, body: &(impl Serialize + Sync)) -> Result<T> {
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &(impl Serialize + Sync),
+    ) -> Result<T> {
         self.call(Method::POST, path, Some(body)).await
     }
 
     async fn no_content(&self, method: Method, path: &str, body: Option<Value>) -> Result<()> {
-        self.call::<Value>(method, path, body.as_ref()).await.map(drop)
+        self.call::<Value>(method, path, body.as_ref())
+            .await
+            .map(drop)
     }
 
     // --- accounts and sessions
@@ -174,7 +180,8 @@ impl RestClient {
 
     /// `POST /auth/logout-all`: every session of the user ends.
     pub async fn logout_all(&self) -> Result<()> {
-        self.no_content(Method::POST, "/auth/logout-all", None).await
+        self.no_content(Method::POST, "/auth/logout-all", None)
+            .await
     }
 
     /// `GET /auth/sessions`.
@@ -217,8 +224,11 @@ impl RestClient {
 
     /// `POST /rooms/{id}/join`.
     pub async fn join_room(&self, id: RoomId, password: Option<&str>) -> Result<RoomView> {
-        self.post(&format!("/rooms/{id}/join"), &json!({ "password": password }))
-            .await
+        self.post(
+            &format!("/rooms/{id}/join"),
+            &json!({ "password": password }),
+        )
+        .await
     }
 
     /// `POST /rooms/join-by-code`.
@@ -321,7 +331,12 @@ impl RestClient {
     }
 
     /// `POST /rooms/{id}/messages` (a nonce makes a retry safe).
-    pub async fn post_message(&self, id: RoomId, body: &str, nonce: Option<&str>) -> Result<Message> {
+    pub async fn post_message(
+        &self,
+        id: RoomId,
+        body: &str,
+        nonce: Option<&str>,
+    ) -> Result<Message> {
         let req = json!({ "body": body, "nonce": nonce });
         self.post(&format!("/rooms/{id}/messages"), &req).await
     }
@@ -345,7 +360,12 @@ impl RestClient {
     }
 
     /// `POST /rooms/{id}/files`: an image or file message (multipart).
-    pub async fn send_file(&self, id: RoomId, file: &Upload, caption: Option<&str>) -> Result<Message> {
+    pub async fn send_file(
+        &self,
+        id: RoomId,
+        file: &Upload,
+        caption: Option<&str>,
+    ) -> Result<Message> {
         let mut fields = Vec::new();
         if let Some(c) = caption {
             fields.push(("caption", c));
@@ -368,13 +388,20 @@ impl RestClient {
         let status = resp.status().as_u16();
         if status != 200 {
             return Err(Error::Server {
-                code: if status == 404 { "not_found".into() } else { format!("http_{status}") },
+                code: if status == 404 {
+                    "not_found".into()
+                } else {
+                    format!("http_{status}")
+                },
                 message: format!("GET /files/{id}: {status}"),
                 status: Some(status),
                 retry_after: None,
             });
         }
-        let bytes = resp.bytes().await.map_err(|e| Error::Transport(e.to_string()))?;
+        let bytes = resp
+            .bytes()
+            .await
+            .map_err(|e| Error::Transport(e.to_string()))?;
         Ok(bytes.to_vec())
     }
 }
@@ -385,8 +412,10 @@ fn multipart(fields: &[(&str, &str)], file: &Upload) -> (String, Vec<u8>) {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     let name = file.name.replace(['"', '\r', '\n'], "_");

@@ -537,9 +537,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert(
         "SetRoleRequest",
-        all([rest::SetRoleRequest {
-            role: Role::Admin,
-        }]),
+        all([rest::SetRoleRequest { role: Role::Admin }]),
     );
     t.insert(
         "BanRequest",
@@ -644,10 +642,7 @@ fn every_variant_has_a_sample() {
     let want: BTreeSet<String> = serde_variant_names::<ServerEvent>(tagged)
         .into_iter()
         .collect();
-    let have: BTreeSet<String> = events()
-        .iter()
-        .map(|e| event_name(e).to_owned())
-        .collect();
+    let have: BTreeSet<String> = events().iter().map(|e| event_name(e).to_owned()).collect();
     assert_eq!(have, want, "events without a sample");
 
     let want: BTreeSet<String> = serde_variant_names::<ClientCommand>(tagged)
@@ -664,12 +659,21 @@ fn every_variant_has_a_sample() {
         .collect();
     let have: BTreeSet<String> = system_events()
         .iter()
-        .map(|e| serde_json::to_value(e).unwrap()["event"].as_str().unwrap().to_owned())
+        .map(|e| {
+            serde_json::to_value(e).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(have, want, "system events without a sample");
 
     let kinds: std::collections::HashSet<MessageKind> = messages().iter().map(|m| m.kind).collect();
-    assert_eq!(kinds.len(), variants::<MessageKind>().len(), "message kinds");
+    assert_eq!(
+        kinds.len(),
+        variants::<MessageKind>().len(),
+        "message kinds"
+    );
 }
 
 #[test]

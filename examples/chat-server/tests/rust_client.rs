@@ -124,8 +124,10 @@ struct Proxy {
 impl Proxy {
     async fn start(target: u16) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let mut proxy = Proxy::default();
-        proxy.port = listener.local_addr().unwrap().port();
+        let proxy = Proxy {
+            port: listener.local_addr().unwrap().port(),
+            ..Proxy::default()
+        };
         let p = proxy.clone();
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
@@ -199,9 +201,10 @@ struct Seen {
 }
 
 fn quick(url: String, token: &str) -> Config {
-    Config::new(url)
-        .token(token)
-        .backoff(Backoff::new(Duration::from_millis(100), Duration::from_secs(1)))
+    Config::new(url).token(token).backoff(Backoff::new(
+        Duration::from_millis(100),
+        Duration::from_secs(1),
+    ))
 }
 
 /// Connect and record the events in the background.
@@ -215,7 +218,9 @@ fn connect(config: Config) -> (Client, Arc<Seen>) {
 async fn record(mut events: Events, seen: Arc<Seen>) {
     while let Some(ev) = events.next().await {
         match ev {
-            Event::Server(ServerEvent::MessageCreated { message }) if message.kind == MessageKind::Text => {
+            Event::Server(ServerEvent::MessageCreated { message })
+                if message.kind == MessageKind::Text =>
+            {
                 seen.messages.lock().unwrap().push(message);
             }
             Event::State(s) => seen.states.lock().unwrap().push(s),
@@ -227,7 +232,10 @@ async fn record(mut events: Events, seen: Arc<Seen>) {
 async fn until(what: &str, mut cond: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + WAIT;
     while !cond() {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -252,7 +260,9 @@ async fn room(owner: &RestClient, members: &[&RestClient]) -> chatcore::RoomId {
 
 async fn texts(rest: &RestClient, room: chatcore::RoomId) -> Vec<Message> {
     let all = rest.messages_after(room, 0).await.unwrap();
-    all.into_iter().filter(|m| m.kind == MessageKind::Text).collect()
+    all.into_iter()
+        .filter(|m| m.kind == MessageKind::Text)
+        .collect()
 }
 
 #[track_caller]
@@ -261,7 +271,10 @@ fn assert_once_in_order(messages: &[Message], bodies: &BTreeSet<String>, who: &s
     let set: BTreeSet<String> = got.iter().map(|b| (*b).to_owned()).collect();
     assert_eq!(set.len(), got.len(), "{who}: a message arrived twice");
     assert_eq!(&set, bodies, "{who}: messages lost or unexpected");
-    assert!(messages.windows(2).all(|w| w[0].seq < w[1].seq), "{who}: out of order");
+    assert!(
+        messages.windows(2).all(|w| w[0].seq < w[1].seq),
+        "{who}: out of order"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,16 +307,25 @@ async fn a_restart_in_the_middle_of_a_burst_loses_and_duplicates_nothing() {
     for t in sends {
         sent.push(t.await.unwrap());
     }
-    assert!(at_restart < N, "the restart came after the burst ({at_restart} of {N})");
+    assert!(
+        at_restart < N,
+        "the restart came after the burst ({at_restart} of {N})"
+    );
     let ids: BTreeSet<_> = sent.iter().map(|s| s.message_id).collect();
     assert_eq!(ids.len(), N, "two sends got one message");
     assert!(
-        sender_seen.states.lock().unwrap().iter().any(|c| c.state == State::Reconnecting),
+        sender_seen
+            .states
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.state == State::Reconnecting),
         "the sender reconnected"
     );
 
     until("every message on both clients", || {
-        received.messages.lock().unwrap().len() >= N && sender_seen.messages.lock().unwrap().len() >= N
+        received.messages.lock().unwrap().len() >= N
+            && sender_seen.messages.lock().unwrap().len() >= N
     })
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await; // anything doubled arrives now
@@ -328,7 +350,10 @@ async fn a_message_sent_offline_or_whose_answer_was_lost_is_stored_once() {
     proxy.refusing.store(true, Ordering::SeqCst);
     proxy.cut_all();
     sender.ping().await.ok(); // makes the cut connection notice
-    until("the sender to notice", || sender.state().state == State::Reconnecting).await;
+    until("the sender to notice", || {
+        sender.state().state == State::Reconnecting
+    })
+    .await;
     let offline = tokio::spawn({
         let c = sender.clone();
         async move { c.send(room, "written offline").await }
@@ -353,12 +378,31 @@ async fn a_message_sent_offline_or_whose_answer_was_lost_is_stored_once() {
     assert_eq!(proxy.cuts.load(Ordering::SeqCst), 1, "the answer was cut");
 
     let stored: Vec<_> = texts(&alice, room).await.iter().map(|m| m.id).collect();
-    assert_eq!(stored, [first.message_id, second.message_id], "each stored once");
-    until("the receiver", || received.messages.lock().unwrap().len() >= 2).await;
+    assert_eq!(
+        stored,
+        [first.message_id, second.message_id],
+        "each stored once"
+    );
+    until("the receiver", || {
+        received.messages.lock().unwrap().len() >= 2
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let got: Vec<String> = received.messages.lock().unwrap().iter().map(|m| m.body.clone()).collect();
+    let got: Vec<String> = received
+        .messages
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|m| m.body.clone())
+        .collect();
     assert_eq!(got, ["written offline", "answer lost"]);
-    let reconnects = seen.states.lock().unwrap().iter().filter(|c| c.state == State::Reconnecting).count();
+    let reconnects = seen
+        .states
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|c| c.state == State::Reconnecting)
+        .count();
     assert!(reconnects >= 2, "both cuts reconnected");
 }
 
@@ -373,11 +417,28 @@ async fn a_revoked_session_stops_the_client_which_says_why() {
     // Revoked while connected: closed with 4002.
     let (client, seen) = connect(quick(alice.ws_url(), alice.token().unwrap()));
     client.wait_open().await.unwrap();
-    let mine = alice.sessions().await.unwrap().into_iter().find(|s| s.current).unwrap();
+    let mine = alice
+        .sessions()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.current)
+        .unwrap();
     elsewhere.revoke_session(mine.id).await.unwrap();
-    let end = tokio::time::timeout(WAIT, client.wait_closed()).await.unwrap();
-    assert_eq!((end.code, end.reason.as_deref()), (Some(4002), Some("session_revoked")));
-    let closed_seen = || seen.states.lock().unwrap().iter().any(|c| c.state == State::Closed);
+    let end = tokio::time::timeout(WAIT, client.wait_closed())
+        .await
+        .unwrap();
+    assert_eq!(
+        (end.code, end.reason.as_deref()),
+        (Some(4002), Some("session_revoked"))
+    );
+    let closed_seen = || {
+        seen.states
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|c| c.state == State::Closed)
+    };
     until("the closed event", closed_seen).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let states = seen.states.lock().unwrap().clone();
@@ -399,15 +460,23 @@ async fn a_revoked_session_stops_the_client_which_says_why() {
     proxy.refusing.store(true, Ordering::SeqCst);
     proxy.cut_all();
     client.ping().await.ok();
-    until("the client to notice", || client.state().state == State::Reconnecting).await;
+    until("the client to notice", || {
+        client.state().state == State::Reconnecting
+    })
+    .await;
     let queued = tokio::spawn({
         let c = client.clone();
         async move { c.send(room, "never").await }
     });
     elsewhere.logout_all().await.unwrap();
     proxy.refusing.store(false, Ordering::SeqCst);
-    let end = tokio::time::timeout(WAIT, client.wait_closed()).await.unwrap();
-    assert_eq!((end.code, end.reason.as_deref()), (Some(4001), Some("unauthenticated")));
+    let end = tokio::time::timeout(WAIT, client.wait_closed())
+        .await
+        .unwrap();
+    assert_eq!(
+        (end.code, end.reason.as_deref()),
+        (Some(4001), Some("unauthenticated"))
+    );
     assert_eq!(queued.await.unwrap().unwrap_err().code(), "unauthenticated");
 }
 
@@ -422,9 +491,14 @@ async fn the_echo_bot_answers_pings_across_a_server_restart() {
     client.wait_open().await.unwrap();
 
     let pongs = |msgs: &[Message], ping: chatcore::MessageId| {
-        msgs.iter().filter(|m| m.body == echo_bot::PONG && m.reply_to == Some(ping)).count()
+        msgs.iter()
+            .filter(|m| m.body == echo_bot::PONG && m.reply_to == Some(ping))
+            .count()
     };
-    let ping = alice.post_message(room, echo_bot::PING, None).await.unwrap();
+    let ping = alice
+        .post_message(room, echo_bot::PING, None)
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while pongs(&texts(&alice, room).await, ping.id) == 0 {
         assert!(tokio::time::Instant::now() < deadline, "no pong");
@@ -433,10 +507,16 @@ async fn the_echo_bot_answers_pings_across_a_server_restart() {
 
     // A ping while the bot reconnects: answered once it has resumed.
     s.restart().await;
-    let ping2 = alice.post_message(room, echo_bot::PING, None).await.unwrap();
+    let ping2 = alice
+        .post_message(room, echo_bot::PING, None)
+        .await
+        .unwrap();
     let deadline = tokio::time::Instant::now() + WAIT;
     while pongs(&texts(&alice, room).await, ping2.id) == 0 {
-        assert!(tokio::time::Instant::now() < deadline, "no pong after the restart");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no pong after the restart"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;

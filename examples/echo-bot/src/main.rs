@@ -13,7 +13,11 @@ use clap::Parser;
 #[command(name = "echo-bot", about)]
 struct Cli {
     /// Where the chatcore API is mounted.
-    #[arg(long, env = "ECHO_BOT_API", default_value = "http://127.0.0.1:3000/api")]
+    #[arg(
+        long,
+        env = "ECHO_BOT_API",
+        default_value = "http://127.0.0.1:3000/api"
+    )]
     api: String,
     /// The bot's username.
     #[arg(long, env = "ECHO_BOT_USERNAME", default_value = "echo-bot")]
