@@ -39,6 +39,10 @@ pub mod rest;
 mod seqs;
 mod typing;
 
+/// docs/CLIENTS.md, "Writing a client" (its Rust snippets are this crate's doctests).
+#[doc = include_str!("../../docs/CLIENTS.md")]
+pub mod guide {}
+
 pub use backoff::Backoff;
 pub use client::{Client, Config, Event, Events, SeqHook, State, StateChange};
 pub use close::{CloseAction, close_action};

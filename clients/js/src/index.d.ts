@@ -74,11 +74,11 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: any) => void) | null;
-  onmessage: ((ev: { data: unknown }) => void) | null;
-  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onmessage: ((ev: any) => void) | null;
+  onclose: ((ev: any) => void) | null;
   onerror: ((ev: any) => void) | null;
 }
-export type WebSocketConstructor = new (url: string, protocols?: string | string[], options?: any) => WebSocketLike;
+export type WebSocketConstructor = new (url: string, ...rest: any[]) => WebSocketLike;
 
 export interface ChatClientOptions {
   /** The WebSocket URL (`ws://host/api/ws`; see `wsUrl`), or a function giving it. */

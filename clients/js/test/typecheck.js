@@ -2,7 +2,7 @@
 // emitting: the exit status and the diagnostics.
 
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,4 +19,13 @@ export function typecheck(files) {
     "--lib", "es2022,dom", "--skipLibCheck", "false", ...files,
   ], { cwd: root, encoding: "utf8" });
   return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+}
+
+/** Write a generated file under test/.generated (not committed); its path. */
+export function writeCheck(name, text) {
+  const dir = join(root, "test", ".generated");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
 }
