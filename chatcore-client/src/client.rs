@@ -408,17 +408,10 @@ impl Client {
         room: RoomId,
         after: Seq,
     ) -> Result<Vec<chatcore::model::Message>> {
-        let mut out = Vec::new();
-        let mut cursor = after;
-        loop {
-            let page = self.history(room, None, Some(cursor), Some(100)).await?;
-            let last = page.messages.last().map(|m| m.seq);
-            out.extend(page.messages);
-            match last {
-                Some(seq) if page.has_more => cursor = seq,
-                _ => return Ok(out),
-            }
-        }
+        crate::paging::forward(after, |cursor| {
+            self.history(room, None, Some(cursor), Some(crate::paging::PAGE))
+        })
+        .await
     }
 
     /// The user types in `room`: call on every keystroke (throttled; dropped offline).

@@ -35,6 +35,7 @@ mod close;
 mod driver;
 mod error;
 mod outbox;
+mod paging;
 pub mod rest;
 mod seqs;
 mod typing;

@@ -317,17 +317,10 @@ impl RestClient {
 
     /// Every message of a room after `after`, paging forward.
     pub async fn messages_after(&self, id: RoomId, after: Seq) -> Result<Vec<Message>> {
-        let mut out = Vec::new();
-        let mut cursor = after;
-        loop {
-            let page = self.messages(id, None, Some(cursor), Some(100)).await?;
-            let last = page.messages.last().map(|m| m.seq);
-            out.extend(page.messages);
-            match last {
-                Some(seq) if page.has_more => cursor = seq,
-                _ => return Ok(out),
-            }
-        }
+        crate::paging::forward(after, |cursor| {
+            self.messages(id, None, Some(cursor), Some(crate::paging::PAGE))
+        })
+        .await
     }
 
     /// `POST /rooms/{id}/messages` (a nonce makes a retry safe).
