@@ -1,0 +1,200 @@
+// The chatcore wire protocol (version 1) and REST bodies, as TypeScript types.
+//
+// These mirror the Rust types of `chatcore::protocol`, `chatcore::model` and
+// `chatcore_axum::types`. They are checked against JSON that Rust serializes
+// (test/corpus.json, written by chatcore-client/tests/corpus.rs): a field added,
+// removed or renamed on either side fails `node --test`. To add a command or an event:
+// add it to the Rust enum, add a sample in corpus.rs, run it with BLESS=1, then add
+// the interface here and its name to the union.
+
+/** A UUID. */
+export type Uuid = string;
+export type UserId = Uuid;
+export type RoomId = Uuid;
+export type MessageId = Uuid;
+export type SessionId = Uuid;
+export type FileId = Uuid;
+/** Per-room message sequence number: gapless, increasing from 1. */
+export type Seq = number;
+/** RFC 3339 UTC timestamp. */
+export type Timestamp = string;
+
+/** The protocol version announced in `hello`. */
+export type ProtocolVersion = 1;
+
+export type RoomKind = "public" | "private" | "direct";
+export type Role = "member" | "moderator" | "admin" | "owner";
+export type MessageKind = "text" | "system" | "image" | "file";
+export type RemovalReason = "left" | "kicked" | "banned" | "room_deleted" | "account_deleted";
+
+/** Error codes of docs/PROTOCOL.md § 7 (the server may add codes). */
+export type ErrorCode =
+  | "not_found" | "forbidden" | "banned" | "unauthenticated" | "invalid_input" | "too_large"
+  | "rate_limited" | "email_unverified" | "invalid_token" | "unsupported_file_type"
+  | "username_taken" | "email_taken" | "identity_taken" | "already_member" | "room_full"
+  | "room_code_taken" | "direct_room_exists" | "concurrent_update" | "internal"
+  | "malformed_json" | "bad_request" | "unsupported_media_type" | "csrf_rejected"
+  | "origin_rejected" | "password_auth_disabled" | "method_not_allowed" | "upgrade_required"
+  | "server_busy" | "bad_frame"
+  | (string & {});
+
+// ---------------------------------------------------------------------------------
+// Views
+
+export interface UserView {
+  id: UserId;
+  username: string;
+  display_name: string;
+  bio: string;
+  avatar_url: string | null;
+  created_at: Timestamp;
+  last_seen_at: Timestamp | null;
+}
+
+export interface MeView extends UserView {
+  email: string | null;
+  has_password: boolean;
+  email_verified: boolean;
+}
+
+export interface RoomView {
+  id: RoomId;
+  kind: RoomKind;
+  name: string;
+  description: string;
+  avatar_url: string | null;
+  has_password: boolean;
+  max_members: number;
+  member_count: number;
+  slow_mode_secs: number;
+  created_at: Timestamp;
+  last_seq: Seq;
+  my_role: Role | null;
+  code: string | null;
+  peer: UserView | null;
+}
+
+export interface MemberView {
+  user: UserView;
+  role: Role;
+  joined_at: Timestamp;
+  online: boolean;
+}
+
+export interface Attachment {
+  blob_id: FileId;
+  name: string;
+  content_type: string;
+  size: number;
+}
+
+export type SystemEvent =
+  | { event: "room_created"; by: UserId }
+  | { event: "joined"; user: UserId }
+  | { event: "left"; user: UserId }
+  | { event: "kicked"; user: UserId; by: UserId }
+  | { event: "banned"; user: UserId; by: UserId }
+  | { event: "role_changed"; user: UserId; role: Role; by: UserId }
+  | { event: "ownership_transferred"; from: UserId | null; to: UserId };
+
+export interface Message {
+  id: MessageId;
+  room_id: RoomId;
+  seq: Seq;
+  author_id: UserId | null;
+  kind: MessageKind;
+  body: string;
+  system: SystemEvent | null;
+  attachment: Attachment | null;
+  reply_to: MessageId | null;
+  created_at: Timestamp;
+  edited_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+}
+
+export interface HistoryPage {
+  room: RoomId;
+  messages: Message[];
+  has_more: boolean;
+}
+
+// ---------------------------------------------------------------------------------
+// Commands (client → server). Every frame may carry an `id`, echoed by its reply.
+
+export interface AuthCommand { type: "auth"; token: string }
+export interface JoinCommand { type: "join"; room: RoomId; since?: Seq | null; password?: string | null }
+export interface LeaveCommand { type: "leave"; room: RoomId }
+export interface ResumeCommand { type: "resume"; rooms: Record<RoomId, Seq> }
+export interface SendCommand { type: "send"; room: RoomId; nonce: string; body: string; reply_to?: MessageId | null }
+export interface EditCommand { type: "edit"; message: MessageId; body: string }
+export interface DeleteCommand { type: "delete"; message: MessageId }
+export interface TypingStartCommand { type: "typing_start"; room: RoomId }
+export interface TypingStopCommand { type: "typing_stop"; room: RoomId }
+export interface HistoryCommand { type: "history"; room: RoomId; before?: Seq | null; after?: Seq | null; limit?: number | null }
+export interface PingCommand { type: "ping" }
+
+export type ClientCommand =
+  | AuthCommand | JoinCommand | LeaveCommand | ResumeCommand | SendCommand | EditCommand
+  | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand;
+
+/** What goes on the wire: a command and an optional request id. */
+export type ClientFrame = ClientCommand & { id?: number };
+
+// ---------------------------------------------------------------------------------
+// Events (server → client)
+
+export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number }
+export interface AckEvent { type: "ack"; id: number | null }
+export interface SentEvent { type: "sent"; id: number | null; nonce: string; room: RoomId; message_id: MessageId; seq: Seq }
+export interface ErrorEvent { type: "error"; id: number | null; code: ErrorCode; message: string; retry_after_ms?: number }
+export interface PongEvent { type: "pong"; id: number | null }
+export interface HistoryEvent extends HistoryPage { type: "history"; id: number | null }
+export interface MessageCreatedEvent { type: "message_created"; message: Message }
+export interface MessageEditedEvent { type: "message_edited"; message: Message }
+export interface MessageDeletedEvent { type: "message_deleted"; room: RoomId; message_id: MessageId; seq: Seq; by: UserId }
+export interface MemberJoinedEvent { type: "member_joined"; room: RoomId; member: MemberView }
+export interface MemberRemovedEvent { type: "member_removed"; room: RoomId; user: UserId; reason: RemovalReason; by: UserId | null }
+export interface RoleChangedEvent { type: "role_changed"; room: RoomId; user: UserId; role: Role; by: UserId }
+export interface RoomCreatedEvent { type: "room_created"; room: RoomView }
+export interface RoomUpdatedEvent { type: "room_updated"; room: RoomView }
+export interface InvitedEvent { type: "invited"; room: RoomId; room_name: string; by: UserId }
+export interface RoomDeletedEvent { type: "room_deleted"; room: RoomId }
+export interface TypingEvent { type: "typing"; room: RoomId; user: UserId; typing: boolean; expires_in_ms: number }
+export interface PresenceEvent { type: "presence"; room: RoomId; user: UserId; online: boolean; last_seen_at: Timestamp | null }
+
+export type ServerEvent =
+  | HelloEvent | AckEvent | SentEvent | ErrorEvent | PongEvent | HistoryEvent
+  | MessageCreatedEvent | MessageEditedEvent | MessageDeletedEvent | MemberJoinedEvent
+  | MemberRemovedEvent | RoleChangedEvent | RoomCreatedEvent | RoomUpdatedEvent
+  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent;
+
+/** The event of a given `type`. */
+export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
+
+// ---------------------------------------------------------------------------------
+// REST bodies (chatcore_axum::types), docs/API.md
+
+export interface ErrorDetail { code: ErrorCode; message: string; field?: string; retry_after_ms?: number }
+export interface ErrorBody { error: ErrorDetail }
+
+export interface RegisterRequest { username: string; password: string; email?: string | null; display_name?: string | null }
+export interface LoginRequest { username: string; password: string }
+export interface AuthResponse { user: MeView; token: string; session_id: SessionId; expires_at: Timestamp }
+export interface SessionView { id: SessionId; created_at: Timestamp; last_used_at: Timestamp; expires_at: Timestamp; user_agent: string | null; current: boolean }
+export interface DeleteAccountRequest { password?: string | null }
+export interface ChangePasswordRequest { old: string; new: string }
+export interface ProfileUpdateRequest { display_name?: string | null; bio?: string | null; avatar_url?: string | null; email?: string | null }
+export interface MyRooms { public: RoomView[]; private: RoomView[]; direct: RoomView[] }
+export interface NewRoomRequest { kind: RoomKind; name: string; description?: string; password?: string | null; max_members?: number | null; avatar_url?: string | null }
+export interface RoomUpdateRequest { name?: string | null; description?: string | null; avatar_url?: string | null; password?: string | null; max_members?: number | null; slow_mode_secs?: number | null }
+export interface JoinRequest { password?: string | null }
+export interface JoinByCodeRequest { code: string; password?: string | null }
+export interface CodeResponse { code: string }
+export interface UserRef { user_id: UserId }
+export interface InviteView { room_id: RoomId; room_name: string | null; invited_by: UserId | null; created_at: Timestamp }
+export interface SetRoleRequest { role: Role }
+export interface BanRequest { user_id: UserId; reason?: string; expires_at?: Timestamp | null }
+export interface Ban { room_id: RoomId; user_id: UserId; banned_by: UserId | null; reason: string; created_at: Timestamp; expires_at: Timestamp | null }
+export interface SendMessageRequest { body: string; reply_to?: MessageId | null; nonce?: string | null }
+export interface EditMessageRequest { body: string }
+export interface OpenDirectRequest { user_id?: UserId | null; username?: string | null }
