@@ -168,13 +168,26 @@ export function setOnline(id, isOnline) {
 
 // ---- messages ------------------------------------------------------------------
 
-/** Which of two versions of one message is newer (edits and deletions only move forward). */
+const SHOWN_FIELDS = ["seq", "author_id", "kind", "body", "reply_to", "edited_at", "deleted_at", "created_at"];
+
+/** Whether two copies of a message show the same (then the held one is kept). */
+function sameMessage(a, b) {
+  if (SHOWN_FIELDS.some((k) => a[k] !== b[k])) return false;
+  return JSON.stringify(a.attachment ?? null) === JSON.stringify(b.attachment ?? null)
+    && JSON.stringify(a.system ?? null) === JSON.stringify(b.system ?? null);
+}
+
+/**
+ * Which of two versions of one message to hold: edits and deletions only move
+ * forward; at equal edit times the server's newer copy wins unless it shows the same.
+ */
 function newer(a, b) {
   if (a.deleted_at) return a;
   if (b.deleted_at) return b;
   const ea = a.edited_at ? Date.parse(a.edited_at) : 0;
   const eb = b.edited_at ? Date.parse(b.edited_at) : 0;
-  return eb >= ea ? b : a;
+  if (eb !== ea) return eb > ea ? b : a;
+  return sameMessage(a, b) ? a : b;
 }
 
 /**
