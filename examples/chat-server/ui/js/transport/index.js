@@ -1,7 +1,6 @@
 // The transport layer: the only code that speaks HTTP (api.js) and WebSocket
 // (live.js). The rest of the UI uses this small interface, so that a client library
-// (docs: "Writing a client") can replace what is behind it without touching state,
-// events or components.
+// can replace what is behind it without touching state, events or components.
 //
 //   Api.*(...)                REST calls, resolve with JSON, reject with ApiError
 //   fileUrl(id), listOf(...)  helpers for REST answers
