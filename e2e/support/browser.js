@@ -8,7 +8,7 @@ export const BASE = process.env.CHAT_URL;
 export const PASSWORD = "correct horse battery";
 export const suffix = Date.now().toString(36).slice(-5);
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const TIMEOUT = 10_000;
+export const TIMEOUT = 10_000;
 
 export async function launch() {
   assert.ok(BASE, "CHAT_URL is not set: run e2e/run.sh");
@@ -21,6 +21,7 @@ export async function launch() {
 /** A user in their own browser context; `errors` collects page errors. */
 export async function person(browser, viewport = { width: 1280, height: 800 }) {
   const context = await browser.newContext({ viewport, colorScheme: "light" });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);
   const errors = [];
@@ -29,12 +30,14 @@ export async function person(browser, viewport = { width: 1280, height: 800 }) {
   return { context, page, errors };
 }
 
-export async function register(page, username, display = username) {
+/** Register `user`: `{username, display}`, or a username (no display name). */
+export async function register(page, user) {
+  const { username, display } = typeof user === "string" ? { username: user } : user;
   await page.goto(BASE);
   await page.getByTestId("auth-screen").waitFor();
   await page.getByTestId("tab-register").click();
   await page.getByTestId("auth-username").fill(username);
-  await page.getByTestId("auth-display-name").fill(display);
+  if (display) await page.getByTestId("auth-display-name").fill(display);
   await page.getByTestId("auth-password").fill(PASSWORD);
   await page.getByTestId("auth-submit").click();
   await page.getByTestId("app").waitFor();

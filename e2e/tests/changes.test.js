@@ -34,9 +34,9 @@ test("keyed rows and server-side permissions, live", async (t) => {
   const room = `keyed-${suffix}`;
 
   await t.test("three users in a public room, each writes", async () => {
-    await register(a.page, ana.username, ana.display);
-    await register(b.page, ben.username, ben.display);
-    await register(c.page, cy.username, cy.display);
+    await register(a.page, ana);
+    await register(b.page, ben);
+    await register(c.page, cy);
     await createPublicRoom(a.page, room);
     await joinPublicRoom(b.page, room);
     await joinPublicRoom(c.page, room);
