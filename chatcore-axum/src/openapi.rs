@@ -94,6 +94,32 @@ pub(crate) mod schemas {
         code: Option<String>,
         /// For direct rooms: the other user.
         peer: Option<UserView>,
+        /// What the viewer may do here (members only).
+        permissions: Option<RoomPermissions>,
+    }
+
+    /// The actions a member may take in a room (see `docs/API.md`).
+    #[derive(ToSchema)]
+    pub(crate) struct RoomPermissions {
+        send: bool,
+        edit_settings: bool,
+        set_slow_mode: bool,
+        invite: bool,
+        view_code: bool,
+        rotate_code: bool,
+        transfer_ownership: bool,
+        delete_room: bool,
+        kick: Vec<Role>,
+        ban: Vec<Role>,
+        delete_messages_of: Vec<Role>,
+        set_role: Vec<RoleChange>,
+    }
+
+    /// Role changes allowed on members holding `target`.
+    #[derive(ToSchema)]
+    pub(crate) struct RoleChange {
+        target: Role,
+        to: Vec<Role>,
     }
 
     /// A member with role and online state.

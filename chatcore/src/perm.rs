@@ -20,7 +20,8 @@
 //! Direct rooms have no roles beyond member and no moderation: they can't be
 //! kicked from, banned from, renamed or deleted.
 
-use crate::model::Role;
+use crate::model::{Role, RoomKind};
+use crate::protocol::{RoleChange, RoomPermissions};
 
 /// Something a member may try to do in a room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,5 +82,102 @@ pub fn allowed(actor: Role, action: Action) -> bool {
             actor >= Role::Admin && actor > target && actor > to && to != Role::Owner
         }
         Action::TransferOwnership | Action::DeleteRoom => actor == Role::Owner,
+    }
+}
+
+/// Everything `role` may do in a room of `kind`, as clients see it in
+/// [`crate::protocol::RoomView::permissions`]. Direct rooms allow sending only (no
+/// settings, roles or moderation, as [`crate::Chat`] enforces).
+pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
+    if kind == RoomKind::Direct {
+        return RoomPermissions {
+            send: allowed(role, Action::Send),
+            ..RoomPermissions::default()
+        };
+    }
+    let on = |action| allowed(role, action);
+    let targets = |action: fn(Role) -> Action| -> Vec<Role> {
+        Role::ALL.into_iter().filter(|t| on(action(*t))).collect()
+    };
+    let set_role = Role::ALL
+        .into_iter()
+        .map(|target| RoleChange {
+            target,
+            to: Role::ALL
+                .into_iter()
+                .filter(|to| *to != target && on(Action::SetRole { target, to: *to }))
+                .collect(),
+        })
+        .filter(|c| !c.to.is_empty())
+        .collect();
+    RoomPermissions {
+        send: on(Action::Send),
+        edit_settings: on(Action::EditSettings),
+        set_slow_mode: on(Action::SetSlowMode),
+        invite: on(Action::Invite),
+        view_code: on(Action::ViewCode),
+        rotate_code: on(Action::RotateCode),
+        transfer_ownership: on(Action::TransferOwnership),
+        delete_room: on(Action::DeleteRoom),
+        kick: targets(|target| Action::Kick { target }),
+        ban: targets(|target| Action::Ban { target }),
+        delete_messages_of: targets(|author| Action::DeleteOthersMessage { author }),
+        set_role,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_follow_the_matrix() {
+        let member = permissions(Role::Member, RoomKind::Public);
+        assert!(member.send && !member.edit_settings && !member.invite);
+        assert!(member.kick.is_empty() && member.ban.is_empty() && member.set_role.is_empty());
+
+        let moderator = permissions(Role::Moderator, RoomKind::Private);
+        assert_eq!(moderator.kick, [Role::Member], "never a peer");
+        assert_eq!(moderator.ban, [Role::Member]);
+        assert_eq!(moderator.delete_messages_of, [Role::Member]);
+        assert!(moderator.set_slow_mode && moderator.invite && !moderator.view_code);
+        assert!(moderator.set_role.is_empty());
+
+        let admin = permissions(Role::Admin, RoomKind::Private);
+        assert!(admin.edit_settings && admin.view_code && admin.rotate_code);
+        assert!(!admin.transfer_ownership && !admin.delete_room);
+        assert_eq!(
+            admin.set_role,
+            [
+                RoleChange {
+                    target: Role::Member,
+                    to: vec![Role::Moderator]
+                },
+                RoleChange {
+                    target: Role::Moderator,
+                    to: vec![Role::Member]
+                },
+            ],
+            "not up to one's own rank"
+        );
+
+        let owner = permissions(Role::Owner, RoomKind::Public);
+        assert_eq!(owner.kick, [Role::Member, Role::Moderator, Role::Admin]);
+        assert!(owner.transfer_ownership && owner.delete_room);
+        assert!(
+            owner.set_role.iter().all(|c| !c.to.contains(&Role::Owner)),
+            "ownership moves by transfer"
+        );
+        assert_eq!(owner.set_role.len(), 3);
+
+        let direct = permissions(Role::Owner, RoomKind::Direct);
+        assert_eq!(
+            direct,
+            RoomPermissions {
+                send: true,
+                ..RoomPermissions::default()
+            },
+            "no moderation in direct rooms"
+        );
     }
 }

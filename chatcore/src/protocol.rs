@@ -82,6 +82,55 @@ pub struct RoomView {
     pub code: Option<RoomCode>,
     /// For direct rooms: the other user.
     pub peer: Option<UserView>,
+    /// What the viewer may do here (members only; `None` for non-members and in
+    /// views broadcast to a whole room). Computed by [`crate::perm::permissions`].
+    #[serde(default)]
+    pub permissions: Option<RoomPermissions>,
+}
+
+/// The actions a member may take in a room, from [`crate::perm::allowed`] for their
+/// role and the room's kind, so that clients offer what the server will accept
+/// instead of keeping a copy of the permission matrix.
+///
+/// Per-target rules are lists of the target roles the viewer may act on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomPermissions {
+    /// Post messages.
+    pub send: bool,
+    /// Edit the settings (name, description, avatar, password, member limit).
+    pub edit_settings: bool,
+    /// Set slow mode.
+    pub set_slow_mode: bool,
+    /// Invite users.
+    pub invite: bool,
+    /// See the join code (private rooms carry it in `code`).
+    pub view_code: bool,
+    /// Rotate the join code.
+    pub rotate_code: bool,
+    /// Hand ownership to another member.
+    pub transfer_ownership: bool,
+    /// Delete the room.
+    pub delete_room: bool,
+    /// Roles of the members the viewer may kick.
+    pub kick: Vec<Role>,
+    /// Roles of the users the viewer may ban and unban (non-members count as
+    /// `member`); not empty exactly when the viewer may list the room's bans.
+    pub ban: Vec<Role>,
+    /// Roles of the authors whose messages the viewer may delete (one's own messages
+    /// are always deletable; gone authors count as `member`).
+    pub delete_messages_of: Vec<Role>,
+    /// Role changes the viewer may make: a member holding `target` may be given any
+    /// of `to` (never the role they hold).
+    pub set_role: Vec<RoleChange>,
+}
+
+/// Role changes allowed on members holding one role (see [`RoomPermissions`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleChange {
+    /// The target's current role.
+    pub target: Role,
+    /// The roles the target may be given.
+    pub to: Vec<Role>,
 }
 
 /// A member with role and online state.

@@ -8,14 +8,9 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import assert from "node:assert/strict";
 import { deflateSync, crc32 } from "node:zlib";
-import { chromium } from "playwright-core";
+import { TIMEOUT, suffix, launch, person as newPerson, register } from "../support/browser.js";
 
-const BASE = process.env.CHAT_URL;
 const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const TIMEOUT = 10_000;
-const PASSWORD = "correct horse battery";
-const suffix = Date.now().toString(36).slice(-5);
 
 /** A `size`×`size` PNG of one colour (RGBA), made here so the test ships no binary. */
 function png(size, [r, g, b]) {
@@ -46,37 +41,14 @@ function png(size, [r, g, b]) {
 let browser;
 
 before(async () => {
-  assert.ok(BASE, "CHAT_URL is not set: run e2e/run.sh");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-  });
+  browser = await launch();
 });
 
 after(async () => {
   if (browser) await browser.close();
 });
 
-async function person() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: "light" });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error" && !/Failed to load resource|WebSocket connection/.test(m.text())) errors.push(m.text()); });
-  return { context, page, errors };
-}
-
-async function register(page, username) {
-  await page.goto(BASE);
-  await page.getByTestId("auth-screen").waitFor();
-  await page.getByTestId("tab-register").click();
-  await page.getByTestId("auth-username").fill(username);
-  await page.getByTestId("auth-password").fill(PASSWORD);
-  await page.getByTestId("auth-submit").click();
-  await page.getByTestId("app").waitFor();
-  await page.getByTestId("connection").waitFor({ state: "hidden" });
-}
+const person = () => newPerson(browser);
 
 /** Whether an <img> finished loading with real pixels. */
 function loadedWidth(img) {

@@ -5,26 +5,19 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import {
+  BASE, PASSWORD, suffix, launch, person as newPerson, register, messages, send, member,
+} from "../support/browser.js";
 
-const BASE = process.env.CHAT_URL;
 const ARTIFACTS = fileURLToPath(new URL("../artifacts/", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const TIMEOUT = 10_000;
-const PASSWORD = "correct horse battery";
-const suffix = Date.now().toString(36).slice(-5);
 const ALICE = { username: `alice_${suffix}`, display: "Alice Martin" };
 const BOB = { username: `bob_${suffix}`, display: "Bob Chen" };
 
 let browser;
 
 before(async () => {
-  assert.ok(BASE, "CHAT_URL is not set: run e2e/run.sh");
   mkdirSync(ARTIFACTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-  });
+  browser = await launch();
 });
 
 after(async () => {
@@ -32,16 +25,7 @@ after(async () => {
 });
 
 /** A user in their own browser context; collects page errors to fail on them. */
-async function person(viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, colorScheme: "light" });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT);
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => { if (m.type() === "error" && !/Failed to load resource|WebSocket connection/.test(m.text())) errors.push(m.text()); });
-  return { context, page, errors };
-}
+const person = (viewport) => newPerson(browser, viewport);
 
 async function shot(page, name) {
   await page.waitForTimeout(250); // let transitions settle
@@ -66,31 +50,6 @@ async function shotBothThemes(page, name, { viaToggle = true } = {}) {
   await shot(page, `${second}-${name}`);
   await flip();
   assert.equal(await theme(), first);
-}
-
-async function register(page, user) {
-  await page.goto(BASE);
-  await page.getByTestId("auth-screen").waitFor();
-  await page.getByTestId("tab-register").click();
-  await page.getByTestId("auth-username").fill(user.username);
-  await page.getByTestId("auth-display-name").fill(user.display);
-  await page.getByTestId("auth-password").fill(PASSWORD);
-  await page.getByTestId("auth-submit").click();
-  await page.getByTestId("app").waitFor();
-  await page.getByTestId("connection").waitFor({ state: "hidden" });
-}
-
-function messages(page, text) {
-  return page.locator('[data-testid="message"]', { has: page.locator('[data-testid="message-body"]', { hasText: text }) });
-}
-
-async function send(page, text) {
-  await page.getByTestId("composer").fill(text);
-  await page.getByTestId("composer").press("Enter");
-}
-
-function member(page, username) {
-  return page.locator(`[data-testid="members"] [data-testid="member"][data-username="${username}"]`);
 }
 
 test("two users: private room, live chat, typing, presence, moderation, ban", async (t) => {

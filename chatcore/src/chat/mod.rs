@@ -432,6 +432,7 @@ impl Chat {
             my_role,
             code,
             peer,
+            permissions: my_role.map(|role| crate::perm::permissions(role, room.kind)),
         })
     }
 }
