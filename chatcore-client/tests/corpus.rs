@@ -81,6 +81,7 @@ fn room_view(kind: RoomKind, owner: bool) -> RoomView {
         my_role: owner.then_some(Role::Owner),
         code: owner.then(|| "GP5P1RFI".parse::<RoomCode>().unwrap()),
         peer: (kind == RoomKind::Direct).then(|| user_view(2, false)),
+        permissions: owner.then(|| chatcore::perm::permissions(Role::Owner, kind)),
     }
 }
 

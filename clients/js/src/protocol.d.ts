@@ -72,6 +72,30 @@ export interface RoomView {
   my_role: Role | null;
   code: string | null;
   peer: UserView | null;
+  /** What the viewer may do here (members only; null in `room_updated` broadcasts). */
+  permissions?: RoomPermissions | null;
+}
+
+/** Role changes allowed on members holding `target`. */
+export interface RoleChange {
+  target: Role;
+  to: Role[];
+}
+
+/** What a member may do in a room, computed by the server from its permission matrix. */
+export interface RoomPermissions {
+  send: boolean;
+  edit_settings: boolean;
+  set_slow_mode: boolean;
+  invite: boolean;
+  view_code: boolean;
+  rotate_code: boolean;
+  transfer_ownership: boolean;
+  delete_room: boolean;
+  kick: Role[];
+  ban: Role[];
+  delete_messages_of: Role[];
+  set_role: RoleChange[];
 }
 
 export interface MemberView {
