@@ -158,6 +158,9 @@ pub struct StateChange {
 }
 
 /// What the client reports to the application, in order.
+// Not boxed: nearly every event is `Server`, and a box would keep applications from
+// matching `Event::Server(ServerEvent::…)` directly.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Event {
     /// A server event (messages already delivered are dropped; replies to commands
