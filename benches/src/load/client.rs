@@ -76,8 +76,6 @@ pub(super) struct ClientState {
     /// Per publisher of its room (by local index), what it received.
     pub(super) seen: Vec<Seen>,
     pub(super) ready: bool,
-    /// Deliveries of another room's messages.
-    pub(super) misrouted: u64,
 }
 
 impl ClientState {
@@ -88,7 +86,6 @@ impl ClientState {
             plan,
             seen: Vec::new(),
             ready: false,
-            misrouted: 0,
         }
     }
 
@@ -97,7 +94,7 @@ impl ClientState {
         if let Some(i) = ctx.marker.find(t) {
             if let Some((j, k, ts)) = parse_body(&t[i + ctx.marker.needle().len()..]) {
                 if j % sh.rooms != self.plan.room {
-                    self.misrouted += 1;
+                    sh.misrouted.set(sh.misrouted.get() + 1);
                     return Action::None;
                 }
                 let local = j / sh.rooms;
@@ -161,8 +158,9 @@ impl ClientState {
         }
     }
 
-    fn publish_frame(&self, ctx: &Ctx, j: usize, k: u32) -> Vec<u8> {
-        let b = body(j, k, ctx.shared.now_us(), ctx.opts.scenario.payload);
+    /// Message `k` of publisher `j`, stamped with `ts` (µs since the run's start).
+    fn publish_frame(&self, ctx: &Ctx, j: usize, k: u32, ts: u64) -> Vec<u8> {
+        let b = body(j, k, ts, ctx.opts.scenario.payload);
         let room = &ctx.room_ids[self.plan.room];
         match ctx.opts.target {
             Target::Chatcore => format!(
@@ -228,12 +226,14 @@ pub(super) async fn client(ctx: Rc<Ctx>, mut st: ClientState) -> ClientState {
     let mut phase = *phase_rx.borrow_and_update();
     let mut next_k: u32 = 0;
     let mut next_at: Option<tokio::time::Instant> = None;
+    // Open loop: time between two messages of this publisher (set at each stage).
+    let mut period = Duration::from_secs(1);
     let closed_loop = sh.closed_loop;
     let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
     let timer = tokio::time::sleep_until(far);
     tokio::pin!(timer);
     loop {
-        let publishing = phase == Phase::Publishing && st.plan.publisher.is_some();
+        let publishing = phase.publishing() && st.plan.publisher.is_some();
         let wake = async {
             match st.plan.publisher {
                 Some(j) if publishing && closed_loop => sh.pubs[j].wake.notified().await,
@@ -251,19 +251,25 @@ pub(super) async fn client(ctx: Rc<Ctx>, mut st: ClientState) -> ClientState {
                     ws.close().await;
                     break;
                 }
-                if phase == Phase::Publishing && !closed_loop && let Some(p) = st.plan.period {
-                    let _ = p;
-                    let at = tokio::time::Instant::now() + st.plan.offset;
+                if phase.publishing() && !closed_loop && let Some(j) = st.plan.publisher {
+                    // A new stage: a new schedule at the stage's rate.
+                    let (p, offset) = ctx.opts.scenario.schedule(sh.rate.get(), j);
+                    period = p;
+                    let at = tokio::time::Instant::now() + offset;
                     next_at = Some(at);
                     timer.as_mut().reset(at);
                 }
             }
             () = &mut timer, if publishing && next_at.is_some() => {
-                if let (Some(j), Some(period), Some(mut at)) = (st.plan.publisher, st.plan.period, next_at) {
+                if let (Some(j), Some(mut at)) = (st.plan.publisher, next_at) {
                     let now = tokio::time::Instant::now();
-                    // Open loop: send everything due (catching up after a stall).
+                    // Open loop: send everything due (catching up after a stall),
+                    // each stamped with the time it was due, so that a stall of the
+                    // generator or a server that does not keep up shows as latency.
                     while at <= now {
-                        let f = st.publish_frame(&ctx, j, next_k);
+                        let due = at.into_std().saturating_duration_since(sh.t0);
+                        let due = u64::try_from(due.as_micros()).unwrap_or(u64::MAX);
+                        let f = st.publish_frame(&ctx, j, next_k, due);
                         ws.queue_text(&f);
                         next_k += 1;
                         at += period;
@@ -332,7 +338,7 @@ pub(super) async fn client(ctx: Rc<Ctx>, mut st: ClientState) -> ClientState {
             }
         }
         // Closed loop: top the window up.
-        let publishing = phase == Phase::Publishing && st.plan.publisher.is_some();
+        let publishing = phase.publishing() && st.plan.publisher.is_some();
         if publishing
             && closed_loop
             && let Some(j) = st.plan.publisher
@@ -350,7 +356,7 @@ pub(super) async fn client(ctx: Rc<Ctx>, mut st: ClientState) -> ClientState {
                     }
                     *slot = p.members;
                 }
-                let f = st.publish_frame(&ctx, j, next_k);
+                let f = st.publish_frame(&ctx, j, next_k, sh.now_us());
                 ws.queue_text(&f);
                 next_k += 1;
                 queued = true;

@@ -17,19 +17,24 @@
 
 //!
 //! The modules follow a run: [`scenario`] (what is run), [`setup`] (users and rooms
-//! over REST), `run` (the phases: set up, connect, publish, drain, count), `client`
+//! over REST), `run` (the phases: set up, connect, publish and drain each stage), `count` (what
+//! arrived, per stage), `client`
 //! (one connection's part), [`ws`] (the WebSocket client), [`report`] (tables and
 //! charts).
 
 mod client;
+mod count;
 mod procfs;
 pub mod report;
 mod run;
 pub mod scenario;
+pub mod search;
 pub mod setup;
 mod shared;
 pub mod ws;
 
+pub use count::{Latency, Report};
 pub use procfs::{cpu_secs, rss_kib};
-pub use run::{Latency, Report, RunError, RunOptions, run};
+pub use run::{Prepared, RunError, RunOptions, clean_up, prepare, run, run_stages};
 pub use scenario::{Scenario, Target};
+pub use search::Search;

@@ -1,6 +1,6 @@
 //! One run, phase by phase: set the server up (users, rooms, memberships), connect
-//! every client, publish for the scenario's duration, drain what is still in flight,
-//! and count what arrived into a [`Report`].
+//! every client and let the server settle, then one or more publishing stages (each
+//! published for the scenario's duration and drained), and count what arrived.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -9,11 +9,11 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
 use super::client::{ClientState, client};
+use super::count::{Connected, Report, Stage, Tally, accepted, exact, stage_report};
 use super::procfs::{cpu_secs, rss_kib};
 use super::scenario::{Scenario, Target};
 use super::setup::{Api, BenchUser};
@@ -43,77 +43,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// A label for the report (e.g. the server's name).
     pub label: String,
-}
-
-/// Latency percentiles in microseconds.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Latency {
-    /// Median.
-    pub p50: u64,
-    /// 90th percentile.
-    pub p90: u64,
-    /// 99th percentile.
-    pub p99: u64,
-    /// 99.9th percentile.
-    pub p999: u64,
-    /// Largest.
-    pub max: u64,
-    /// Deliveries measured.
-    pub count: u64,
-}
-
-/// What a run measured.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Report {
-    /// Label (server name).
-    pub label: String,
-    /// Protocol.
-    pub target: Target,
-    /// Scenario name (`1x1000`).
-    pub scenario_name: String,
-    /// The scenario.
-    pub scenario: Scenario,
-    /// Clients connected.
-    pub clients: usize,
-    /// Messages published and accepted by the server.
-    pub published: u64,
-    /// Messages the server refused (chatcore `error` replies).
-    pub publish_errors: u64,
-    /// Deliveries expected: accepted messages × members of their room.
-    pub expected: u64,
-    /// Distinct deliveries received.
-    pub delivered: u64,
-    /// Expected deliveries never received.
-    pub lost: u64,
-    /// Deliveries received more than once.
-    pub duplicated: u64,
-    /// Deliveries a second over the measured window.
-    pub deliveries_per_sec: f64,
-    /// Published messages a second over the measured window.
-    pub messages_per_sec: f64,
-    /// Length of the measured window, seconds.
-    pub measured_secs: f64,
-    /// Send → receive latency of deliveries sent in the measured window.
-    pub latency_us: Latency,
-    /// Connections the server closed (or lost) before the end, by close code
-    /// (0: no close frame).
-    pub disconnects: BTreeMap<u16, u64>,
-    /// Server resident memory before the clients connected, KiB.
-    pub server_rss_before_kib: Option<u64>,
-    /// Server resident memory with every client connected (before publishing), KiB.
-    pub server_rss_connected_kib: Option<u64>,
-    /// Server resident memory at the end of publishing, KiB.
-    pub server_rss_end_kib: Option<u64>,
-    /// (connected − before) / clients, bytes.
-    pub memory_per_connection_bytes: Option<u64>,
-    /// Server CPU use over the measured window (1.0 = one core busy).
-    pub server_cpu: Option<f64>,
-    /// The generator's own CPU use over the measured window (1.0 = one core busy):
-    /// near 1.0, the generator, not the server, may be what limits the figure.
-    #[serde(default)]
-    pub generator_cpu: Option<f64>,
-    /// Seconds to connect every client.
-    pub connect_secs: f64,
+    /// Users, rooms and memberships made beforehand ([`prepare`]): the run neither
+    /// makes nor deletes any.
+    pub prepared: Option<Prepared>,
 }
 
 /// A run failure.
@@ -131,6 +63,23 @@ impl std::error::Error for RunError {}
 /// Run one scenario against one server. Must run inside a `tokio::task::LocalSet`
 /// (the generator is single-threaded: pin it to a core of its own).
 pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
+    let rate = opts.scenario.rate;
+    let reports = run_stages(opts, |done| done.is_empty().then_some(rate)).await?;
+    reports
+        .into_iter()
+        .next()
+        .ok_or_else(|| RunError("no stage ran".into()))
+}
+
+/// Run stages on one set of connections: before each, `next` is given the reports
+/// of the stages so far and answers the next stage's rate (open loop, messages a
+/// second; `None` inside: closed loop), or `None` to stop. Each stage publishes for
+/// the scenario's duration (its warm-up left out of the figures) and is drained
+/// before the next. One report per stage.
+pub async fn run_stages(
+    opts: RunOptions,
+    mut next: impl FnMut(&[Report]) -> Option<Option<f64>>,
+) -> Result<Vec<Report>, RunError> {
     let sc = opts.scenario.clone();
     if sc.rooms == 0 || sc.members == 0 {
         return Err(RunError("rooms and members must be at least 1".into()));
@@ -143,39 +92,90 @@ pub async fn run(opts: RunOptions) -> Result<Report, RunError> {
     }
     let bar = progress_bar(opts.progress);
     bar.set_prefix(format!("{} {}", opts.label, sc.name()));
-
-    let first_addr = opts.addr.split(',').next().unwrap_or_default();
-    let api = Api::new(&format!("http://{first_addr}{}", opts.api_path));
-    let setup = set_up(&opts, &api, &bar).await?;
+    let (prepared, owned) = match &opts.prepared {
+        Some(p) => (p.clone(), false),
+        None => (set_up(&opts, &api(&opts), &bar).await?, true),
+    };
     let (phase_tx, phase_rx) = watch::channel(Phase::Connecting);
-    let ctx = Rc::new(context(&opts, setup.room_ids, setup.users, phase_rx)?);
+    let ctx = Rc::new(context(&opts, &prepared, phase_rx)?);
 
-    let mut connected = connect(&ctx, &phase_tx, &bar).await?;
-    let published = publish(&ctx, &phase_tx, &bar).await;
-    drain(&ctx, &phase_tx, &bar).await;
+    let (handles, connected) = connect(&ctx, &phase_tx, &bar).await?;
+    let mut reports: Vec<Report> = Vec::new();
+    let mut stage_no = 0u32;
+    while let Some(rate) = next(&reports) {
+        let closed_loop = rate.is_none() && sc.publishers > 0;
+        if closed_loop != ctx.shared.closed_loop || (closed_loop && stage_no > 0) {
+            // The publishers' windows are set up for one kind of stage; a closed
+            // loop stage runs once.
+            break;
+        }
+        let from = Tally::now(&ctx.shared);
+        let stage = publish(&ctx, &phase_tx, &bar, stage_no, rate).await;
+        drain(&ctx, &phase_tx, &bar).await;
+        let to = Tally::now(&ctx.shared);
+        reports.push(stage_report(&ctx, &from, &to, &stage, &connected));
+        stage_no += 1;
+    }
     let _ = phase_tx.send(Phase::Stop);
-    let mut clients = Vec::with_capacity(connected.handles.len());
-    for h in std::mem::take(&mut connected.handles) {
+    let mut clients = Vec::with_capacity(handles.len());
+    for h in handles {
         match h.await {
             Ok(st) => clients.push(st),
             Err(e) => return Err(RunError(format!("client task failed: {e}"))),
         }
     }
     bar.finish_and_clear();
-    if !setup.owned_rooms.is_empty() {
-        api.delete_rooms(&setup.owned_rooms).await;
+    // The stages counted from the shared counters; the clients' own records are
+    // exact: a loss they show and the stages do not goes to the last stage.
+    let (expected, delivered) = exact(&ctx, &clients);
+    let counted: u64 = reports.iter().map(|r| r.lost).sum();
+    if let Some(last) = reports.last_mut() {
+        let missing = expected.saturating_sub(delivered).saturating_sub(counted);
+        last.lost += missing;
+        last.delivered = last.delivered.saturating_sub(missing);
     }
-    Ok(report(&ctx, &clients, &connected, &published))
+    if owned {
+        clean_up(&opts, &prepared).await;
+    }
+    Ok(reports)
 }
 
-/// What the set-up made on the server.
-struct SetUp {
+/// What [`prepare`] made on the server: a run given it (`RunOptions::prepared`)
+/// connects at once, and leaves the rooms in place.
+#[derive(Debug, Clone)]
+pub struct Prepared {
     /// The room ids (chatcore), or names (the baselines).
-    room_ids: Vec<String>,
-    /// The users the clients connect as (chatcore).
-    users: Vec<BenchUser>,
+    pub room_ids: Vec<String>,
+    /// The users the clients connect as (chatcore): client *i* is user *i* mod
+    /// their number.
+    pub users: Vec<BenchUser>,
     /// Rooms to delete afterwards, with their owners.
-    owned_rooms: Vec<(BenchUser, String)>,
+    pub owned_rooms: Vec<(BenchUser, String)>,
+}
+
+/// Make the scenario's users, rooms and memberships on the server (chatcore; the
+/// baselines need nothing), for a run on another, fresh, server process of the same
+/// store: the memory measured then owes nothing to the set-up (password hashing
+/// leaves the allocator holding large blocks). [`clean_up`] removes the rooms.
+pub async fn prepare(opts: &RunOptions) -> Result<Prepared, RunError> {
+    let bar = progress_bar(opts.progress);
+    bar.set_prefix(format!("{} {} set-up", opts.label, opts.scenario.name()));
+    let res = set_up(opts, &api(opts), &bar).await;
+    bar.finish_and_clear();
+    res
+}
+
+/// Delete the rooms [`prepare`] made (best effort).
+pub async fn clean_up(opts: &RunOptions, prepared: &Prepared) {
+    if !prepared.owned_rooms.is_empty() {
+        api(opts).delete_rooms(&prepared.owned_rooms).await;
+    }
+}
+
+/// The REST client for the first server address.
+fn api(opts: &RunOptions) -> Api {
+    let first_addr = opts.addr.split(',').next().unwrap_or_default();
+    Api::new(&format!("http://{first_addr}{}", opts.api_path))
 }
 
 /// chatcore: the users (from the token cache when it holds them), one room per
@@ -184,7 +184,7 @@ async fn set_up(
     opts: &RunOptions,
     api: &Api,
     bar: &indicatif::ProgressBar,
-) -> Result<SetUp, RunError> {
+) -> Result<Prepared, RunError> {
     let sc = &opts.scenario;
     let clients = sc.clients();
     let run_tag: String = format!("{:x}", rand::random::<u32>());
@@ -192,10 +192,12 @@ async fn set_up(
     let mut owned_rooms: Vec<(BenchUser, String)> = Vec::new();
     let room_ids: Vec<String> = match opts.target {
         Target::Chatcore => {
+            // Client c connects as user c mod n_users: with fewer users than
+            // members, a user holds several connections in the room.
             let n_users = if opts.users == 0 {
                 clients
             } else {
-                opts.users.min(clients).max(sc.members.min(clients))
+                opts.users.min(clients)
             };
             bar.set_message(format!("users 0/{n_users}"));
             users = api
@@ -206,15 +208,19 @@ async fn set_up(
                 .map_err(|e| RunError(e.to_string()))?;
             let mut ids = Vec::with_capacity(sc.rooms);
             let mut pairs = Vec::new();
+            let mut joined = std::collections::HashSet::new();
             for r in 0..sc.rooms {
                 let owner = users[(r * sc.members) % users.len()].clone();
                 let id = api
                     .create_room(&owner, &format!("bench {run_tag} {r}"))
                     .await
                     .map_err(|e| RunError(e.to_string()))?;
+                let owner_idx = (r * sc.members) % users.len();
                 for m in 1..sc.members {
-                    let u = users[(r * sc.members + m) % users.len()].clone();
-                    pairs.push((u, id.clone()));
+                    let u = (r * sc.members + m) % users.len();
+                    if u != owner_idx && joined.insert((u, r)) {
+                        pairs.push((users[u].clone(), id.clone()));
+                    }
                 }
                 owned_rooms.push((owner, id.clone()));
                 ids.push(id);
@@ -230,7 +236,7 @@ async fn set_up(
             (0..sc.rooms).map(|r| format!("r{run_tag}-{r}")).collect()
         }
     };
-    Ok(SetUp {
+    Ok(Prepared {
         room_ids,
         users,
         owned_rooms,
@@ -240,8 +246,7 @@ async fn set_up(
 /// The clients' shared state, with one counter set per publisher.
 fn context(
     opts: &RunOptions,
-    room_ids: Vec<String>,
-    users: Vec<BenchUser>,
+    prepared: &Prepared,
     phase: watch::Receiver<Phase>,
 ) -> Result<Ctx, RunError> {
     let sc = &opts.scenario;
@@ -270,6 +275,7 @@ fn context(
             target: opts.target,
             rooms: sc.rooms,
             closed_loop,
+            rate: Cell::new(sc.rate.unwrap_or(0.0)),
             window: Cell::new((u64::MAX, u64::MAX)),
             hist: RefCell::new(
                 Histogram::new_with_bounds(1, 120_000_000, 3)
@@ -278,14 +284,15 @@ fn context(
             delivered: Cell::new(0),
             in_window: Cell::new(0),
             dups: Cell::new(0),
+            misrouted: Cell::new(0),
             disconnects: RefCell::new(BTreeMap::new()),
             ready: Cell::new(0),
             ready_wake: Notify::new(),
             not_ready: RefCell::new(String::new()),
             pubs,
         },
-        room_ids,
-        users,
+        room_ids: prepared.room_ids.clone(),
+        users: prepared.users.clone(),
         marker: memchr::memmem::Finder::new(b"\"body\":\"lg|").into_owned(),
         connect_gate: Semaphore::new(64),
         phase,
@@ -294,21 +301,13 @@ fn context(
     })
 }
 
-/// Every client connected and ready.
-struct Connected {
-    handles: Vec<JoinHandle<ClientState>>,
-    rss_before: Option<u64>,
-    rss_connected: Option<u64>,
-    connect_secs: f64,
-}
-
 /// Start every client and wait until all are ready (or the deadline passes), then
-/// let the server settle.
+/// until the server has settled.
 async fn connect(
     ctx: &Rc<Ctx>,
     phase_tx: &watch::Sender<Phase>,
     bar: &indicatif::ProgressBar,
-) -> Result<Connected, RunError> {
+) -> Result<(Vec<JoinHandle<ClientState>>, Connected), RunError> {
     let opts = &ctx.opts;
     let clients = opts.scenario.clients();
     let rss_before = opts.server_pid.and_then(rss_kib);
@@ -334,100 +333,102 @@ async fn connect(
         let _ = tokio::time::timeout(Duration::from_millis(200), sh.ready_wake.notified()).await;
     }
     let connect_secs = t_connect.elapsed().as_secs_f64();
-    // Let the server settle (presence fan-out of the connections just made).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    bar.set_message("settling");
+    settle(opts.server_pid).await;
     let rss_connected = opts.server_pid.and_then(rss_kib);
-    Ok(Connected {
+    Ok((
         handles,
-        rss_before,
-        rss_connected,
-        connect_secs,
-    })
+        Connected {
+            rss_before,
+            rss_connected,
+            connect_secs,
+        },
+    ))
 }
 
-/// What the publishing phase measured over its window (after the warm-up).
-struct Published {
-    /// Server CPU seconds at the window's start and end.
-    cpu: (Option<f64>, Option<f64>),
-    /// The generator's own CPU seconds at the window's start and end.
-    own_cpu: (Option<f64>, Option<f64>),
-    /// Messages sent when the window opened and closed.
-    sent: (u64, u64),
-    rss_end: Option<u64>,
+/// Let the server finish what the connections set off (presence fan-out, the
+/// writers' first flushes): at least 1.5 s, then until its CPU stays under 3 % of a
+/// core for half a second (at most 30 s more).
+async fn settle(pid: Option<u32>) {
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let Some(pid) = pid else { return };
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        let (Some(a), t) = (cpu_secs(pid), Instant::now()) else {
+            return;
+        };
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let Some(b) = cpu_secs(pid) else { return };
+        if (b - a) / t.elapsed().as_secs_f64() < 0.03 {
+            return;
+        }
+    }
 }
 
-fn sent_total(sh: &Shared) -> u64 {
-    sh.pubs.iter().map(|p| u64::from(p.sent.get())).sum()
-}
-
-/// Open the measured window after the warm-up, publish for the scenario's
-/// duration (the clients do the sending), close it.
+/// One stage: open the measured window after the warm-up, publish at `rate` (open
+/// loop) or as fast as delivered for the scenario's duration (the clients do the
+/// sending), close the window.
 async fn publish(
     ctx: &Ctx,
     phase_tx: &watch::Sender<Phase>,
     bar: &indicatif::ProgressBar,
-) -> Published {
+    stage_no: u32,
+    rate: Option<f64>,
+) -> Stage {
     let opts = &ctx.opts;
     let sc = &opts.scenario;
     let sh = &ctx.shared;
     let total = Duration::from_secs_f64(sc.duration_secs.max(0.1));
     let warmup = Duration::from_secs_f64(sc.warmup_secs.clamp(0.0, sc.duration_secs));
+    sh.hist.borrow_mut().reset();
+    sh.in_window.set(0);
+    if let Some(r) = rate {
+        sh.rate.set(r);
+    }
     let start_us = sh.now_us() + u64::try_from(warmup.as_micros()).unwrap_or(0);
     let end_us = sh.now_us() + u64::try_from(total.as_micros()).unwrap_or(0);
     sh.window.set((start_us, end_us));
-    let _ = phase_tx.send(Phase::Publishing);
+    let _ = phase_tx.send(Phase::Publishing(stage_no));
     let t_pub = Instant::now();
-    let mut cpu_start = None;
-    let cpu_end;
+    let mut stage = Stage {
+        rate,
+        measured_secs: total.saturating_sub(warmup).as_secs_f64(),
+        ..Stage::default()
+    };
     let own_pid = std::process::id();
-    let mut own_cpu_start = None;
-    let own_cpu_end;
     // Whether the warm-up is over (the measured window's start was taken).
     let mut measuring = false;
-    let mut pub_start = 0u64;
-    let pub_end;
-    let mut last = (Instant::now(), 0u64);
+    let mut last = (Instant::now(), sh.delivered.get());
+    let load = rate.map_or("max".to_owned(), |r| format!("{r:.0} msg/s"));
     loop {
         let el = t_pub.elapsed();
         if !measuring && el >= warmup {
             measuring = true;
-            cpu_start = opts.server_pid.and_then(cpu_secs);
-            own_cpu_start = cpu_secs(own_pid);
-            pub_start = sent_total(sh);
+            stage.cpu.0 = opts.server_pid.and_then(cpu_secs);
+            stage.own_cpu.0 = cpu_secs(own_pid);
+            stage.sent.0 = Tally::now(sh).sent;
         }
         if el >= total {
-            cpu_end = opts.server_pid.and_then(cpu_secs);
-            own_cpu_end = cpu_secs(own_pid);
-            pub_end = sent_total(sh);
+            stage.cpu.1 = opts.server_pid.and_then(cpu_secs);
+            stage.own_cpu.1 = cpu_secs(own_pid);
+            stage.sent.1 = Tally::now(sh).sent;
             break;
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
         let d = sh.delivered.get();
         let now = Instant::now();
-        let rate = (d - last.1) as f64 / now.duration_since(last.0).as_secs_f64().max(1e-3);
+        let per_sec = (d - last.1) as f64 / now.duration_since(last.0).as_secs_f64().max(1e-3);
         last = (now, d);
         bar.set_message(format!(
-            "publishing {:.0}/{:.0}s  {:.0} deliveries/s  lost-so-far {}",
+            "{load}: publishing {:.0}/{:.0}s  {:.0} deliveries/s  disconnects {}",
             el.as_secs_f64(),
             total.as_secs_f64(),
-            rate,
+            per_sec,
             sh.disconnects.borrow().values().sum::<u64>()
         ));
     }
-    Published {
-        cpu: (cpu_start, cpu_end),
-        own_cpu: (own_cpu_start, own_cpu_end),
-        sent: (pub_start, pub_end),
-        rss_end: opts.server_pid.and_then(rss_kib),
-    }
-}
-
-/// Messages of publisher `p` the server took: acknowledged (chatcore) or sent.
-fn accepted(target: Target, p: &PubShared) -> u32 {
-    match target {
-        Target::Chatcore => p.acked.get(),
-        _ => p.sent.get(),
-    }
+    stage.rss_end = opts.server_pid.and_then(rss_kib);
+    stage
 }
 
 /// Wait until every accepted message reached every member (and, with chatcore,
@@ -460,85 +461,6 @@ async fn drain(ctx: &Ctx, phase_tx: &watch::Sender<Phase>, bar: &indicatif::Prog
         }
         bar.set_message(format!("draining {d}/{}", expected(sh)));
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Count what every client received against what it should have.
-fn report(
-    ctx: &Ctx,
-    clients: &[ClientState],
-    connected: &Connected,
-    published: &Published,
-) -> Report {
-    let opts = &ctx.opts;
-    let sc = &opts.scenario;
-    let sh = &ctx.shared;
-    let mut unique = 0u64;
-    let mut misrouted = 0u64;
-    let mut exp_per_client = 0u64;
-    let pub_ok: Vec<u64> = sh
-        .pubs
-        .iter()
-        .map(|p| u64::from(accepted(opts.target, p)))
-        .collect();
-    for st in clients {
-        misrouted += st.misrouted;
-        for (local, s) in st.seen.iter().enumerate() {
-            let j = local * sc.rooms + st.plan.room;
-            let ok = pub_ok.get(j).copied().unwrap_or(0);
-            unique += u64::from(s.unique).min(ok);
-        }
-        for local in 0..sc.pubs_in_room(st.plan.room) {
-            let j = local * sc.rooms + st.plan.room;
-            exp_per_client += pub_ok.get(j).copied().unwrap_or(0);
-        }
-    }
-    let total = Duration::from_secs_f64(sc.duration_secs.max(0.1));
-    let warmup = Duration::from_secs_f64(sc.warmup_secs.clamp(0.0, sc.duration_secs));
-    let measured = total.saturating_sub(warmup).as_secs_f64().max(1e-3);
-    let hist = sh.hist.borrow();
-    let q = |p: f64| hist.value_at_quantile(p);
-    let errors: u64 = sh.pubs.iter().map(|p| u64::from(p.errors.get())).sum();
-    let n_clients = sc.clients();
-    let mem_per_conn = match (connected.rss_before, connected.rss_connected) {
-        (Some(b), Some(c)) if n_clients > 0 => Some(c.saturating_sub(b) * 1024 / n_clients as u64),
-        _ => None,
-    };
-    let rate = |(a, b): (Option<f64>, Option<f64>)| match (a, b) {
-        (Some(a), Some(b)) => Some((b - a) / measured),
-        _ => None,
-    };
-    Report {
-        label: opts.label.clone(),
-        target: opts.target,
-        scenario_name: sc.name(),
-        scenario: sc.clone(),
-        clients: n_clients,
-        published: pub_ok.iter().sum(),
-        publish_errors: errors,
-        expected: exp_per_client,
-        delivered: unique,
-        lost: exp_per_client.saturating_sub(unique),
-        duplicated: sh.dups.get() + misrouted,
-        deliveries_per_sec: sh.in_window.get() as f64 / measured,
-        messages_per_sec: published.sent.1.saturating_sub(published.sent.0) as f64 / measured,
-        measured_secs: measured,
-        latency_us: Latency {
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            p999: q(0.999),
-            max: hist.max(),
-            count: hist.len(),
-        },
-        disconnects: sh.disconnects.borrow().clone(),
-        server_rss_before_kib: connected.rss_before,
-        server_rss_connected_kib: connected.rss_connected,
-        server_rss_end_kib: published.rss_end,
-        memory_per_connection_bytes: mem_per_conn,
-        server_cpu: rate(published.cpu),
-        generator_cpu: rate(published.own_cpu),
-        connect_secs: connected.connect_secs,
     }
 }
 

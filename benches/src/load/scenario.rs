@@ -57,10 +57,6 @@ pub(super) struct ClientPlan {
     pub(super) room: usize,
     /// Global publisher index, if this client publishes.
     pub(super) publisher: Option<usize>,
-    /// Open loop: seconds between two messages of this publisher.
-    pub(super) period: Option<Duration>,
-    /// Offset of its first message.
-    pub(super) offset: Duration,
     /// Closed loop: messages in flight allowed.
     pub(super) window: usize,
 }
@@ -76,6 +72,19 @@ impl Scenario {
         (self.publishers + self.rooms - 1 - r) / self.rooms
     }
 
+    /// Open loop at `rate` messages a second in all: the time between two messages
+    /// of one publisher, and when publisher `j` sends its first (the publishers are
+    /// spread evenly over one period).
+    pub(super) fn schedule(&self, rate: f64, j: usize) -> (Duration, Duration) {
+        #[allow(clippy::cast_precision_loss)]
+        let publishers = self.publishers.max(1) as f64;
+        let per_pub = rate / publishers;
+        let period = Duration::from_secs_f64(1.0 / per_pub.max(1e-3));
+        #[allow(clippy::cast_precision_loss)]
+        let offset = period.mul_f64(j as f64 / publishers);
+        (period, offset)
+    }
+
     /// Each client's part: client `c` is in room `c / members`; publisher `j` is
     /// client `local` of room `j % rooms`, where `local = j / rooms`.
     pub(super) fn client_plans(&self) -> Vec<ClientPlan> {
@@ -83,8 +92,6 @@ impl Scenario {
             .map(|c| ClientPlan {
                 room: c / self.members,
                 publisher: None,
-                period: None,
-                offset: Duration::ZERO,
                 window: 0,
             })
             .collect();
@@ -92,20 +99,8 @@ impl Scenario {
             let room = j % self.rooms;
             let local = j / self.rooms;
             let c = room * self.members + local;
-            let window = (self.window / self.pubs_in_room(room).max(1)).max(1);
-            let period = self.rate.map(|r| {
-                #[allow(clippy::cast_precision_loss)]
-                let per_pub = r / self.publishers as f64;
-                Duration::from_secs_f64(1.0 / per_pub.max(1e-3))
-            });
-            #[allow(clippy::cast_precision_loss)]
-            let offset = period.map_or(Duration::ZERO, |p| {
-                p.mul_f64(j as f64 / self.publishers as f64)
-            });
             plans[c].publisher = Some(j);
-            plans[c].period = period;
-            plans[c].offset = offset;
-            plans[c].window = window;
+            plans[c].window = (self.window / self.pubs_in_room(room).max(1)).max(1);
         }
         plans
     }

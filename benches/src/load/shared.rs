@@ -17,9 +17,17 @@ use super::setup::BenchUser;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Phase {
     Connecting,
-    Publishing,
+    /// Publishing stage `n` (a run may have several, at different rates: each
+    /// starts its publishers' schedules anew).
+    Publishing(u32),
     Draining,
     Stop,
+}
+
+impl Phase {
+    pub(super) fn publishing(self) -> bool {
+        matches!(self, Phase::Publishing(_))
+    }
 }
 
 /// Per publisher, shared by all clients (the generator is single-threaded).
@@ -43,12 +51,16 @@ pub(super) struct Shared {
     pub(super) target: Target,
     pub(super) rooms: usize,
     pub(super) closed_loop: bool,
+    /// Open loop: messages a second in all, in the current stage.
+    pub(super) rate: Cell<f64>,
     /// Measured window, µs since t0 (start, end); end = u64::MAX while open.
     pub(super) window: Cell<(u64, u64)>,
     pub(super) hist: RefCell<Histogram<u64>>,
     pub(super) delivered: Cell<u64>,
     pub(super) in_window: Cell<u64>,
     pub(super) dups: Cell<u64>,
+    /// Deliveries of a message of another room.
+    pub(super) misrouted: Cell<u64>,
     pub(super) disconnects: RefCell<BTreeMap<u16, u64>>,
     pub(super) ready: Cell<usize>,
     pub(super) ready_wake: Notify,
