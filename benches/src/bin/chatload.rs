@@ -79,6 +79,14 @@ struct RunArgs {
     /// Write the report as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Only make the users, rooms and memberships, write them to this file and stop
+    /// (for a run on a fresh server process: `--prepared`).
+    #[arg(long)]
+    prepare_only: Option<PathBuf>,
+    /// Use the users, rooms and memberships of `--prepare-only` (made beforehand, on
+    /// an earlier process of the same database); they are left in place.
+    #[arg(long, conflicts_with = "prepare_only")]
+    prepared: Option<PathBuf>,
     /// Label of the report.
     #[arg(long, default_value = "server")]
     label: String,
@@ -197,8 +205,21 @@ async fn run_one(a: RunArgs) -> Res<()> {
         users: a.users,
         progress: !a.quiet,
         label: a.label,
-        prepared: None,
+        prepared: match &a.prepared {
+            Some(p) => Some(serde_json::from_slice(&std::fs::read(p)?)?),
+            None => None,
+        },
     };
+    if let Some(p) = a.prepare_only {
+        let prepared = load::prepare(&opts).await?;
+        std::fs::write(&p, serde_json::to_vec(&prepared)?)?;
+        println!(
+            "prepared {} rooms: {}",
+            prepared.room_ids.len(),
+            p.display()
+        );
+        return Ok(());
+    }
     let r = if a.search {
         let search = Search::default();
         let members = opts.scenario.members;

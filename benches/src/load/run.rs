@@ -9,6 +9,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinHandle;
 
@@ -142,7 +143,7 @@ pub async fn run_stages(
 
 /// What [`prepare`] made on the server: a run given it (`RunOptions::prepared`)
 /// connects at once, and leaves the rooms in place.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Prepared {
     /// The room ids (chatcore), or names (the baselines).
     pub room_ids: Vec<String>,
