@@ -164,7 +164,8 @@ impl ClientState {
         let room = &ctx.room_ids[self.plan.room];
         match ctx.opts.target {
             Target::Chatcore => format!(
-                r#"{{"type":"send","id":{k},"room":"{room}","nonce":"{j}-{k}","body":"{b}"}}"#
+                r#"{{"type":"send","id":{k},"room":"{room}","nonce":"{}-{j}-{k}","body":"{b}"}}"#,
+                ctx.run_tag
             ),
             Target::Broadcast => format!(r#"{{"body":"{b}"}}"#),
             Target::Socketio => format!(r#"42["msg",{{"room":"{room}","body":"{b}"}}]"#),

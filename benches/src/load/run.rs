@@ -297,6 +297,7 @@ fn context(
         marker: memchr::memmem::Finder::new(b"\"body\":\"lg|").into_owned(),
         connect_gate: Semaphore::new(64),
         phase,
+        run_tag: rand::random(),
         addrs: opts.addr.split(',').map(str::to_owned).collect(),
         opts: opts.clone(),
     })

@@ -121,6 +121,9 @@ pub(super) struct Ctx {
     pub(super) marker: memchr::memmem::Finder<'static>,
     pub(super) connect_gate: Semaphore,
     pub(super) phase: watch::Receiver<Phase>,
+    /// Random per run: part of every nonce, so that a run on rooms kept from an
+    /// earlier one (`--prepared`) is not taken for a retry of its messages.
+    pub(super) run_tag: u32,
 }
 
 impl Ctx {
