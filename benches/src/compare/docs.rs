@@ -128,21 +128,17 @@ pub(super) fn section(
     s.push_str(
         "\n#### Maximum throughput, 100 publishers (closed loop: at most 64 messages per room in flight)\n\n",
     );
-    let max: Vec<Report> = results
-        .runs
-        .iter()
-        .filter(|r| r.scenario.rate.is_none())
-        .cloned()
-        .collect();
-    s.push_str(&report::table(&max, Some(OURS)));
+    let runs = |closed: bool| -> Vec<Report> {
+        results
+            .runs
+            .iter()
+            .filter(|r| r.scenario.rate.is_none() == closed)
+            .cloned()
+            .collect()
+    };
+    s.push_str(&report::table(&runs(true), Some(OURS)));
     s.push_str("\n#### Fixed rates (open loop; latency from the scheduled send time)\n\n");
-    let fixed: Vec<Report> = results
-        .runs
-        .iter()
-        .filter(|r| r.scenario.rate.is_some())
-        .cloned()
-        .collect();
-    s.push_str(&report::table(&fixed, None));
+    s.push_str(&report::table(&runs(false), None));
     s.push_str(
         "\n#### Memory per idle connection (fresh process; chatcore's users, rooms and memberships made by an earlier one)\n\n",
     );

@@ -84,19 +84,44 @@ fn ratios(reports: &[Report], r: &Report, ours: &[&str], same_rate: bool) -> Str
 /// One Markdown table row per report; with `with_ratio_to`, a column comparing
 /// those servers with each other one in the same scenario.
 pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
+    table_with(reports, with_ratio_to.map(|o| (o, true)), None)
+}
+
+/// The sustained rates: per search, its best stage and what the stage above it
+/// showed, with the ratio column of [`table`] (across rates).
+pub fn sustained_table(best: &[(Report, String)], ours: &[&str]) -> String {
+    let reports: Vec<Report> = best.iter().map(|(r, _)| r.clone()).collect();
+    let above: Vec<String> = best.iter().map(|(_, a)| a.clone()).collect();
+    table_with(
+        &reports,
+        Some((ours, false)),
+        Some(("the next stage up", &above)),
+    )
+}
+
+/// [`table`], with the ratio column (`ours`, and whether the rates must match) and
+/// a column of notes, one per report.
+fn table_with(
+    reports: &[Report],
+    ratio: Option<(&[&str], bool)>,
+    notes: Option<(&str, &[String])>,
+) -> String {
     let mut out = String::from(
         "| scenario | publishers | load | server | deliveries/s | deliveries per server CPU s | msgs/s | p50 ms | p99 ms | p99.9 ms | lost / dup | server CPU | generator CPU |",
     );
-    if with_ratio_to.is_some() {
+    let mut rule = String::from("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+    if let Some((title, _)) = notes {
+        let _ = write!(out, " {title} |");
+        rule.push_str("---|");
+    }
+    if ratio.is_some() {
         out.push_str(" chatcore ÷ this |");
+        rule.push_str("---|");
     }
     out.push('\n');
-    out.push_str("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
-    if with_ratio_to.is_some() {
-        out.push_str("---|");
-    }
+    out.push_str(&rule);
     out.push('\n');
-    for r in reports {
+    for (i, r) in reports.iter().enumerate() {
         let _ = write!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
@@ -114,39 +139,13 @@ pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
             percent(r.server_cpu),
             percent(r.generator_cpu),
         );
-        if let Some(ours) = with_ratio_to {
-            let _ = write!(out, " {} |", ratios(reports, r, ours, true));
+        if let Some((_, notes)) = notes {
+            let _ = write!(out, " {} |", notes.get(i).map_or("", String::as_str));
+        }
+        if let Some((ours, same_rate)) = ratio {
+            let _ = write!(out, " {} |", ratios(reports, r, ours, same_rate));
         }
         out.push('\n');
-    }
-    out
-}
-
-/// The sustained rates: per search, its best stage and why the next one up
-/// failed (`failed_above`), with the ratio column of [`table`].
-pub fn sustained_table(best: &[(Report, String)], ours: &[&str]) -> String {
-    let mut out = String::from(
-        "| scenario | publishers | server | sustained deliveries/s | deliveries per server CPU s | msgs/s | p50 ms | p99 ms | server CPU | generator CPU | the next stage up | chatcore ÷ this |\n\
-         |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|\n",
-    );
-    let reports: Vec<Report> = best.iter().map(|(r, _)| r.clone()).collect();
-    for (r, above) in best {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            r.scenario_name,
-            r.scenario.publishers,
-            r.label,
-            thousands(r.deliveries_per_sec),
-            per_cpu(r),
-            thousands(r.messages_per_sec),
-            ms(r.latency_us.p50),
-            ms(r.latency_us.p99),
-            percent(r.server_cpu),
-            percent(r.generator_cpu),
-            above,
-            ratios(&reports, r, ours, false),
-        );
     }
     out
 }
