@@ -85,6 +85,7 @@ async fn run(target: Target, addr: String, pid: u32, rate: Option<f64>) -> Repor
         users: 0,
         progress: false,
         label: format!("{target:?}"),
+        prepared: None,
     })
     .await
     .unwrap()

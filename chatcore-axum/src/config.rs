@@ -89,20 +89,11 @@ pub struct WsConfig {
     /// Most live events held during [`WsConfig::resume_grace`]; one more closes the
     /// connection as a slow consumer (4008). Default 1,024.
     pub max_held_events: usize,
-    /// Most hub events taken and written per flush (default 64). A full batch is a
-    /// backlog and is written at once, without coalescing.
+    /// Most hub events taken and written per flush (default 64). The writer writes
+    /// whatever has queued when it wakes, up to this many in one `write()`: a lone
+    /// event leaves at once, and a busy core makes larger batches by itself (see
+    /// docs/BENCHMARKS.md, "Batched writes").
     pub batch: usize,
-    /// Longest time a hub event waits so that it is written together with the next
-    /// ones (default 20 ms). Coalescing applies only to busy connections (see
-    /// [`WsConfig::coalesce_rate`]); `Duration::ZERO` turns it off. This bounds the
-    /// latency it adds; the hub queue must hold this long's worth of events.
-    pub coalesce_delay: Duration,
-    /// Events per write aimed at by a busy connection (default 32): it writes every
-    /// `min(coalesce_delay, coalesce_frames / its event rate)`.
-    pub coalesce_frames: usize,
-    /// Events per second under which a connection writes each event at once
-    /// (default 300). A connection idle for `coalesce_delay` also writes at once.
-    pub coalesce_rate: u32,
     /// Malformed frames tolerated per connection (each answered with a `bad_frame`
     /// error); one more closes it with 1008 (default 5).
     pub max_bad_frames: u32,
@@ -127,9 +118,6 @@ impl Default for WsConfig {
             resume_grace: Duration::from_millis(500),
             max_held_events: 1024,
             batch: 64,
-            coalesce_delay: Duration::from_millis(20),
-            coalesce_frames: 32,
-            coalesce_rate: 300,
             max_bad_frames: 5,
             commands_per_sec: 20,
             command_burst: 40,

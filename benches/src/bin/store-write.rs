@@ -20,12 +20,12 @@ use std::time::{Duration, Instant};
 
 use chatcore::model::{MessageKind, NewMessage, NewUser, Room, User};
 use chatcore::{MessageId, Store, UserId, Username};
+use chatcore_benches::pgdb::FreshDatabase;
 use chatcore_postgres::{PostgresOptions, PostgresStore};
 use chatcore_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use chrono::Utc;
 use clap::{Parser, ValueEnum};
 use hdrhistogram::Histogram;
-use sea_orm::{ConnectionTrait, Database};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Backend {
@@ -262,17 +262,11 @@ async fn bench_sqlite(args: &Args, senders: usize) -> chatcore::Result<()> {
 }
 
 async fn bench_postgres(args: &Args, url: &str, senders: usize) -> chatcore::Result<()> {
-    let admin = Database::connect(url)
+    let db = FreshDatabase::create(url, "chatcore_bench")
         .await
         .map_err(chatcore::Error::backend)?;
-    let name = format!("chatcore_bench_{}", uuid::Uuid::new_v4().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .map_err(chatcore::Error::backend)?;
-    let db_url = with_database(url, &name);
     let result = async {
-        let store = PostgresStore::connect_with(&db_url, PostgresOptions::default()).await?;
+        let store = PostgresStore::connect_with(&db.url, PostgresOptions::default()).await?;
         let sql = store.clone();
         let r = run(Arc::new(store), move || sql.append_stats(), senders, args).await?;
         report("PostgreSQL", senders, args.rooms.clamp(1, senders), &r);
@@ -281,27 +275,8 @@ async fn bench_postgres(args: &Args, url: &str, senders: usize) -> chatcore::Res
     .await;
     // The store's pool is gone with the store; drop the database.
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let _ = admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await;
+    db.drop_now().await;
     result
-}
-
-/// `url` with its database name replaced by `db`.
-fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let after_scheme = base.find("://").map_or(0, |i| i + 3);
-    let mut out = match base[after_scheme..].find('/') {
-        Some(i) => format!("{}/{db}", &base[..after_scheme + i]),
-        None => format!("{base}/{db}"),
-    };
-    if let Some(q) = query {
-        out.push('?');
-        out.push_str(q);
-    }
-    out
 }
 
 #[tokio::main]

@@ -39,32 +39,98 @@ fn lost_dup(r: &Report) -> String {
     s
 }
 
-/// One Markdown table row per report.
+/// Deliveries per server CPU second, or a dash.
+fn per_cpu(r: &Report) -> String {
+    r.deliveries_per_cpu_sec.map_or("–".to_owned(), thousands)
+}
+
+/// What `r` is loaded with: `max (window 64)` or `1,000 msg/s`.
+fn load(r: &Report) -> String {
+    match r.scenario.rate {
+        None => format!("max (window {})", r.scenario.window),
+        Some(rate) => format!("{} msg/s", thousands(rate)),
+    }
+}
+
+/// "chatcore: 2.1× (1.8× per CPU s)" for each of `ours` against `r`, in the same
+/// scenario (same shape and publishers, and with `same_rate` the same load), among
+/// `reports`.
+fn ratios(reports: &[Report], r: &Report, ours: &[&str], same_rate: bool) -> String {
+    let mut cell = Vec::new();
+    if ours.contains(&r.label.as_str()) || r.deliveries_per_sec <= 0.0 {
+        return String::new();
+    }
+    for m in reports.iter().filter(|o| {
+        ours.contains(&o.label.as_str())
+            && o.scenario_name == r.scenario_name
+            && o.scenario.publishers == r.scenario.publishers
+            && (!same_rate || o.scenario.rate == r.scenario.rate)
+    }) {
+        let mut c = format!(
+            "{}: {:.1}×",
+            m.label,
+            m.deliveries_per_sec / r.deliveries_per_sec
+        );
+        if let (Some(a), Some(b)) = (m.deliveries_per_cpu_sec, r.deliveries_per_cpu_sec)
+            && b > 0.0
+        {
+            let _ = write!(c, " ({:.1}× per CPU s)", a / b);
+        }
+        cell.push(c);
+    }
+    cell.join(", ")
+}
+
+/// One Markdown table row per report; with `with_ratio_to`, a column comparing
+/// those servers with each other one in the same scenario.
 pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
+    table_with(reports, with_ratio_to.map(|o| (o, true)), None)
+}
+
+/// The sustained rates: per search, its best stage and what the stage above it
+/// showed, with the ratio column of [`table`] (across rates).
+pub fn sustained_table(best: &[(Report, String)], ours: &[&str]) -> String {
+    let reports: Vec<Report> = best.iter().map(|(r, _)| r.clone()).collect();
+    let above: Vec<String> = best.iter().map(|(_, a)| a.clone()).collect();
+    table_with(
+        &reports,
+        Some((ours, false)),
+        Some(("the next stage up", &above)),
+    )
+}
+
+/// [`table`], with the ratio column (`ours`, and whether the rates must match) and
+/// a column of notes, one per report.
+fn table_with(
+    reports: &[Report],
+    ratio: Option<(&[&str], bool)>,
+    notes: Option<(&str, &[String])>,
+) -> String {
     let mut out = String::from(
-        "| scenario | load | server | deliveries/s | msgs/s | p50 ms | p99 ms | p99.9 ms | lost / dup | server CPU | generator CPU |",
+        "| scenario | publishers | load | server | deliveries/s | deliveries per server CPU s | msgs/s | p50 ms | p99 ms | p99.9 ms | lost / dup | server CPU | generator CPU |",
     );
-    if with_ratio_to.is_some() {
+    let mut rule = String::from("|---|---:|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+    if let Some((title, _)) = notes {
+        let _ = write!(out, " {title} |");
+        rule.push_str("---|");
+    }
+    if ratio.is_some() {
         out.push_str(" chatcore ÷ this |");
+        rule.push_str("---|");
     }
     out.push('\n');
-    out.push_str("|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|");
-    if with_ratio_to.is_some() {
-        out.push_str("---:|");
-    }
+    out.push_str(&rule);
     out.push('\n');
-    for r in reports {
-        let load = match r.scenario.rate {
-            None => format!("max (window {})", r.scenario.window),
-            Some(rate) => format!("{} msg/s", thousands(rate)),
-        };
+    for (i, r) in reports.iter().enumerate() {
         let _ = write!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             r.scenario_name,
-            load,
+            r.scenario.publishers,
+            load(r),
             r.label,
             thousands(r.deliveries_per_sec),
+            per_cpu(r),
             thousands(r.messages_per_sec),
             ms(r.latency_us.p50),
             ms(r.latency_us.p99),
@@ -73,22 +139,11 @@ pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
             percent(r.server_cpu),
             percent(r.generator_cpu),
         );
-        if let Some(ours) = with_ratio_to {
-            let mut cell = Vec::new();
-            if !ours.contains(&r.label.as_str()) && r.deliveries_per_sec > 0.0 {
-                for m in reports.iter().filter(|o| {
-                    ours.contains(&o.label.as_str())
-                        && o.scenario_name == r.scenario_name
-                        && o.scenario.rate == r.scenario.rate
-                }) {
-                    cell.push(format!(
-                        "{}: {:.1}×",
-                        m.label,
-                        m.deliveries_per_sec / r.deliveries_per_sec
-                    ));
-                }
-            }
-            let _ = write!(out, " {} |", cell.join(", "));
+        if let Some((_, notes)) = notes {
+            let _ = write!(out, " {} |", notes.get(i).map_or("", String::as_str));
+        }
+        if let Some((ours, same_rate)) = ratio {
+            let _ = write!(out, " {} |", ratios(reports, r, ours, same_rate));
         }
         out.push('\n');
     }
@@ -98,13 +153,15 @@ pub fn table(reports: &[Report], with_ratio_to: Option<&[&str]>) -> String {
 /// Memory table: one row per report.
 pub fn memory_table(reports: &[Report]) -> String {
     let mut out = String::from(
-        "| server | connections | RSS before | RSS connected | per connection |\n|---|---:|---:|---:|---:|\n",
+        "| server | rooms × connections | connections | RSS before | RSS connected | per connection |\n|---|---|---:|---:|---:|---:|\n",
     );
     for r in reports {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} × {} | {} | {} | {} | {} |",
             r.label,
+            thousands(r.scenario.rooms as f64),
+            thousands(r.scenario.members as f64),
             thousands(r.clients as f64),
             r.server_rss_before_kib
                 .map_or("–".into(), |k| format!("{} KiB", thousands(k as f64))),

@@ -6,27 +6,25 @@
 //! at a time, framed into one buffer and written with one `write()`, see
 //! [`super::transport`]). It also sends the heartbeat pings.
 //!
-//! ## Coalescing (the write policy)
+//! ## Batching (the write policy)
 //!
 //! A `write()` to a socket costs several microseconds whatever it carries, so under
 //! fan-out load the number of writes, not the bytes, bounds throughput. The writer
-//! therefore coalesces hub frames, adaptively ([`Pace`]):
+//! writes what has queued when it wakes, all of it (up to `batch` frames), in one
+//! `write()`, with no timer and no rate threshold:
 //!
-//! - a connection that receives fewer than [`WsConfig::coalesce_rate`] frames a second,
-//!   or whose last write is older than [`WsConfig::coalesce_delay`], writes at once:
-//!   at light load latency is one write;
-//! - a busier connection writes at most once per `min(coalesce_delay,
-//!   coalesce_frames / rate)`: the frames arriving meanwhile wait in the hub queue
-//!   (no wake-up per frame) and go out in one write;
-//! - a backlog (a full `batch` taken) is written at once, without waiting.
+//! - a lone event leaves at once: the hub wakes the writer, which runs as soon as the
+//!   core is free and finds that one frame;
+//! - on a busy core the writer runs later, after the tasks that were ready before it
+//!   (other connections' writers, the readers and fan-out producing more events), and
+//!   finds everything that arrived meanwhile: the busier the core, the larger the
+//!   batches, by themselves.
 //!
-//! The added latency is bounded by `coalesce_delay` (20 ms by default); the hub queue
-//! bound ([`chatcore::LocalHub`]'s capacity) must hold `coalesce_delay` worth of frames.
-//!
-//! [`WsConfig::coalesce_rate`]: crate::WsConfig::coalesce_rate
-//! [`WsConfig::coalesce_delay`]: crate::WsConfig::coalesce_delay
+//! The buffers are sized for the steady state: after a batch much smaller than the
+//! room they have (the tail of a burst), the batch vector and the hub queue's storage
+//! are given back, so that a burst (a presence ramp, a replay) does not leave every
+//! connection holding its peak.
 
-use std::pin::Pin;
 use std::time::Duration;
 
 use chatcore::hub::CloseReason;
@@ -81,71 +79,15 @@ pub(crate) struct Writer {
 /// A write failed: the peer is gone.
 struct Gone;
 
-/// The adaptive write pacing of one connection (see the module docs).
-#[derive(Debug)]
-pub(crate) struct Pace {
-    /// Longest time a frame waits to be coalesced.
-    delay: Duration,
-    /// Frames per write aimed at when busy.
-    frames: f64,
-    /// Frames per second under which the connection writes at once.
-    rate_floor: f64,
-    /// Frames per second measured over the last window.
-    rate: f64,
-    window_start: Instant,
-    window_frames: u32,
-    last_write: Option<Instant>,
-}
+/// Frames a batch vector (and the hub queue's storage, which it is swapped with)
+/// may hold between batches without having needed them: more room than this, and
+/// than twice the last batch, is given back.
+const KEEP_FRAMES: usize = 16;
 
-/// How long a rate window lasts.
-const RATE_WINDOW: Duration = Duration::from_millis(50);
-
-impl Pace {
-    pub(crate) fn new(delay: Duration, frames: usize, rate_floor: u32, now: Instant) -> Self {
-        #[allow(clippy::cast_precision_loss)]
-        let frames = frames.max(1) as f64;
-        Pace {
-            delay,
-            frames,
-            rate_floor: f64::from(rate_floor),
-            rate: 0.0,
-            window_start: now,
-            window_frames: 0,
-            last_write: None,
-        }
-    }
-
-    /// Frames arrived at `now`: when to write them (None: at once).
-    pub(crate) fn write_at(&mut self, now: Instant) -> Option<Instant> {
-        self.roll(now);
-        if self.delay.is_zero() || self.rate < self.rate_floor {
-            return None;
-        }
-        let last = self.last_write?;
-        let wait = self
-            .delay
-            .min(Duration::from_secs_f64(self.frames / self.rate));
-        let at = last + wait;
-        (at > now).then_some(at)
-    }
-
-    /// `n` frames were written at `now`.
-    pub(crate) fn wrote(&mut self, n: usize, now: Instant) {
-        self.window_frames = self
-            .window_frames
-            .saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
-        self.last_write = Some(now);
-        self.roll(now);
-    }
-
-    fn roll(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.window_start);
-        if elapsed >= RATE_WINDOW {
-            self.rate = f64::from(self.window_frames) / elapsed.as_secs_f64();
-            self.window_frames = 0;
-            self.window_start = now;
-        }
-    }
+/// Whether, after a batch of `n` frames, a batch vector with room for `capacity`
+/// is larger than the steady state needs.
+fn oversized(capacity: usize, n: usize) -> bool {
+    capacity > KEEP_FRAMES.max(n.saturating_mul(2))
 }
 
 impl Out {
@@ -211,15 +153,6 @@ impl Writer {
         let start = Instant::now() + self.heartbeat;
         let mut ping = tokio::time::interval_at(start, self.heartbeat);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        let ws = &self.state.config().ws;
-        let mut pace = Pace::new(
-            ws.coalesce_delay,
-            ws.coalesce_frames,
-            ws.coalesce_rate,
-            Instant::now(),
-        );
-        // When the frames in `buf` are to be written (coalescing).
-        let mut flush_at: Option<Instant> = None;
         // Whether anything was written since the last heartbeat (to give buffers
         // back on idle connections).
         let mut busy = false;
@@ -238,7 +171,6 @@ impl Writer {
         // The timers are boxed and dropped when not needed: an idle connection
         // holds neither.
         let mut grace = Some(Box::pin(tokio::time::sleep(self.resume_grace)));
-        let mut coalesce: Option<Pin<Box<tokio::time::Sleep>>> = None;
         loop {
             tokio::select! {
                 biased;
@@ -280,18 +212,7 @@ impl Writer {
                         return None;
                     }
                 }
-                () = async { if let Some(c) = coalesce.as_mut() { c.await } }, if flush_at.is_some() => {
-                    flush_at = None;
-                    coalesce = None;
-                    let room = self.batch.saturating_sub(buf.len());
-                    self.conn.connection().try_recv_many(&mut buf, room);
-                    let n = buf.len();
-                    if self.write_frames(&mut delivered, &mut buf).await.is_err() {
-                        return None;
-                    }
-                    pace.wrote(n, Instant::now());
-                }
-                n = self.conn.connection().recv_many(&mut buf, self.batch), if flush_at.is_none() => {
+                n = self.conn.connection().recv_many(&mut buf, self.batch) => {
                     if n == 0 {
                         // The hub closed this connection (revoked session, slow
                         // consumer, deleted account…).
@@ -306,23 +227,14 @@ impl Writer {
                         }
                         continue;
                     }
-                    let now = Instant::now();
-                    // A full batch is a backlog: write it at once.
-                    let at = if n >= self.batch { None } else { pace.write_at(now) };
-                    match at {
-                        Some(at) => {
-                            flush_at = Some(at);
-                            match coalesce.as_mut() {
-                                Some(c) => c.as_mut().reset(at),
-                                None => coalesce = Some(Box::pin(tokio::time::sleep_until(at))),
-                            }
-                        }
-                        None => {
-                            if self.write_frames(&mut delivered, &mut buf).await.is_err() {
-                                return None;
-                            }
-                            pace.wrote(n, now);
-                        }
+                    // Everything that queued until this task ran, in one write.
+                    if self.write_frames(&mut delivered, &mut buf).await.is_err() {
+                        return None;
+                    }
+                    if oversized(buf.capacity(), n) {
+                        // The tail of a burst: back to the steady state's size.
+                        buf = Vec::new();
+                        self.conn.connection().release_memory();
                     }
                 }
                 _ = ping.tick() => {
@@ -330,7 +242,7 @@ impl Writer {
                     if self.flush().await.is_err() {
                         return None;
                     }
-                    if !busy && flush_at.is_none() {
+                    if !busy {
                         // Idle for a heartbeat: give the batch buffers back.
                         buf = Vec::new();
                         self.sink.release_memory();

@@ -354,7 +354,7 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
 
     let mut signal_rx = shutdown_rx.clone();
     // Events are small and latency-sensitive: no Nagle delay (the WebSocket writer
-    // already coalesces frames into few writes).
+    // already batches queued frames into one write).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
         let _ = tcp.set_nodelay(true);
     });
