@@ -292,7 +292,7 @@ impl Chat {
             room.password_hash = self.room_password_hash(Some(p)).await?;
         }
         self.inner.store.update_room(&room).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         let public_view = self.room_view(&room, None, None).await?;
         self.publish_room(room.id, ServerEvent::RoomUpdated { room: public_view });
         self.room_view(&room, Some(me.role), Some(actor)).await
@@ -311,7 +311,7 @@ impl Chat {
 
     async fn delete_room_now(&self, room: RoomId) -> Result<()> {
         self.inner.store.delete_room(room).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         // File records have no foreign key to the room: they are found after it.
         self.discard_files(FileScope::Room(room)).await?;
         self.publish_room(room, ServerEvent::RoomDeleted { room });
@@ -375,7 +375,7 @@ impl Chat {
         store
             .add_member(membership.clone(), self.effective_max_members(&room))
             .await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_join(&room, &membership).await?;
         self.room_view(&room, Some(Role::Member), Some(actor)).await
     }
@@ -460,7 +460,7 @@ impl Chat {
             return Ok(());
         }
         self.inner.store.remove_member(room.id, actor).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_removal(room.id, actor, RemovalReason::Left, None)
             .await?;
         Ok(())
@@ -485,7 +485,7 @@ impl Chat {
                     .store
                     .transfer_ownership(room.id, owner, heir.user_id)
                     .await?;
-                self.inner.access.invalidate();
+                self.access_changed().await;
                 self.announce_transfer(room.id, owner, heir.user_id).await?;
                 Ok(false)
             }
@@ -600,7 +600,7 @@ impl Chat {
             room.code = Some(code.clone());
             match self.inner.store.update_room(&room).await {
                 Ok(()) => {
-                    self.inner.access.invalidate();
+                    self.access_changed().await;
                     return Ok(code);
                 }
                 Err(Error::Conflict(Conflict::RoomCode)) if attempts < 8 => attempts += 1,
@@ -626,7 +626,7 @@ impl Chat {
             .store
             .transfer_ownership(room.id, actor, to)
             .await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_transfer(room.id, actor, to).await
     }
 
@@ -659,7 +659,7 @@ impl Chat {
             return Ok(());
         }
         self.inner.store.set_role(room.id, user, role).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.publish_room(
             room.id,
             ServerEvent::RoleChanged {
@@ -700,7 +700,7 @@ impl Chat {
             },
         )?;
         self.inner.store.remove_member(room.id, user).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_removal(room.id, user, RemovalReason::Kicked, Some(actor))
             .await
     }
@@ -745,7 +745,7 @@ impl Chat {
             expires_at,
         };
         self.inner.store.ban(ban.clone()).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         if target.is_some() {
             self.announce_removal(room.id, user, RemovalReason::Banned, Some(actor))
                 .await?;
@@ -895,7 +895,7 @@ impl Chat {
                 };
                 match store.add_member(m.clone(), 2).await {
                     Ok(_) => {
-                        self.inner.access.invalidate();
+                        self.access_changed().await;
                         self.announce_join(&room, &m).await?;
                     }
                     Err(Error::Conflict(Conflict::AlreadyMember)) => {}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::hub::Hub;
+use crate::hub::{BrokerHub, BrokerOptions, Engine, Hub};
 use crate::protocol::{RemovalReason, ServerEvent};
 use crate::store::Store;
 use crate::{
@@ -36,7 +36,23 @@ macro_rules! hub_conformance_tests {
             hub_dead_node_leaves_no_ghost,
             hub_presence_counts_connections_across_nodes,
             hub_large_events_cross_nodes,
+            hub_kick_on_one_node_refuses_the_next_send_on_another,
         );
+    };
+}
+
+/// The hub conformance suite for a [`BrokerHub`] over an [`Engine`]:
+/// `engine_conformance_tests!("ENV_VAR", connect)`, where the variable holds the
+/// broker's URL and `connect` is an `async fn(url: String, cluster: String) ->
+/// chatcore::Result<E>` opening an engine in the cluster named `cluster` (fresh for
+/// each case: letters, digits and `_`). Skips with a visible line without the variable.
+#[macro_export]
+macro_rules! engine_conformance_tests {
+    ($var:literal, $connect:path) => {
+        async fn __engine_cluster() -> Option<Box<dyn $crate::conformance::hub::Cluster>> {
+            $crate::conformance::hub::engine_cluster($var, $connect)
+        }
+        $crate::hub_conformance_tests!(__engine_cluster);
     };
 }
 
@@ -61,6 +77,50 @@ macro_rules! __hub_cases {
             }
         )*
     };
+}
+
+/// A [`Cluster`] of [`BrokerHub`]s, each over a new engine.
+struct Engines<F> {
+    connect: F,
+}
+
+#[async_trait]
+impl<E, F, Fut> Cluster for Engines<F>
+where
+    E: Engine,
+    F: Fn() -> Fut + Send + Sync,
+    Fut: std::future::Future<Output = crate::Result<E>> + Send,
+{
+    async fn node(&self, lease: Duration) -> Arc<dyn Hub> {
+        let engine = (self.connect)().await.expect("the broker is reachable");
+        let options = BrokerOptions {
+            presence_lease: lease,
+            ..BrokerOptions::default()
+        };
+        BrokerHub::start(engine, options)
+            .await
+            .expect("the node joins the cluster")
+    }
+}
+
+/// The cluster of [`engine_conformance_tests!`](crate::engine_conformance_tests): engines
+/// opened by `connect(url, cluster)` with the URL in the environment variable `var`;
+/// `None`, with a `SKIPPED` line, without it.
+pub fn engine_cluster<E, F, Fut>(var: &str, connect: F) -> Option<Box<dyn Cluster>>
+where
+    E: Engine,
+    F: Fn(String, String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = crate::Result<E>> + Send + 'static,
+{
+    let Ok(url) = std::env::var(var) else {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "SKIPPED broker conformance: set {var}");
+        return None;
+    };
+    let cluster = format!("chatcore_test_{}", uuid::Uuid::new_v4().simple());
+    Some(Box::new(Engines {
+        connect: move || connect(url.clone(), cluster.clone()),
+    }))
 }
 
 struct Nodes<'a> {
@@ -353,4 +413,60 @@ pub async fn hub_large_events_cross_nodes(cluster: &dyn Cluster) {
         ["small before", big.as_str(), "small after"],
         "in order, intact"
     );
+}
+
+/// Wait until the node's hub lets the service cache access (a broker hub does once it
+/// hears its own heartbeat).
+async fn caches_access(chat: &Chat) {
+    for _ in 0..100 {
+        if chat.hub().access_epoch().is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the hub never turned the access cache on");
+}
+
+fn refused(result: crate::Result<crate::Message>) -> bool {
+    matches!(result, Err(crate::Error::Forbidden(_)))
+}
+
+pub async fn hub_kick_on_one_node_refuses_the_next_send_on_another(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let b = n.node(LONG).await;
+    caches_access(&a).await;
+    caches_access(&b).await;
+    let owner = register(&a, "owner").await;
+    let mal = register(&a, "mal").await;
+    let room = public_room(&a, owner).await;
+    for round in 0..5 {
+        b.join_room(mal, room, None).await.unwrap();
+        // The first send reads the store and caches; the second is served from it.
+        b.send_message(mal, room, say("read")).await.unwrap();
+        b.send_message(mal, room, say("cached")).await.unwrap();
+        a.kick(owner, room, mal).await.unwrap();
+        assert!(
+            refused(b.send_message(mal, room, say("kicked")).await),
+            "round {round}: B still took a kicked member's message"
+        );
+    }
+    // A join on A is seen by the next send on B, whose "not a member" was cached.
+    assert!(refused(b.send_message(mal, room, say("not yet")).await));
+    a.join_room(mal, room, None).await.unwrap();
+    b.send_message(mal, room, say("joined on A")).await.unwrap();
+    a.ban(owner, room, mal, "spam", None).await.unwrap();
+    assert!(b.send_message(mal, room, say("banned")).await.is_err());
+
+    // And B does cache: a change behind the service's back goes unseen until a node
+    // says so.
+    let quiet = register(&a, "quiet").await;
+    b.join_room(quiet, room, None).await.unwrap();
+    b.send_message(quiet, room, say("read")).await.unwrap();
+    assert!(n.store.remove_member(room, quiet).await.unwrap());
+    b.send_message(quiet, room, say("from the cache"))
+        .await
+        .unwrap();
+    a.forget_cached_access_everywhere().await;
+    assert!(refused(b.send_message(quiet, room, say("forgotten")).await));
 }

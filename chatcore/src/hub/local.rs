@@ -110,6 +110,8 @@ pub struct LocalHub {
     state: RwLock<State>,
     next_id: AtomicU64,
     queue_capacity: usize,
+    /// Moves on with every change to rooms or memberships ([`Hub::access_epoch`]).
+    access_epoch: AtomicU64,
 }
 
 impl std::fmt::Debug for LocalHub {
@@ -138,6 +140,7 @@ impl LocalHub {
             state: RwLock::new(State::default()),
             next_id: AtomicU64::new(1),
             queue_capacity,
+            access_epoch: AtomicU64::new(0),
         }
     }
 
@@ -188,6 +191,18 @@ impl LocalHub {
     /// Whether the user has a connection on this node.
     pub fn is_online_local(&self, user: UserId) -> bool {
         self.state.read().by_user.contains_key(&user)
+    }
+
+    /// Move this node's access epoch on: every [`crate::Chat`] over this hub forgets
+    /// what its send path cached (brokers call this for every access change they
+    /// receive, and when they may have missed some).
+    pub fn forget_access(&self) {
+        self.access_epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The current access epoch (see [`Hub::access_epoch`]).
+    pub fn current_access_epoch(&self) -> u64 {
+        self.access_epoch.load(Ordering::Acquire)
     }
 
     /// Apply a dispatch to this node's connections (brokers call this for every
@@ -309,8 +324,13 @@ impl Hub for LocalHub {
         self.apply(&dispatch);
     }
 
-    fn single_node(&self) -> bool {
-        true
+    /// The only node: every change is made through a `Chat` over this hub.
+    fn access_epoch(&self) -> Option<u64> {
+        Some(self.current_access_epoch())
+    }
+
+    async fn access_changed(&self) {
+        self.forget_access();
     }
 
     async fn connect(

@@ -4,9 +4,11 @@
 //! change the service makes is published as a [`Dispatch`]: a serializable
 //! instruction ("deliver this event to room R", "subscribe user U's connections to
 //! room R", "close user U's connections") that carries everything a remote node needs.
-//! [`LocalHub`] applies dispatches to the connections of this process; a multi-node
-//! broker publishes them to its engine (Redis, PostgreSQL…) and applies what it
-//! receives with [`LocalHub::apply`], so that every node runs the same code.
+//! [`LocalHub`] applies dispatches to the connections of this process. With several
+//! nodes, a [`BrokerHub`] publishes them through an [`Engine`] (Redis, PostgreSQL,
+//! NATS: each engine crate implements the trait with its own calls and nothing else)
+//! and applies what it receives with [`LocalHub::apply`], so that every node runs the
+//! same code.
 //!
 //! Each event is encoded to JSON once per dispatch; recipients share the bytes
 //! ([`Frame`] is a reference-counted buffer). Every connection has a bounded queue:
@@ -14,7 +16,9 @@
 //! resumes from its last sequence numbers (see `docs/PROTOCOL.md`). A slow consumer
 //! never stalls the publisher or the other connections.
 
+mod broker;
 mod local;
+mod nodes;
 mod queue;
 
 use std::collections::HashSet;
@@ -27,6 +31,7 @@ use crate::error::Result;
 use crate::ids::{RoomId, Seq, SessionId, UserId};
 use crate::protocol::ServerEvent;
 
+pub use broker::{BrokerHub, BrokerOptions, Engine, Inbound, Incoming, Lease};
 pub use local::LocalHub;
 pub use queue::{ConnSender, Connection};
 
@@ -196,13 +201,22 @@ pub trait Hub: Send + Sync + 'static {
     /// Which of these users have a live connection (on any node).
     async fn online(&self, users: &[UserId]) -> Result<HashSet<UserId>>;
 
-    /// Whether this hub is the only node, so that nothing but this process's
-    /// [`crate::Chat`] changes rooms and memberships: the service then caches what the
-    /// send path reads (see `chatcore::chat` access cache). False by default; the
-    /// in-process [`LocalHub`] says true. A hub shared by several nodes must say false.
-    fn single_node(&self) -> bool {
-        false
+    /// This node's access epoch, if the service may cache what its send path reads of
+    /// rooms and memberships (the access cache in `chatcore::chat`): the epoch moves on
+    /// whenever any node of the cluster reports a change with [`Hub::access_changed`],
+    /// and the service drops what it cached under an older one. `None` turns the cache
+    /// off; that is the default, right for a hub that cannot carry other nodes' changes.
+    /// [`LocalHub`] always answers; a [`BrokerHub`] answers while it hears the broker
+    /// (see `docs/ARCHITECTURE.md`, "Access cache with several nodes").
+    fn access_epoch(&self) -> Option<u64> {
+        None
     }
+
+    /// Rooms or memberships changed (the store write is done): move the access epoch
+    /// on, on every node. Returns once every node that might still serve an older
+    /// answer has moved on, so that the next send on any node sees the change. The
+    /// default does nothing (its [`Hub::access_epoch`] is `None`).
+    async fn access_changed(&self) {}
 
     /// Periodic upkeep for multi-node hubs: refresh this node's presence leases and
     /// collect users whose last connection lived on a node that stopped renewing its
