@@ -418,7 +418,7 @@ pub async fn hub_large_events_cross_nodes(cluster: &dyn Cluster) {
 /// Wait until the node's hub lets the service cache access (a broker hub does once it
 /// hears its own heartbeat).
 async fn caches_access(chat: &Chat) {
-    for _ in 0..100 {
+    for _ in 0..200 {
         if chat.hub().access_epoch().is_some() {
             return;
         }

@@ -94,11 +94,12 @@ pub struct BrokerOptions {
     pub presence_lease: Duration,
     /// Per-connection queue length of the local hub.
     pub queue_capacity: usize,
-    /// How often the node says it is alive through the broker (default 1 s).
+    /// How often the node says it is alive through the broker (default 500 ms).
     pub heartbeat: Duration,
     /// How long a node trusts its access cache after the last of its own heartbeats it
-    /// heard back was sent (default 3 s, at least twice `heartbeat`), and so the longest
-    /// an access change waits for a node that does not answer.
+    /// heard back was sent (default 2 s, at least twice `heartbeat`). An access change
+    /// waits at most `access_fence + heartbeat` for a node that does not answer, and a
+    /// new node caches nothing for its first `access_fence + heartbeat`.
     pub access_fence: Duration,
 }
 
@@ -107,8 +108,8 @@ impl Default for BrokerOptions {
         BrokerOptions {
             presence_lease: Duration::from_secs(30),
             queue_capacity: LocalHub::DEFAULT_QUEUE,
-            heartbeat: Duration::from_secs(1),
-            access_fence: Duration::from_secs(3),
+            heartbeat: Duration::from_millis(500),
+            access_fence: Duration::from_secs(2),
         }
     }
 }

@@ -2,22 +2,26 @@
 //! the access-change protocol built on it (`docs/ARCHITECTURE.md`, "Access cache with
 //! several nodes").
 //!
-//! - Every node publishes a heartbeat ([`Control::Beat`]) every `heartbeat`. All nodes
-//!   hear all beats, in the broker's one order; a node counts as alive while its beats
-//!   keep coming.
+//! - Every node publishes a heartbeat ([`Control::Beat`]) every `heartbeat`; a node
+//!   counts as alive for the others while its beats keep coming (`fence + heartbeat`).
 //! - A node trusts its access cache only while it hears its **own** beats: until the
-//!   time its last own beat heard was sent, plus `fence` (both read on its own clock).
-//!   A node whose stream stalls or is cut off therefore stops serving cached answers
-//!   within `fence`.
-//! - An access change is a [`Control::Invalidate`] in the same stream as the dispatches.
-//!   Every node that applies it moves its access epoch on and answers with a
-//!   [`Control::Ack`]. The node that made the change waits for its own invalidation to
-//!   come back through the broker, then for an ack from every node it heard within
-//!   `fence + heartbeat` before that. A node it heard of only later applied the
-//!   invalidation before any beat that made it trust its cache; a node that does not
-//!   answer can have heard no own beat sent after the invalidation without applying it
-//!   first, so `fence` after the invalidation came back it trusts no old answer: the
-//!   wait is never longer than that.
+//!   time its last own beat heard back was sent, plus `fence` (both on its own clock),
+//!   and not before it has been up for `fence + heartbeat`, so that every other node
+//!   has heard of it first. A node whose stream stalls or is cut off stops serving
+//!   cached answers within `fence`.
+//! - An access change is a [`Control::Invalidate`] in the same stream as the
+//!   dispatches. Every node that applies it moves its access epoch on and answers with
+//!   a [`Control::Ack`]. The node that made the change waits for its own invalidation
+//!   to come back through the broker, then for an ack from every node it heard within
+//!   `fence + heartbeat` before that.
+//! - A node that does not answer is waited for at most `fence + heartbeat` after the
+//!   invalidation came back: any own beat it hears from then on was sent after the
+//!   invalidation reached the broker, so it reaches that node after the invalidation
+//!   (the broker hands a message to every subscriber within one heartbeat, and keeps
+//!   each publisher's order), and the beats it heard before are older than `fence`: it
+//!   trusts no answer cached before the change.
+//!
+//! The cost is one broker round trip per change (two hops and the acks), not per send.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -78,6 +82,7 @@ pub(super) struct Nodes {
     me: String,
     started: Instant,
     fence: Duration,
+    heartbeat: Duration,
     /// How long a node counts as alive after it was last heard.
     alive: Duration,
     /// This node trusts its access cache until then (ms since `started`).
@@ -95,6 +100,7 @@ impl Nodes {
             me,
             started: Instant::now(),
             fence,
+            heartbeat,
             alive: fence + heartbeat,
             fresh_until_ms: AtomicU64::new(0),
             state: Mutex::new(State::default()),
@@ -115,7 +121,8 @@ impl Nodes {
 
     /// Whether this node heard its own beat recently enough to trust its cache.
     pub(super) fn fresh(&self) -> bool {
-        ms(self.started.elapsed()) < self.fresh_until_ms.load(Ordering::Acquire)
+        let up = self.started.elapsed();
+        up >= self.alive && ms(up) < self.fresh_until_ms.load(Ordering::Acquire)
     }
 
     /// Apply a message heard from the broker; returns the answer to publish, if any.
@@ -211,7 +218,7 @@ impl Nodes {
             // Lost, or our own stream is stalled: nobody can be told.
             None => Progress::WaitUntil(p.started + 2 * self.fence),
             Some(_) if p.need.is_subset(&p.acked) => Progress::Done,
-            Some(back) => Progress::WaitUntil(back + self.fence),
+            Some(back) => Progress::WaitUntil(back + self.fence + self.heartbeat),
         };
         (progress, Some(p.wake.clone()))
     }
@@ -320,7 +327,7 @@ mod tests {
         a.receive(inv, &local);
         let t0 = Instant::now();
         a.settle(token).await;
-        assert_eq!(t0.elapsed(), Duration::from_secs(3));
+        assert_eq!(t0.elapsed(), Duration::from_secs(4), "fence + heartbeat");
     }
 
     #[tokio::test(start_paused = true)]
@@ -328,6 +335,10 @@ mod tests {
         let local = LocalHub::default();
         let a = Nodes::new("a".into(), Duration::from_secs(1), Duration::from_secs(3));
         assert!(!a.fresh(), "not before its first beat came back");
+        let beat = a.beat();
+        a.receive(beat, &local);
+        assert!(!a.fresh(), "not before the others heard of it");
+        tokio::time::sleep(Duration::from_secs(4)).await;
         let beat = a.beat();
         a.receive(beat, &local);
         assert!(a.fresh());
