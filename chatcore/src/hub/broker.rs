@@ -114,7 +114,8 @@ impl Default for BrokerOptions {
     }
 }
 
-/// What goes through the broker.
+/// What goes through the broker. Lives only while one message is encoded or decoded.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 enum Wire<'a> {

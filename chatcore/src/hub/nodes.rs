@@ -226,10 +226,7 @@ impl Nodes {
     /// Wait until the access change `token` is acknowledged by every node that needs
     /// to, or until no node can still trust an older answer (see the module docs).
     pub(super) async fn settle(&self, token: u64) {
-        loop {
-            let (Progress::WaitUntil(deadline), Some(wake)) = self.progress(token) else {
-                break;
-            };
+        while let (Progress::WaitUntil(deadline), Some(wake)) = self.progress(token) {
             if tokio::time::timeout_at(deadline, wake.notified())
                 .await
                 .is_err()
