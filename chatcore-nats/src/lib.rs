@@ -3,14 +3,13 @@
 mod presence;
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, kv, stream::StorageType};
 use async_trait::async_trait;
 use chatcore::UserId;
-use chatcore::hub::{BrokerHub, BrokerOptions, Engine, Inbound, Incoming, Lease};
+use chatcore::hub::{BrokerHub, Engine, Inbound, Incoming, Lease};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
@@ -40,34 +39,6 @@ fn err(e: impl std::error::Error + Send + Sync + 'static) -> chatcore::Error {
 /// A multi-node hub over NATS: a [`BrokerHub`] with the [`NatsEngine`].
 pub type NatsHub = BrokerHub<NatsEngine>;
 
-/// Options of a [`NatsHub`].
-#[derive(Debug, Clone)]
-pub struct NatsHubOptions {
-    /// Names the subject (`{prefix}.dispatch`) and the presence bucket
-    /// (`{prefix}_presence`); nodes with the same prefix form one cluster. Letters,
-    /// digits, `_` and `-` (default `"chatcore"`).
-    pub prefix: String,
-    /// What every broker has: presence lease, queue length, heartbeat.
-    pub broker: BrokerOptions,
-}
-
-impl Default for NatsHubOptions {
-    fn default() -> Self {
-        NatsHubOptions {
-            prefix: "chatcore".into(),
-            broker: BrokerOptions::default(),
-        }
-    }
-}
-
-/// Connect to NATS at `url` (e.g. `nats://127.0.0.1:4222`; JetStream enabled) and join
-/// the cluster named by `options.prefix`. Returns once this node is subscribed, so
-/// nothing published afterwards is missed.
-pub async fn connect(url: &str, options: NatsHubOptions) -> chatcore::Result<Arc<NatsHub>> {
-    let engine = NatsEngine::connect(url, &options.prefix).await?;
-    BrokerHub::start(engine, options.broker).await
-}
-
 /// The NATS [`Engine`]: core NATS publish/subscribe on one subject, presence leases in
 /// a JetStream key-value bucket.
 pub struct NatsEngine {
@@ -82,13 +53,6 @@ impl std::fmt::Debug for NatsEngine {
             .field("subject", &self.subject)
             .finish_non_exhaustive()
     }
-}
-
-fn valid_prefix(p: &str) -> bool {
-    !p.is_empty()
-        && p.len() <= 64
-        && p.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// The presence bucket: in memory (leases are ephemeral), one value per key; records
@@ -121,27 +85,6 @@ async fn presence_bucket(js: &jetstream::Context, prefix: &str) -> chatcore::Res
     js.get_key_value(&bucket)
         .await
         .map_err(|e| created.err().unwrap_or_else(|| err(e)))
-}
-
-impl NatsEngine {
-    /// Connect to NATS at `url`, for the cluster named by `prefix`, creating the
-    /// presence bucket if needed.
-    pub async fn connect(url: &str, prefix: &str) -> chatcore::Result<Self> {
-        if !valid_prefix(prefix) {
-            return Err(chatcore::Error::invalid(
-                "prefix",
-                "letters, digits, '_' and '-' only, at most 64",
-            ));
-        }
-        let client = async_nats::connect(url).await.map_err(err)?;
-        let js = jetstream::new(client.clone());
-        let presence = Presence::new(presence_bucket(&js, prefix).await?);
-        Ok(NatsEngine {
-            client,
-            subject: format!("{prefix}.dispatch"),
-            presence,
-        })
-    }
 }
 
 /// Forward the subscription's messages until the hub drops its receiver. The client
@@ -182,6 +125,24 @@ async fn forward(
 
 #[async_trait]
 impl Engine for NatsEngine {
+    /// The prefix of the subject and of the presence bucket.
+    const DEFAULT_CLUSTER: &'static str = "chatcore";
+
+    /// Connect to NATS at `url`, for the cluster named by `prefix` (the subject
+    /// `{prefix}.dispatch` and the bucket `{prefix}_presence`), creating the presence
+    /// bucket if needed.
+    async fn connect(url: &str, prefix: &str) -> chatcore::Result<Self> {
+        chatcore::hub::check_cluster_name(prefix)?;
+        let client = async_nats::connect(url).await.map_err(err)?;
+        let js = jetstream::new(client.clone());
+        let presence = Presence::new(presence_bucket(&js, prefix).await?);
+        Ok(NatsEngine {
+            client,
+            subject: format!("{prefix}.dispatch"),
+            presence,
+        })
+    }
+
     async fn subscribe(&self) -> chatcore::Result<Incoming> {
         let sub = self
             .client

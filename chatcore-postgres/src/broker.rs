@@ -15,13 +15,12 @@
 //! (`CREATE UNLOGGED TABLE IF NOT EXISTS`) when it starts.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chatcore::UserId;
-use chatcore::hub::{BrokerHub, BrokerOptions, Engine, Inbound, Incoming, Lease};
+use chatcore::hub::{BrokerHub, Engine, Inbound, Incoming, Lease};
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -30,52 +29,14 @@ use tokio::task::JoinHandle;
 /// the sender prefix).
 const INLINE_MAX: usize = 7_900;
 
-/// Errors of the PostgreSQL broker; the driver's error is kept as the source.
-#[derive(Debug, thiserror::Error)]
-pub enum PgHubError {
-    /// The database refused or failed.
-    #[error("postgres broker: {0}")]
-    Sql(#[from] sqlx::Error),
-}
-
-impl From<PgHubError> for chatcore::Error {
-    fn from(e: PgHubError) -> Self {
-        chatcore::Error::backend(e)
-    }
-}
-
+/// Database errors reach callers as [`chatcore::Error::Backend`], the driver's error
+/// as the source.
 fn err(e: sqlx::Error) -> chatcore::Error {
-    PgHubError::from(e).into()
+    chatcore::Error::backend(e)
 }
 
 /// A multi-node hub over PostgreSQL: a [`BrokerHub`] with the [`PgEngine`].
 pub type PgHub = BrokerHub<PgEngine>;
-
-/// Options of a [`PgHub`].
-#[derive(Debug, Clone)]
-pub struct PgHubOptions {
-    /// Channel name (default `"chatcore_dispatch"`); nodes on the same channel form
-    /// one cluster. Letters, digits and `_` only.
-    pub channel: String,
-    /// What every broker has: presence lease, queue length, heartbeat.
-    pub broker: BrokerOptions,
-}
-
-impl Default for PgHubOptions {
-    fn default() -> Self {
-        PgHubOptions {
-            channel: "chatcore_dispatch".into(),
-            broker: BrokerOptions::default(),
-        }
-    }
-}
-
-/// Connect to the database at `url` and join the cluster on `options.channel`.
-/// Returns once this node listens, so nothing sent afterwards is missed.
-pub async fn connect(url: &str, options: PgHubOptions) -> chatcore::Result<Arc<PgHub>> {
-    let engine = PgEngine::connect(url, &options.channel).await?;
-    BrokerHub::start(engine, options.broker).await
-}
 
 /// The PostgreSQL [`Engine`]: `LISTEN`/`NOTIFY` on one channel, presence leases in an
 /// unlogged table.
@@ -120,10 +81,6 @@ const SCHEMA: &[&str] = &[
 const LIVE_LEASES: &str =
     "SELECT count(*) FROM chatcore_presence WHERE user_id = $1 AND expires_at > now()";
 
-fn valid_channel(c: &str) -> bool {
-    !c.is_empty() && c.len() <= 63 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
 fn conn_id(conn: u64) -> i64 {
     i64::try_from(conn).unwrap_or(i64::MAX)
 }
@@ -133,35 +90,6 @@ fn count(n: i64) -> usize {
 }
 
 impl PgEngine {
-    /// Connect to the database at `url`, for the cluster on `channel`, and create the
-    /// broker's tables if needed.
-    pub async fn connect(url: &str, channel: &str) -> chatcore::Result<Self> {
-        if !valid_channel(channel) {
-            return Err(chatcore::Error::invalid(
-                "channel",
-                "letters, digits and '_' only, at most 63",
-            ));
-        }
-        let pool = PgPoolOptions::new()
-            .max_connections(4)
-            .connect(url)
-            .await
-            .map_err(err)?;
-        for stmt in SCHEMA {
-            // Concurrent first starts may race on CREATE ... IF NOT EXISTS; a retry settles it.
-            if sqlx::query(*stmt).execute(&pool).await.is_err() {
-                sqlx::query(*stmt).execute(&pool).await.map_err(err)?;
-            }
-        }
-        Ok(PgEngine {
-            cleanup: tokio::spawn(cleanup_loop(pool.clone())),
-            pool,
-            channel: channel.to_owned(),
-            sender: uuid::Uuid::new_v4().simple().to_string(),
-            counter: AtomicU64::new(0),
-        })
-    }
-
     /// Run `change` on a lease in a transaction holding the user's advisory lock;
     /// returns the user's unexpired leases afterwards.
     async fn locked_count(
@@ -253,6 +181,33 @@ async fn listen_loop(mut listener: PgListener, pool: PgPool, tx: mpsc::Sender<In
 
 #[async_trait]
 impl Engine for PgEngine {
+    /// The `LISTEN`/`NOTIFY` channel.
+    const DEFAULT_CLUSTER: &'static str = "chatcore_dispatch";
+
+    /// Connect to the database at `url`, for the cluster on `channel`, and create the
+    /// broker's tables if needed.
+    async fn connect(url: &str, channel: &str) -> chatcore::Result<Self> {
+        chatcore::hub::check_cluster_name(channel)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(url)
+            .await
+            .map_err(err)?;
+        for stmt in SCHEMA {
+            // Concurrent first starts may race on CREATE ... IF NOT EXISTS; a retry settles it.
+            if sqlx::query(*stmt).execute(&pool).await.is_err() {
+                sqlx::query(*stmt).execute(&pool).await.map_err(err)?;
+            }
+        }
+        Ok(PgEngine {
+            cleanup: tokio::spawn(cleanup_loop(pool.clone())),
+            pool,
+            channel: channel.to_owned(),
+            sender: uuid::Uuid::new_v4().simple().to_string(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
     async fn subscribe(&self) -> chatcore::Result<Incoming> {
         let mut listener = PgListener::connect_with(&self.pool).await.map_err(err)?;
         listener.listen(&self.channel).await.map_err(err)?;

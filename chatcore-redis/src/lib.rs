@@ -1,63 +1,23 @@
 #![doc = include_str!("../README.md")]
 
 use std::collections::HashSet;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 use chatcore::UserId;
-use chatcore::hub::{BrokerHub, BrokerOptions, Engine, Inbound, Incoming, Lease};
+use chatcore::hub::{BrokerHub, Engine, Inbound, Incoming, Lease};
 use futures::StreamExt;
 use redis::aio::ConnectionManager;
 use tokio::sync::mpsc;
 
-/// Errors of the Redis broker. The Redis error is kept as the source.
-#[derive(Debug, thiserror::Error)]
-pub enum RedisHubError {
-    /// Redis refused or failed.
-    #[error("redis: {0}")]
-    Redis(#[from] redis::RedisError),
-}
-
-impl From<RedisHubError> for chatcore::Error {
-    fn from(e: RedisHubError) -> Self {
-        chatcore::Error::backend(e)
-    }
-}
-
+/// Redis errors reach callers as [`chatcore::Error::Backend`], the Redis error as the
+/// source.
 fn err(e: redis::RedisError) -> chatcore::Error {
-    RedisHubError::from(e).into()
+    chatcore::Error::backend(e)
 }
 
 /// A multi-node hub over Redis: a [`BrokerHub`] with the [`RedisEngine`].
 pub type RedisHub = BrokerHub<RedisEngine>;
-
-/// Options of a [`RedisHub`].
-#[derive(Debug, Clone)]
-pub struct RedisHubOptions {
-    /// Prefix of every key and channel (default `"chatcore"`): nodes with the same
-    /// prefix form one cluster.
-    pub prefix: String,
-    /// What every broker has: presence lease, queue length, heartbeat.
-    pub broker: BrokerOptions,
-}
-
-impl Default for RedisHubOptions {
-    fn default() -> Self {
-        RedisHubOptions {
-            prefix: "chatcore".into(),
-            broker: BrokerOptions::default(),
-        }
-    }
-}
-
-/// Connect to Redis at `url` (e.g. `redis://127.0.0.1:6379`) and join the cluster
-/// named by `options.prefix`. Returns once this node is subscribed, so nothing
-/// published afterwards is missed.
-pub async fn connect(url: &str, options: RedisHubOptions) -> chatcore::Result<Arc<RedisHub>> {
-    let engine = RedisEngine::connect(url, &options.prefix).await?;
-    BrokerHub::start(engine, options.broker).await
-}
 
 /// The Redis [`Engine`]: pub/sub on one channel, presence leases in sorted sets
 /// changed by Lua scripts.
@@ -150,21 +110,6 @@ end
 return gone
 ";
 
-impl RedisEngine {
-    /// Connect to Redis at `url`, for the cluster named by `prefix`.
-    pub async fn connect(url: &str, prefix: &str) -> chatcore::Result<Self> {
-        let client = redis::Client::open(url).map_err(err)?;
-        let conn = ConnectionManager::new(client.clone()).await.map_err(err)?;
-        let publisher = ConnectionManager::new(client.clone()).await.map_err(err)?;
-        Ok(RedisEngine {
-            client,
-            conn,
-            publisher,
-            keys: Keys::new(prefix),
-        })
-    }
-}
-
 /// Forward the subscription's messages until the hub drops its receiver; after a lost
 /// subscription, reconnect with back-off and report the gap.
 async fn forward(
@@ -212,6 +157,24 @@ async fn forward(
 
 #[async_trait]
 impl Engine for RedisEngine {
+    /// The prefix of every key and channel.
+    const DEFAULT_CLUSTER: &'static str = "chatcore";
+
+    /// Connect to Redis at `url`, for the cluster whose keys and channel start with
+    /// `prefix`.
+    async fn connect(url: &str, prefix: &str) -> chatcore::Result<Self> {
+        chatcore::hub::check_cluster_name(prefix)?;
+        let client = redis::Client::open(url).map_err(err)?;
+        let conn = ConnectionManager::new(client.clone()).await.map_err(err)?;
+        let publisher = ConnectionManager::new(client.clone()).await.map_err(err)?;
+        Ok(RedisEngine {
+            client,
+            conn,
+            publisher,
+            keys: Keys::new(prefix),
+        })
+    }
+
     async fn subscribe(&self) -> chatcore::Result<Incoming> {
         let mut pubsub = self.client.get_async_pubsub().await.map_err(err)?;
         pubsub.subscribe(&self.keys.channel).await.map_err(err)?;

@@ -42,15 +42,14 @@ macro_rules! hub_conformance_tests {
 }
 
 /// The hub conformance suite for a [`BrokerHub`] over an [`Engine`]:
-/// `engine_conformance_tests!("ENV_VAR", connect)`, where the variable holds the
-/// broker's URL and `connect` is an `async fn(url: String, cluster: String) ->
-/// chatcore::Result<E>` opening an engine in the cluster named `cluster` (fresh for
-/// each case: letters, digits and `_`). Skips with a visible line without the variable.
+/// `engine_conformance_tests!("ENV_VAR", MyEngine)`, where the variable holds the
+/// broker's URL. Each case runs in a cluster of its own (a fresh name). Skips with a
+/// visible line without the variable.
 #[macro_export]
 macro_rules! engine_conformance_tests {
-    ($var:literal, $connect:path) => {
+    ($var:literal, $engine:ty) => {
         async fn __engine_cluster() -> Option<Box<dyn $crate::conformance::hub::Cluster>> {
-            $crate::conformance::hub::engine_cluster($var, $connect)
+            $crate::conformance::hub::engine_cluster::<$engine>($var)
         }
         $crate::hub_conformance_tests!(__engine_cluster);
     };
@@ -79,47 +78,39 @@ macro_rules! __hub_cases {
     };
 }
 
-/// A [`Cluster`] of [`BrokerHub`]s, each over a new engine.
-struct Engines<F> {
-    connect: F,
+/// A [`Cluster`] of [`BrokerHub`]s over engines of type `E`.
+struct Engines<E> {
+    url: String,
+    cluster: String,
+    engine: std::marker::PhantomData<fn() -> E>,
 }
 
 #[async_trait]
-impl<E, F, Fut> Cluster for Engines<F>
-where
-    E: Engine,
-    F: Fn() -> Fut + Send + Sync,
-    Fut: std::future::Future<Output = crate::Result<E>> + Send,
-{
+impl<E: Engine> Cluster for Engines<E> {
     async fn node(&self, lease: Duration) -> Arc<dyn Hub> {
-        let engine = (self.connect)().await.expect("the broker is reachable");
         let options = BrokerOptions {
             presence_lease: lease,
             ..BrokerOptions::default()
         };
-        BrokerHub::start(engine, options)
+        BrokerHub::<E>::connect_with(&self.url, &self.cluster, options)
             .await
             .expect("the node joins the cluster")
     }
 }
 
-/// The cluster of [`engine_conformance_tests!`](crate::engine_conformance_tests): engines
-/// opened by `connect(url, cluster)` with the URL in the environment variable `var`;
-/// `None`, with a `SKIPPED` line, without it.
-pub fn engine_cluster<E, F, Fut>(var: &str, connect: F) -> Option<Box<dyn Cluster>>
-where
-    E: Engine,
-    F: Fn(String, String) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = crate::Result<E>> + Send + 'static,
-{
+/// The cluster of [`engine_conformance_tests!`](crate::engine_conformance_tests): nodes
+/// over engines `E` at the URL in the environment variable `var`, in a cluster with a
+/// fresh name; `None`, with a `SKIPPED` line, without the variable.
+pub fn engine_cluster<E: Engine>(var: &str) -> Option<Box<dyn Cluster>> {
     let Ok(url) = std::env::var(var) else {
         use std::io::Write as _;
         let _ = writeln!(std::io::stderr(), "SKIPPED broker conformance: set {var}");
         return None;
     };
-    let cluster = format!("chatcore_test_{}", uuid::Uuid::new_v4().simple());
-    Some(Box::new(Engines {
-        connect: move || connect(url.clone(), cluster.clone()),
+    Some(Box::new(Engines::<E> {
+        url,
+        cluster: format!("chatcore_test_{}", uuid::Uuid::new_v4().simple()),
+        engine: std::marker::PhantomData,
     }))
 }
 

@@ -57,7 +57,15 @@ pub struct Lease<'a> {
 ///
 /// Errors are [`crate::Error::Backend`] with the engine's error as the source.
 #[async_trait]
-pub trait Engine: Send + Sync + 'static {
+pub trait Engine: Send + Sync + Sized + 'static {
+    /// The cluster [`BrokerHub::connect`] joins: the name that keeps clusters sharing
+    /// one broker apart (a key prefix, a channel…).
+    const DEFAULT_CLUSTER: &'static str;
+
+    /// Reach the broker at `url`, for the cluster named `cluster` (checked with
+    /// [`check_cluster_name`]).
+    async fn connect(url: &str, cluster: &str) -> Result<Self>;
+
     /// Start receiving every payload published from now on, by any node of the
     /// cluster (this one included), in one order that every node sees alike. Returns
     /// once subscribed, so that nothing published afterwards is missed. Called once.
@@ -83,6 +91,21 @@ pub trait Engine: Send + Sync + 'static {
 
     /// Which of these users hold an unexpired lease.
     async fn online(&self, users: &[UserId]) -> Result<HashSet<UserId>>;
+}
+
+/// Check a cluster name (see [`Engine::connect`]): 1 to 63 ASCII letters, digits and
+/// `_`, which every engine can use in its channel, subject or key names.
+pub fn check_cluster_name(name: &str) -> Result<()> {
+    let ok = (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::Error::invalid(
+            "cluster",
+            "1 to 63 letters, digits and '_'",
+        ))
+    }
 }
 
 /// Options of a [`BrokerHub`], whatever the engine.
@@ -170,6 +193,21 @@ impl<E: Engine> Drop for BrokerHub<E> {
 }
 
 impl<E: Engine> BrokerHub<E> {
+    /// Join the cluster [`Engine::DEFAULT_CLUSTER`] on the broker at `url`, with the
+    /// default options.
+    pub async fn connect(url: &str) -> Result<Arc<Self>> {
+        Self::connect_with(url, E::DEFAULT_CLUSTER, BrokerOptions::default()).await
+    }
+
+    /// Join the cluster named `cluster` on the broker at `url`.
+    pub async fn connect_with(
+        url: &str,
+        cluster: &str,
+        options: BrokerOptions,
+    ) -> Result<Arc<Self>> {
+        Self::start(E::connect(url, cluster).await?, options).await
+    }
+
     /// Join the cluster that `engine` reaches. Returns once subscribed, so that nothing
     /// published afterwards is missed.
     pub async fn start(engine: E, options: BrokerOptions) -> Result<Arc<Self>> {

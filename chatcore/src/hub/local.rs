@@ -44,6 +44,14 @@ fn remove_subscriber(
 }
 
 impl State {
+    /// The user's connections on this node.
+    fn user_conns(&self, user: UserId) -> Vec<ConnId> {
+        self.by_user
+            .get(&user)
+            .map(|set| set.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     fn subscribe(&mut self, conn: ConnId, room: RoomId) {
         if let Some(entry) = self.conns.get_mut(&conn)
             && let Some(tx) = &entry.tx
@@ -240,23 +248,13 @@ impl LocalHub {
             }
             Dispatch::Subscribe { user, room } => {
                 let mut s = self.state.write();
-                let ids: Vec<ConnId> = s
-                    .by_user
-                    .get(user)
-                    .map(|set| set.iter().copied().collect())
-                    .unwrap_or_default();
-                for id in ids {
+                for id in s.user_conns(*user) {
                     s.subscribe(id, *room);
                 }
             }
             Dispatch::Unsubscribe { user, room } => {
                 let mut s = self.state.write();
-                let ids: Vec<ConnId> = s
-                    .by_user
-                    .get(user)
-                    .map(|set| set.iter().copied().collect())
-                    .unwrap_or_default();
-                for id in ids {
+                for id in s.user_conns(*user) {
                     s.unsubscribe(id, *room);
                 }
             }
@@ -276,12 +274,7 @@ impl LocalHub {
                 reason,
             } => {
                 let mut s = self.state.write();
-                let ids: Vec<ConnId> = s
-                    .by_user
-                    .get(user)
-                    .map(|set| set.iter().copied().collect())
-                    .unwrap_or_default();
-                for id in ids {
+                for id in s.user_conns(*user) {
                     let matches = match session {
                         None => true,
                         Some(sess) => s.conns.get(&id).is_some_and(|e| e.session == Some(*sess)),

@@ -31,7 +31,7 @@ use crate::error::Result;
 use crate::ids::{RoomId, Seq, SessionId, UserId};
 use crate::protocol::ServerEvent;
 
-pub use broker::{BrokerHub, BrokerOptions, Engine, Inbound, Incoming, Lease};
+pub use broker::{BrokerHub, BrokerOptions, Engine, Inbound, Incoming, Lease, check_cluster_name};
 pub use local::LocalHub;
 pub use queue::{ConnSender, Connection};
 

@@ -278,19 +278,21 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_change_waits_for_every_node_heard_before_it_came_back() {
+    /// Node "a" (heartbeat 1 s, fence 3 s), which heard node "b".
+    fn a_hearing_b() -> (LocalHub, Arc<Nodes>) {
         let local = LocalHub::default();
-        let a = Arc::new(Nodes::new(
-            "a".into(),
-            Duration::from_secs(1),
-            Duration::from_secs(3),
-        ));
+        let a = Nodes::new("a".into(), Duration::from_secs(1), Duration::from_secs(3));
         let beat_b = Control::Beat {
             node: "b".into(),
             sent_ms: 0,
         };
         assert!(a.receive(beat_b, &local).is_none());
+        (local, Arc::new(a))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_waits_for_every_node_heard_before_it_came_back() {
+        let (local, a) = a_hearing_b();
         let (token, inv) = a.begin();
         let waiter = tokio::spawn({
             let a = a.clone();
@@ -309,17 +311,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_node_is_waited_for_at_most_the_fence() {
-        let local = LocalHub::default();
-        let a = Arc::new(Nodes::new(
-            "a".into(),
-            Duration::from_secs(1),
-            Duration::from_secs(3),
-        ));
-        let beat_b = Control::Beat {
-            node: "b".into(),
-            sent_ms: 0,
-        };
-        a.receive(beat_b, &local);
+        let (local, a) = a_hearing_b();
         let (token, inv) = a.begin();
         a.receive(inv, &local);
         let t0 = Instant::now();

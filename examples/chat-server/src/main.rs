@@ -200,13 +200,13 @@ async fn open_broker(
     let (what, hub) = match scheme {
         "redis" | "rediss" => (
             "Redis",
-            chatcore_redis::connect(broker, Default::default())
+            chatcore_redis::RedisHub::connect(broker)
                 .await
                 .map(|hub| joined(hub, "redis")),
         ),
         "nats" | "tls" => (
             "NATS",
-            chatcore_nats::connect(broker, Default::default())
+            chatcore_nats::NatsHub::connect(broker)
                 .await
                 .map(|hub| joined(hub, "nats")),
         ),
@@ -221,7 +221,7 @@ async fn open_broker(
             };
             (
                 "PostgreSQL",
-                chatcore_postgres::broker::connect(url, Default::default())
+                chatcore_postgres::PgHub::connect(url)
                     .await
                     .map(|hub| joined(hub, "postgres LISTEN/NOTIFY")),
             )
