@@ -110,8 +110,10 @@ impl AccessCache {
         st.entries.shrink_to(1024);
     }
 
-    /// Rooms or memberships changed: forget everything.
-    pub(super) fn invalidate(&self) {
+    /// Rooms or memberships changed: forget everything cached in this `Chat`. Not the
+    /// whole story after a change: `Chat::access_changed` also tells every node
+    /// through the hub, and is what a change calls.
+    pub(super) fn forget_here(&self) {
         let mut st = self.state.lock();
         st.generation = st.generation.wrapping_add(1);
         Self::clear(&mut st);
@@ -131,13 +133,13 @@ mod tests {
         let cache = AccessCache::new();
         let (r, u, epoch) = (room(), UserId::new(), Some(0));
         let before = cache.token(epoch);
-        cache.invalidate();
+        cache.forget_here();
         cache.insert(before, r.clone(), u, None);
         assert!(cache.get(epoch, r.id, u).is_none());
         let now = cache.token(epoch);
         cache.insert(now, r.clone(), u, None);
         assert!(cache.get(epoch, r.id, u).is_some());
-        cache.invalidate();
+        cache.forget_here();
         assert!(cache.get(epoch, r.id, u).is_none());
     }
 

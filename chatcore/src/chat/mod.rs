@@ -260,7 +260,7 @@ impl Chat {
     /// or memberships in the store directly, behind the service's back, calls this
     /// afterwards, on every node (or [`Chat::forget_cached_access_everywhere`] on one).
     pub fn forget_cached_access(&self) {
-        self.inner.access.invalidate();
+        self.inner.access.forget_here();
     }
 
     /// [`Chat::forget_cached_access`] on every node of the cluster, through the hub;
@@ -272,7 +272,7 @@ impl Chat {
     /// Rooms or memberships changed (after the store write): forget what the send path
     /// cached, here at once and on every node through the hub.
     async fn access_changed(&self) {
-        self.inner.access.invalidate();
+        self.inner.access.forget_here();
         self.inner.hub.access_changed().await;
     }
 
