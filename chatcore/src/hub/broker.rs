@@ -389,3 +389,132 @@ impl<E: Engine> Hub for BrokerHub<E> {
         self.engine.expire_leases().await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    /// One node's loopback broker: what it publishes comes back to it.
+    #[derive(Default)]
+    struct Loopback {
+        tx: Mutex<Option<mpsc::Sender<Inbound>>>,
+        leases: Mutex<HashMap<UserId, HashSet<ConnId>>>,
+        refuse_leases: AtomicBool,
+    }
+
+    impl Loopback {
+        async fn inject(&self, item: Inbound) {
+            let tx = self.tx.lock().clone();
+            if let Some(tx) = tx {
+                let _ = tx.send(item).await;
+            }
+        }
+    }
+
+    #[async_trait]
+    impl Engine for Loopback {
+        const DEFAULT_CLUSTER: &'static str = "loop";
+        async fn connect(_url: &str, _cluster: &str) -> Result<Self> {
+            Ok(Loopback::default())
+        }
+        async fn subscribe(&self) -> Result<Incoming> {
+            let (tx, rx) = mpsc::channel(64);
+            *self.tx.lock() = Some(tx);
+            Ok(rx)
+        }
+        async fn publish(&self, batch: Vec<Vec<u8>>) -> Result<()> {
+            for payload in batch {
+                self.inject(Inbound::Payload(payload)).await;
+            }
+            Ok(())
+        }
+        async fn add_lease(&self, lease: Lease<'_>, _ttl: Duration) -> Result<usize> {
+            if self.refuse_leases.load(Ordering::Relaxed) {
+                return Err(crate::Error::backend(std::fmt::Error));
+            }
+            let mut leases = self.leases.lock();
+            let set = leases.entry(lease.user).or_default();
+            set.insert(lease.conn);
+            Ok(set.len())
+        }
+        async fn remove_lease(&self, lease: Lease<'_>) -> Result<usize> {
+            let mut leases = self.leases.lock();
+            let set = leases.entry(lease.user).or_default();
+            set.remove(&lease.conn);
+            Ok(set.len())
+        }
+        async fn renew_leases(&self, _leases: &[Lease<'_>], _ttl: Duration) -> Result<()> {
+            Ok(())
+        }
+        async fn expire_leases(&self) -> Result<Vec<UserId>> {
+            Ok(Vec::new())
+        }
+        async fn online(&self, users: &[UserId]) -> Result<HashSet<UserId>> {
+            let leases = self.leases.lock();
+            Ok(users
+                .iter()
+                .filter(|u| leases.get(u).is_some_and(|s| !s.is_empty()))
+                .copied()
+                .collect())
+        }
+    }
+
+    async fn lone_node() -> Arc<BrokerHub<Loopback>> {
+        let options = BrokerOptions {
+            heartbeat: Duration::from_millis(10),
+            access_fence: Duration::from_millis(40),
+            ..BrokerOptions::default()
+        };
+        let hub = BrokerHub::start(Loopback::default(), options)
+            .await
+            .expect("starts");
+        for _ in 0..200 {
+            if hub.access_epoch().is_some() {
+                return hub;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        panic!("never trusted its cache");
+    }
+
+    #[tokio::test]
+    async fn a_change_moves_the_epoch_on_before_it_returns() {
+        let hub = lone_node().await;
+        let before = hub.access_epoch();
+        tokio::time::timeout(Duration::from_secs(1), hub.access_changed())
+            .await
+            .expect("alone: its own round trip is enough");
+        assert_ne!(hub.access_epoch(), before);
+    }
+
+    #[tokio::test]
+    async fn a_gap_in_the_stream_drops_cached_access() {
+        let hub = lone_node().await;
+        let before = hub.access_epoch();
+        hub.engine().inject(Inbound::Gap).await;
+        let mut moved = false;
+        for _ in 0..100 {
+            if hub.access_epoch().is_some_and(|e| Some(e) != before) {
+                moved = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(moved, "the epoch moved on after the gap");
+    }
+
+    #[tokio::test]
+    async fn a_connection_the_engine_refused_is_not_left_registered() {
+        let hub = lone_node().await;
+        let user = UserId::new();
+        let first = hub.connect(user, None, &[]).await.expect("connects");
+        assert!(first.first_for_user);
+        hub.engine().refuse_leases.store(true, Ordering::Relaxed);
+        assert!(hub.connect(user, None, &[]).await.is_err());
+        assert_eq!(hub.local().user_connection_count(user), 1);
+        assert!(hub.disconnect(first.id).await.expect("disconnects"));
+        assert_eq!(hub.local().connection_count(), 0);
+    }
+}
