@@ -226,6 +226,14 @@ impl Nodes {
     /// Wait until the access change `token` is acknowledged by every node that needs
     /// to, or until no node can still trust an older answer (see the module docs).
     pub(super) async fn settle(&self, token: u64) {
+        // Forget the change however this ends (also if the caller gives up waiting).
+        struct Done<'a>(&'a Nodes, u64);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.forget(self.1);
+            }
+        }
+        let _done = Done(self, token);
         while let (Progress::WaitUntil(deadline), Some(wake)) = self.progress(token) {
             if tokio::time::timeout_at(deadline, wake.notified())
                 .await
@@ -235,10 +243,9 @@ impl Nodes {
                 break;
             }
         }
-        self.state.lock().pending.remove(&token);
     }
 
-    /// Drop an access change that could not be published.
+    /// Drop an access change (settled, given up, or not published).
     pub(super) fn forget(&self, token: u64) {
         self.state.lock().pending.remove(&token);
     }
@@ -354,5 +361,18 @@ mod tests {
         let t0 = Instant::now();
         a.settle(token).await;
         assert_eq!(t0.elapsed(), Duration::ZERO, "nobody else to wait for");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_change_given_up_on_is_forgotten() {
+        let (_local, a) = a_hearing_b();
+        let (token, _inv) = a.begin();
+        let waiting = a.settle(token);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(10), waiting)
+                .await
+                .is_err()
+        );
+        assert!(a.state.lock().pending.is_empty());
     }
 }
