@@ -1,90 +1,66 @@
-//! [`PgHub`]: a multi-node [`Hub`] over PostgreSQL `LISTEN`/`NOTIFY`.
+//! [`PgHub`]: a multi-node hub over PostgreSQL `LISTEN`/`NOTIFY`, the
+//! [`chatcore::hub::BrokerHub`] over [`PgEngine`].
 //!
-//! Every dispatch is sent with `pg_notify` on one channel; every node (the sender
-//! included) applies what it receives to its own connections, so all nodes apply the
-//! same dispatches in the same order (PostgreSQL delivers notifications in commit
-//! order). `NOTIFY` payloads are limited to 8,000 bytes: larger dispatches are stored
-//! in an unlogged table and the notification carries a reference, which receivers
-//! resolve in order before applying the next notification.
+//! Every payload is sent with `pg_notify` on one channel; every node (the sender
+//! included) receives it, in commit order, so all nodes apply the same dispatches in
+//! the same order. `NOTIFY` payloads are limited to 8,000 bytes: larger ones are
+//! stored in an unlogged table and the notification carries a reference, which
+//! receivers resolve in order before taking the next notification.
 //!
 //! Presence uses leases in an unlogged table (`chatcore_presence`), with a per-user
 //! advisory lock so that "first connection" and "last connection" are decided
-//! atomically across nodes. `Hub::sweep` (run by `Chat::housekeeping`) renews this
-//! node's leases and removes those of dead nodes.
+//! atomically across nodes.
 //!
-//! The broker's two tables are ephemeral state, not chat data: the broker creates them
+//! The broker's two tables are ephemeral state, not chat data: the engine creates them
 //! (`CREATE UNLOGGED TABLE IF NOT EXISTS`) when it starts.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chatcore::hub::{ConnId, Connection, Dispatch, Hub, LocalHub};
-use chatcore::{RoomId, SessionId, UserId};
-use parking_lot::Mutex;
+use chatcore::UserId;
+use chatcore::hub::{BrokerHub, Engine, Inbound, Incoming, Lease};
 use sqlx::postgres::{PgListener, PgPool, PgPoolOptions};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 /// Largest payload sent inline (PostgreSQL's limit is 8,000 bytes; keep a margin for
-/// the sequence prefix).
+/// the sender prefix).
 const INLINE_MAX: usize = 7_900;
 
-/// Errors of the PostgreSQL broker; the driver's error is kept as the source.
-#[derive(Debug, thiserror::Error)]
-pub enum PgHubError {
-    /// The database refused or failed.
-    #[error("postgres broker: {0}")]
-    Sql(#[from] sqlx::Error),
+/// Database errors reach callers as [`chatcore::Error::Backend`], the driver's error
+/// as the source.
+fn err(e: sqlx::Error) -> chatcore::Error {
+    chatcore::Error::backend(e)
 }
 
-impl From<PgHubError> for chatcore::Error {
-    fn from(e: PgHubError) -> Self {
-        chatcore::Error::backend(e)
-    }
-}
+/// A multi-node hub over PostgreSQL: a [`BrokerHub`] with the [`PgEngine`].
+pub type PgHub = BrokerHub<PgEngine>;
 
-/// Options of a [`PgHub`].
-#[derive(Debug, Clone)]
-pub struct PgHubOptions {
-    /// Channel name (default `"chatcore_dispatch"`); nodes on the same channel form
-    /// one cluster. Letters, digits and `_` only.
-    pub channel: String,
-    /// How long a presence lease lives without renewal (default 30 s).
-    pub presence_lease: Duration,
-    /// Per-connection queue length of the local hub.
-    pub queue_capacity: usize,
-}
-
-impl Default for PgHubOptions {
-    fn default() -> Self {
-        PgHubOptions {
-            channel: "chatcore_dispatch".into(),
-            presence_lease: Duration::from_secs(30),
-            queue_capacity: LocalHub::DEFAULT_QUEUE,
-        }
-    }
-}
-
-/// A [`Hub`] over PostgreSQL `LISTEN`/`NOTIFY`. See the module documentation.
-pub struct PgHub {
-    local: Arc<LocalHub>,
+/// The PostgreSQL [`Engine`]: `LISTEN`/`NOTIFY` on one channel, presence leases in an
+/// unlogged table.
+pub struct PgEngine {
     pool: PgPool,
-    node: String,
-    lease: Duration,
-    out: mpsc::UnboundedSender<Vec<u8>>,
-    mine: Mutex<HashMap<ConnId, UserId>>,
-    tasks: Vec<JoinHandle<()>>,
+    channel: String,
+    /// Prefixes every notification with a counter: PostgreSQL folds identical
+    /// notifications within a transaction, and two payloads may well be identical.
+    sender: String,
+    counter: AtomicU64,
+    cleanup: JoinHandle<()>,
 }
 
-impl std::fmt::Debug for PgHub {
+impl std::fmt::Debug for PgEngine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgHub")
-            .field("node", &self.node)
-            .field("local", &self.local)
+        f.debug_struct("PgEngine")
+            .field("channel", &self.channel)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PgEngine {
+    fn drop(&mut self) {
+        self.cleanup.abort();
     }
 }
 
@@ -102,154 +78,42 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS chatcore_presence_user ON chatcore_presence (user_id, expires_at)",
 ];
 
-fn valid_channel(c: &str) -> bool {
-    !c.is_empty() && c.len() <= 63 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+const LIVE_LEASES: &str =
+    "SELECT count(*) FROM chatcore_presence WHERE user_id = $1 AND expires_at > now()";
+
+fn conn_id(conn: u64) -> i64 {
+    i64::try_from(conn).unwrap_or(i64::MAX)
 }
 
-impl PgHub {
-    /// Connect to the database at `url` and join the cluster on `options.channel`.
-    /// Returns once this node listens, so nothing sent afterwards is missed.
-    pub async fn connect(url: &str, options: PgHubOptions) -> Result<Arc<Self>, PgHubError> {
-        if !valid_channel(&options.channel) {
-            return Err(PgHubError::Sql(sqlx::Error::Configuration(
-                "channel: letters, digits and '_' only".into(),
-            )));
-        }
-        let pool = PgPoolOptions::new().max_connections(4).connect(url).await?;
-        for stmt in SCHEMA {
-            // Concurrent first starts may race on CREATE ... IF NOT EXISTS; a retry settles it.
-            if sqlx::query(*stmt).execute(&pool).await.is_err() {
-                sqlx::query(*stmt).execute(&pool).await?;
-            }
-        }
-        let local = Arc::new(LocalHub::new(options.queue_capacity));
-        let mut listener = PgListener::connect_with(&pool).await?;
-        listener.listen(&options.channel).await?;
-        let listen_task = tokio::spawn(listen_loop(listener, pool.clone(), local.clone()));
-        let (out, rx) = mpsc::unbounded_channel();
-        let node = uuid::Uuid::new_v4().simple().to_string();
-        let notify_task = tokio::spawn(notify_loop(
-            pool.clone(),
-            options.channel.clone(),
-            node.clone(),
-            rx,
-        ));
-        let cleanup_task = tokio::spawn(cleanup_loop(pool.clone()));
-        Ok(Arc::new(PgHub {
-            local,
-            pool,
-            node,
-            lease: options.presence_lease,
-            out,
-            mine: Mutex::new(HashMap::new()),
-            tasks: vec![listen_task, notify_task, cleanup_task],
-        }))
-    }
-
-    /// This node's hub (its local connections).
-    pub fn local(&self) -> &Arc<LocalHub> {
-        &self.local
-    }
-
-    fn lease_secs(&self) -> f64 {
-        self.lease.as_secs_f64()
-    }
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
 }
 
-impl Drop for PgHub {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
+impl PgEngine {
+    /// Run `change` on a lease in a transaction holding the user's advisory lock;
+    /// returns the user's unexpired leases afterwards.
+    async fn locked_count(
+        &self,
+        lease: Lease<'_>,
+        change: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    ) -> chatcore::Result<usize> {
+        let n: i64 = async {
+            let mut tx = self.pool.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1::text))")
+                .bind(lease.user.as_uuid())
+                .execute(&mut *tx)
+                .await?;
+            change.execute(&mut *tx).await?;
+            let n: i64 = sqlx::query_scalar(LIVE_LEASES)
+                .bind(lease.user.as_uuid())
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, sqlx::Error>(n)
         }
-    }
-}
-
-/// Send queued dispatches, in order, a batch per transaction. Each payload is prefixed
-/// with this node's id and a counter: PostgreSQL folds identical notifications within
-/// a transaction, and two dispatches may well be identical.
-async fn notify_loop(
-    pool: PgPool,
-    channel: String,
-    node: String,
-    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-) {
-    let counter = AtomicU64::new(0);
-    let mut batch = Vec::new();
-    while rx.recv_many(&mut batch, 256).await > 0 {
-        let result: Result<(), sqlx::Error> = async {
-            let mut tx = pool.begin().await?;
-            for payload in batch.drain(..) {
-                let n = counter.fetch_add(1, Ordering::Relaxed);
-                let text = if payload.len() <= INLINE_MAX {
-                    match String::from_utf8(payload) {
-                        Ok(json) => format!("{node}:{n}|{json}"),
-                        Err(_) => continue,
-                    }
-                } else {
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO chatcore_broker_payloads (payload) VALUES ($1) RETURNING id",
-                    )
-                    .bind(payload)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    format!("{node}:{n}|@{id}")
-                };
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(&channel)
-                    .bind(text)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await
-        }
-        .await;
-        if let Err(e) = result {
-            // At most once, like any pub/sub: clients catch up by resuming.
-            tracing::warn!(error = %e, "sending dispatches through postgres failed");
-            batch.clear();
-        }
-    }
-}
-
-async fn listen_loop(mut listener: PgListener, pool: PgPool, local: Arc<LocalHub>) {
-    loop {
-        // `recv` reconnects by itself after a lost connection (notifications sent
-        // meanwhile are lost; clients resume).
-        let note = match listener.recv().await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "postgres listener failed; retrying");
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                continue;
-            }
-        };
-        let Some((_, body)) = note.payload().split_once('|') else {
-            continue;
-        };
-        let bytes: Vec<u8> = match body.strip_prefix('@') {
-            None => body.as_bytes().to_vec(),
-            Some(id) => {
-                let Ok(id) = id.parse::<i64>() else { continue };
-                match sqlx::query_scalar::<_, Vec<u8>>(
-                    "SELECT payload FROM chatcore_broker_payloads WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&pool)
-                .await
-                {
-                    Ok(Some(p)) => p,
-                    Ok(None) => continue,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "could not fetch a large dispatch");
-                        continue;
-                    }
-                }
-            }
-        };
-        match serde_json::from_slice::<Dispatch>(&bytes) {
-            Ok(d) => local.apply(&d),
-            Err(e) => tracing::warn!(error = %e, "ignoring a malformed dispatch"),
-        }
+        .await
+        .map_err(err)?;
+        Ok(count(n))
     }
 }
 
@@ -266,96 +130,193 @@ async fn cleanup_loop(pool: PgPool) {
     }
 }
 
-#[async_trait]
-impl Hub for PgHub {
-    fn publish(&self, dispatch: Dispatch) {
-        match serde_json::to_vec(&dispatch) {
-            Ok(bytes) => {
-                if self.out.send(bytes).is_err() {
-                    self.local.apply(&dispatch);
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "could not encode a dispatch"),
+/// The payload a notification carries, fetching a large one by its reference.
+async fn resolve(pool: &PgPool, text: &str) -> Option<Vec<u8>> {
+    let (_, body) = text.split_once('|')?;
+    let Some(id) = body.strip_prefix('@') else {
+        return Some(body.as_bytes().to_vec());
+    };
+    let id = id.parse::<i64>().ok()?;
+    match sqlx::query_scalar::<_, Vec<u8>>(
+        "SELECT payload FROM chatcore_broker_payloads WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not fetch a large broker payload");
+            None
         }
     }
+}
 
-    async fn connect(
-        &self,
-        user: UserId,
-        session: Option<SessionId>,
-        rooms: &[RoomId],
-    ) -> chatcore::Result<Connection> {
-        let mut conn = self.local.connect_local(user, session, rooms);
-        self.mine.lock().insert(conn.id, user);
-        let count: i64 = async {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1::text))")
-                .bind(user.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO chatcore_presence (node, conn, user_id, expires_at)
-                 VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
-            )
-            .bind(&self.node)
-            .bind(i64::try_from(conn.id).unwrap_or(i64::MAX))
-            .bind(user.as_uuid())
-            .bind(self.lease_secs())
-            .execute(&mut *tx)
-            .await?;
-            let n: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM chatcore_presence WHERE user_id = $1 AND expires_at > now()",
-            )
-            .bind(user.as_uuid())
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(n)
-        }
-        .await
-        .map_err(PgHubError::from)?;
-        conn.first_for_user = count == 1;
-        Ok(conn)
-    }
-
-    fn subscribe_connection(&self, conn: ConnId, room: RoomId) {
-        self.local.subscribe_connection(conn, room);
-    }
-
-    async fn disconnect(&self, conn: ConnId) -> chatcore::Result<bool> {
-        self.local.disconnect_local(conn);
-        let Some(user) = self.mine.lock().remove(&conn) else {
-            return Ok(false);
+/// Forward notifications until the hub drops its receiver. A lost connection is
+/// reconnected by the listener (notifications sent meanwhile are lost) and reported
+/// as a gap.
+async fn listen_loop(mut listener: PgListener, pool: PgPool, tx: mpsc::Sender<Inbound>) {
+    loop {
+        let next = tokio::select! {
+            next = listener.try_recv() => next,
+            () = tx.closed() => return,
         };
-        let left: i64 = async {
+        let item = match next {
+            Ok(Some(note)) => match resolve(&pool, note.payload()).await {
+                Some(payload) => Inbound::Payload(payload),
+                None => continue,
+            },
+            Ok(None) => Inbound::Gap,
+            Err(e) => {
+                tracing::warn!(error = %e, "postgres listener failed; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                Inbound::Gap
+            }
+        };
+        if tx.send(item).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[async_trait]
+impl Engine for PgEngine {
+    /// The `LISTEN`/`NOTIFY` channel.
+    const DEFAULT_CLUSTER: &'static str = "chatcore_dispatch";
+
+    /// Connect to the database at `url`, for the cluster on `channel`, and create the
+    /// broker's tables if needed.
+    async fn connect(url: &str, channel: &str) -> chatcore::Result<Self> {
+        chatcore::hub::check_cluster_name(channel)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(url)
+            .await
+            .map_err(err)?;
+        for stmt in SCHEMA {
+            // Concurrent first starts may race on CREATE ... IF NOT EXISTS; a retry settles it.
+            if sqlx::query(*stmt).execute(&pool).await.is_err() {
+                sqlx::query(*stmt).execute(&pool).await.map_err(err)?;
+            }
+        }
+        Ok(PgEngine {
+            cleanup: tokio::spawn(cleanup_loop(pool.clone())),
+            pool,
+            channel: channel.to_owned(),
+            sender: uuid::Uuid::new_v4().simple().to_string(),
+            counter: AtomicU64::new(0),
+        })
+    }
+
+    async fn subscribe(&self) -> chatcore::Result<Incoming> {
+        let mut listener = PgListener::connect_with(&self.pool).await.map_err(err)?;
+        listener.listen(&self.channel).await.map_err(err)?;
+        let (tx, rx) = mpsc::channel(1024);
+        tokio::spawn(listen_loop(listener, self.pool.clone(), tx));
+        Ok(rx)
+    }
+
+    /// One transaction per batch: its notifications are delivered together, in order.
+    async fn publish(&self, batch: Vec<Vec<u8>>) -> chatcore::Result<()> {
+        async {
             let mut tx = self.pool.begin().await?;
-            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1::text))")
-                .bind(user.as_uuid())
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM chatcore_presence WHERE node = $1 AND conn = $2")
-                .bind(&self.node)
-                .bind(i64::try_from(conn).unwrap_or(i64::MAX))
-                .execute(&mut *tx)
-                .await?;
-            let n: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM chatcore_presence WHERE user_id = $1 AND expires_at > now()",
-            )
-            .bind(user.as_uuid())
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>(n)
+            for payload in batch {
+                let n = self.counter.fetch_add(1, Ordering::Relaxed);
+                let sender = &self.sender;
+                let text = if payload.len() <= INLINE_MAX {
+                    match String::from_utf8(payload) {
+                        Ok(json) => format!("{sender}:{n}|{json}"),
+                        Err(_) => continue,
+                    }
+                } else {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO chatcore_broker_payloads (payload) VALUES ($1) RETURNING id",
+                    )
+                    .bind(payload)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    format!("{sender}:{n}|@{id}")
+                };
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(&self.channel)
+                    .bind(text)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await
         }
         .await
-        .map_err(PgHubError::from)?;
-        Ok(left == 0)
+        .map_err(err)
+    }
+
+    async fn add_lease(&self, lease: Lease<'_>, ttl: Duration) -> chatcore::Result<usize> {
+        let insert = sqlx::query(
+            "INSERT INTO chatcore_presence (node, conn, user_id, expires_at)
+             VALUES ($1, $2, $3, now() + make_interval(secs => $4))",
+        )
+        .bind(lease.node)
+        .bind(conn_id(lease.conn))
+        .bind(lease.user.as_uuid())
+        .bind(ttl.as_secs_f64());
+        self.locked_count(lease, insert).await
+    }
+
+    async fn remove_lease(&self, lease: Lease<'_>) -> chatcore::Result<usize> {
+        let delete = sqlx::query("DELETE FROM chatcore_presence WHERE node = $1 AND conn = $2")
+            .bind(lease.node)
+            .bind(conn_id(lease.conn));
+        self.locked_count(lease, delete).await
+    }
+
+    async fn renew_leases(&self, leases: &[Lease<'_>], ttl: Duration) -> chatcore::Result<()> {
+        let Some(first) = leases.first() else {
+            return Ok(());
+        };
+        let conns: Vec<i64> = leases.iter().map(|l| conn_id(l.conn)).collect();
+        sqlx::query(
+            "UPDATE chatcore_presence SET expires_at = now() + make_interval(secs => $3)
+             WHERE node = $1 AND conn = ANY($2)",
+        )
+        .bind(first.node)
+        .bind(&conns)
+        .bind(ttl.as_secs_f64())
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn expire_leases(&self) -> chatcore::Result<Vec<UserId>> {
+        let gone: Vec<uuid::Uuid> = async {
+            let expired: Vec<uuid::Uuid> = sqlx::query_scalar(
+                "DELETE FROM chatcore_presence WHERE expires_at <= now() RETURNING user_id",
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let expired: Vec<uuid::Uuid> = expired
+                .into_iter()
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            if expired.is_empty() {
+                return Ok(Vec::new());
+            }
+            let still: HashSet<uuid::Uuid> = sqlx::query_scalar(
+                "SELECT DISTINCT user_id FROM chatcore_presence WHERE user_id = ANY($1) AND expires_at > now()",
+            )
+            .bind(&expired)
+            .fetch_all(&self.pool)
+            .await?
+            .into_iter()
+            .collect();
+            Ok::<_, sqlx::Error>(expired.into_iter().filter(|u| !still.contains(u)).collect())
+        }
+        .await
+        .map_err(err)?;
+        Ok(gone.into_iter().map(UserId::from).collect())
     }
 
     async fn online(&self, users: &[UserId]) -> chatcore::Result<HashSet<UserId>> {
-        if users.is_empty() {
-            return Ok(HashSet::new());
-        }
         let ids: Vec<uuid::Uuid> = users.iter().map(UserId::as_uuid).collect();
         let rows: Vec<uuid::Uuid> = sqlx::query_scalar(
             "SELECT DISTINCT user_id FROM chatcore_presence WHERE user_id = ANY($1) AND expires_at > now()",
@@ -363,36 +324,7 @@ impl Hub for PgHub {
         .bind(&ids)
         .fetch_all(&self.pool)
         .await
-        .map_err(PgHubError::from)?;
+        .map_err(err)?;
         Ok(rows.into_iter().map(UserId::from).collect())
-    }
-
-    async fn sweep(&self) -> chatcore::Result<Vec<UserId>> {
-        let gone: Vec<uuid::Uuid> = async {
-            sqlx::query("UPDATE chatcore_presence SET expires_at = now() + make_interval(secs => $2) WHERE node = $1")
-                .bind(&self.node)
-                .bind(self.lease_secs())
-                .execute(&self.pool)
-                .await?;
-            let expired: Vec<uuid::Uuid> =
-                sqlx::query_scalar("DELETE FROM chatcore_presence WHERE expires_at <= now() RETURNING user_id")
-                    .fetch_all(&self.pool)
-                    .await?;
-            let expired: Vec<uuid::Uuid> = expired.into_iter().collect::<HashSet<_>>().into_iter().collect();
-            if expired.is_empty() {
-                return Ok(Vec::new());
-            }
-            let still: Vec<uuid::Uuid> = sqlx::query_scalar(
-                "SELECT DISTINCT user_id FROM chatcore_presence WHERE user_id = ANY($1) AND expires_at > now()",
-            )
-            .bind(&expired)
-            .fetch_all(&self.pool)
-            .await?;
-            let still: HashSet<uuid::Uuid> = still.into_iter().collect();
-            Ok::<_, sqlx::Error>(expired.into_iter().filter(|u| !still.contains(u)).collect())
-        }
-        .await
-        .map_err(PgHubError::from)?;
-        Ok(gone.into_iter().map(UserId::from).collect())
     }
 }

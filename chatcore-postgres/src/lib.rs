@@ -9,7 +9,7 @@ use sea_orm::{ConnectOptions, Database};
 pub use chatcore_sql;
 
 pub mod broker;
-pub use broker::{PgHub, PgHubError, PgHubOptions};
+pub use broker::{PgEngine, PgHub};
 
 /// Options of [`PostgresStore::connect_with`].
 #[derive(Debug, Clone)]

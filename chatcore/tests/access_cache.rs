@@ -1,6 +1,7 @@
-//! The send path caches rooms and memberships when the hub is the only node: every
-//! change made through `Chat` must be seen by the very next send, and with a
-//! multi-node hub nothing is cached at all.
+//! The send path caches rooms and memberships while the hub gives an access epoch:
+//! every change made through `Chat` must be seen by the very next send, and with a hub
+//! that gives none nothing is cached at all. (Across nodes: the hub conformance case
+//! `hub_kick_on_one_node_refuses_the_next_send_on_another`.)
 
 #![allow(clippy::unwrap_used)]
 
@@ -136,7 +137,8 @@ async fn changes_behind_chats_back_need_forget_cached_access() {
     ));
 }
 
-/// A hub that says it is one of several nodes (delegating to a local one).
+/// A hub that cannot carry other nodes' access changes (no access epoch), delegating
+/// to a local one.
 struct SharedHub(LocalHub);
 
 #[async_trait]
@@ -164,7 +166,7 @@ impl Hub for SharedHub {
 }
 
 #[tokio::test]
-async fn with_several_nodes_every_send_reads_the_store() {
+async fn without_an_access_epoch_every_send_reads_the_store() {
     let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
     let chat = Chat::builder(store.clone())
         .hub(Arc::new(SharedHub(LocalHub::default())))

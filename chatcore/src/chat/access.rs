@@ -6,14 +6,18 @@
 //! user), and is emptied by every change to rooms or memberships made through this
 //! `Chat` — after the store write, so a later read sees the new state.
 //!
-//! It is only on when the hub declares itself the only node
-//! ([`Hub::single_node`](crate::hub::Hub::single_node)): with several nodes another
-//! node's kick or ban would not empty this one's cache, so every check then reads the
-//! store.
+//! It is on when the hub gives an access epoch
+//! ([`Hub::access_epoch`](crate::hub::Hub::access_epoch)): the in-process hub always
+//! does, a broker hub while it hears the broker. The epoch moves on with every change
+//! reported through [`Hub::access_changed`](crate::hub::Hub::access_changed) on any
+//! node, and what was cached under an older epoch is dropped, so that a kick on one
+//! node is seen by the next send on every node (`docs/ARCHITECTURE.md`, "Access cache
+//! with several nodes"). Without an epoch every check reads the store.
 //!
-//! A read that raced with a change is not cached: entries carry the generation read
-//! before the store was queried, and every change bumps it (under the same lock as the
-//! map), so a value read before a change can never be stored after it.
+//! A read that raced with a change is not cached: the token taken before the store was
+//! queried carries the generation and the epoch, every change bumps one or the other,
+//! and an entry is kept only if neither moved, so a value read before a change can
+//! never be stored after it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,54 +31,72 @@ use crate::model::{Membership, Room};
 const MAX_ENTRIES: usize = 100_000;
 
 pub(super) struct AccessCache {
-    enabled: bool,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
+    /// Bumped by this `Chat`'s own changes.
     generation: u64,
+    /// The hub's access epoch the entries were read under.
+    epoch: u64,
     entries: HashMap<(RoomId, UserId), (Arc<Room>, Option<Membership>)>,
 }
 
+/// What a store read must still match to be kept (see [`AccessCache::token`]).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Token {
+    generation: u64,
+    epoch: u64,
+}
+
 impl AccessCache {
-    pub(super) fn new(enabled: bool) -> Self {
+    pub(super) fn new() -> Self {
         AccessCache {
-            enabled,
             state: Mutex::new(State::default()),
         }
     }
 
-    /// The current generation, to pass to [`AccessCache::insert`] with what is read
-    /// from the store after this call.
-    pub(super) fn generation(&self) -> u64 {
-        self.state.lock().generation
+    /// Take before reading the store, with the hub's current epoch (`None`: the cache
+    /// is off), and pass to [`AccessCache::insert`] with what was read.
+    pub(super) fn token(&self, epoch: Option<u64>) -> Option<Token> {
+        let epoch = epoch?;
+        Some(Token {
+            generation: self.state.lock().generation,
+            epoch,
+        })
     }
 
+    /// What was cached for (room, user) under the hub's current `epoch`.
     pub(super) fn get(
         &self,
+        epoch: Option<u64>,
         room: RoomId,
         user: UserId,
     ) -> Option<(Arc<Room>, Option<Membership>)> {
-        if !self.enabled {
+        let epoch = epoch?;
+        let mut st = self.state.lock();
+        if st.epoch != epoch {
+            st.epoch = epoch;
+            Self::clear(&mut st);
             return None;
         }
-        self.state.lock().entries.get(&(room, user)).cloned()
+        st.entries.get(&(room, user)).cloned()
     }
 
-    /// Keep what was read, unless something changed since `generation`.
+    /// Keep what was read, unless something changed since `token` was taken.
     pub(super) fn insert(
         &self,
-        generation: u64,
+        token: Option<Token>,
         room: Arc<Room>,
         user: UserId,
         member: Option<Membership>,
     ) {
-        if !self.enabled {
+        let Some(token) = token else {
             return;
-        }
+        };
         let mut st = self.state.lock();
-        if st.generation != generation {
+        if st.generation != token.generation || st.epoch != token.epoch {
             return;
         }
         if st.entries.len() >= MAX_ENTRIES {
@@ -83,12 +105,18 @@ impl AccessCache {
         st.entries.insert((room.id, user), (room, member));
     }
 
-    /// Rooms or memberships changed: forget everything.
-    pub(super) fn invalidate(&self) {
-        let mut st = self.state.lock();
-        st.generation = st.generation.wrapping_add(1);
+    fn clear(st: &mut State) {
         st.entries.clear();
         st.entries.shrink_to(1024);
+    }
+
+    /// Rooms or memberships changed: forget everything cached in this `Chat`. Not the
+    /// whole story after a change: `Chat::access_changed` also tells every node
+    /// through the hub, and is what a change calls.
+    pub(super) fn forget_here(&self) {
+        let mut st = self.state.lock();
+        st.generation = st.generation.wrapping_add(1);
+        Self::clear(&mut st);
     }
 }
 
@@ -102,24 +130,42 @@ mod tests {
 
     #[test]
     fn a_read_older_than_a_change_is_not_kept() {
-        let cache = AccessCache::new(true);
-        let (r, u) = (room(), UserId::new());
-        let before = cache.generation();
-        cache.invalidate();
+        let cache = AccessCache::new();
+        let (r, u, epoch) = (room(), UserId::new(), Some(0));
+        let before = cache.token(epoch);
+        cache.forget_here();
         cache.insert(before, r.clone(), u, None);
-        assert!(cache.get(r.id, u).is_none());
-        let now = cache.generation();
+        assert!(cache.get(epoch, r.id, u).is_none());
+        let now = cache.token(epoch);
         cache.insert(now, r.clone(), u, None);
-        assert!(cache.get(r.id, u).is_some());
-        cache.invalidate();
-        assert!(cache.get(r.id, u).is_none());
+        assert!(cache.get(epoch, r.id, u).is_some());
+        cache.forget_here();
+        assert!(cache.get(epoch, r.id, u).is_none());
     }
 
     #[test]
-    fn off_keeps_nothing() {
-        let cache = AccessCache::new(false);
+    fn a_new_epoch_drops_what_an_older_one_read() {
+        let cache = AccessCache::new();
         let (r, u) = (room(), UserId::new());
-        cache.insert(cache.generation(), r.clone(), u, None);
-        assert!(cache.get(r.id, u).is_none());
+        cache.insert(cache.token(Some(0)), r.clone(), u, None);
+        assert!(cache.get(Some(0), r.id, u).is_some());
+        // Read under epoch 0, another node's change moved the hub to 1 before the
+        // entry was stored: not kept.
+        let stale = cache.token(Some(0));
+        assert!(cache.get(Some(1), r.id, u).is_none(), "older epoch dropped");
+        cache.insert(stale, r.clone(), u, None);
+        assert!(cache.get(Some(1), r.id, u).is_none());
+        cache.insert(cache.token(Some(1)), r.clone(), u, None);
+        assert!(cache.get(Some(1), r.id, u).is_some());
+    }
+
+    #[test]
+    fn without_an_epoch_nothing_is_kept() {
+        let cache = AccessCache::new();
+        let (r, u) = (room(), UserId::new());
+        cache.insert(cache.token(None), r.clone(), u, None);
+        assert!(cache.get(Some(0), r.id, u).is_none());
+        cache.insert(cache.token(Some(0)), r.clone(), u, None);
+        assert!(cache.get(None, r.id, u).is_none(), "off: no hits either");
     }
 }

@@ -531,7 +531,7 @@ impl Chat {
         // Before the account: its deletion clears the files' uploader.
         self.discard_files(FileScope::Uploader(user)).await?;
         store.delete_user(user, self.now()).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.publish(Dispatch::Disconnect {
             user,
             session: None,

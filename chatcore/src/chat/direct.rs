@@ -35,7 +35,7 @@ impl Chat {
                 };
                 match store.add_member(m.clone(), 2).await {
                     Ok(_) => {
-                        self.inner.access.invalidate();
+                        self.access_changed().await;
                         self.announce_join(&room, &m).await?;
                     }
                     Err(Error::Conflict(Conflict::AlreadyMember)) => {}

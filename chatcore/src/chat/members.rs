@@ -66,7 +66,7 @@ impl Chat {
         store
             .add_member(membership.clone(), self.effective_max_members(&room))
             .await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_join(&room, &membership).await?;
         self.room_view(&room, Some(Role::Member), Some(actor)).await
     }
@@ -151,7 +151,7 @@ impl Chat {
             return Ok(());
         }
         self.inner.store.remove_member(room.id, actor).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_removal(room.id, actor, RemovalReason::Left, None)
             .await?;
         Ok(())
@@ -176,7 +176,7 @@ impl Chat {
                     .store
                     .transfer_ownership(room.id, owner, heir.user_id)
                     .await?;
-                self.inner.access.invalidate();
+                self.access_changed().await;
                 self.announce_transfer(room.id, owner, heir.user_id).await?;
                 Ok(false)
             }
@@ -293,7 +293,7 @@ impl Chat {
             .store
             .transfer_ownership(room.id, actor, to)
             .await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_transfer(room.id, actor, to).await
     }
 
@@ -331,7 +331,7 @@ impl Chat {
             .store
             .set_role(room.id, user, target.role, role)
             .await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.publish_room(
             room.id,
             ServerEvent::RoleChanged {

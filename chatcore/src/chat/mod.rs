@@ -228,7 +228,7 @@ impl ChatBuilder {
         Chat {
             inner: Arc::new(Inner {
                 store: self.store,
-                access: access::AccessCache::new(hub.single_node()),
+                access: access::AccessCache::new(),
                 hub,
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
@@ -259,14 +259,27 @@ impl Chat {
         Chat::builder(store).build()
     }
 
-    /// Forget the rooms and memberships cached for the send path. With a single-node
-    /// hub (the default [`LocalHub`]) the service caches, per room and user, what
-    /// sending a message checks (the room's kind and slow mode, the sender's role),
-    /// and forgets it on every change made through this `Chat`. An application that
-    /// changes rooms or memberships in the store directly, behind the service's back,
-    /// calls this afterwards. (A hub shared by several nodes turns the cache off.)
+    /// Forget the rooms and memberships cached for the send path. The service caches,
+    /// per room and user, what sending a message checks (the room's kind and slow
+    /// mode, the sender's role), and forgets it on every change made through any `Chat`
+    /// of the cluster (see [`Hub::access_epoch`]). An application that changes rooms
+    /// or memberships in the store directly, behind the service's back, calls this
+    /// afterwards, on every node (or [`Chat::forget_cached_access_everywhere`] on one).
     pub fn forget_cached_access(&self) {
-        self.inner.access.invalidate();
+        self.inner.access.forget_here();
+    }
+
+    /// [`Chat::forget_cached_access`] on every node of the cluster, through the hub;
+    /// returns once each has (see [`Hub::access_changed`]).
+    pub async fn forget_cached_access_everywhere(&self) {
+        self.access_changed().await;
+    }
+
+    /// Rooms or memberships changed (after the store write): forget what the send path
+    /// cached, here at once and on every node through the hub.
+    async fn access_changed(&self) {
+        self.inner.access.forget_here();
+        self.inner.hub.access_changed().await;
     }
 
     /// Start building a service over `store`.
@@ -345,13 +358,14 @@ impl Chat {
     /// fields, such as `last_seq`, may be old).
     async fn require_sender(&self, actor: UserId, id: RoomId) -> Result<(Arc<Room>, Membership)> {
         let cache = &self.inner.access;
-        let (room, member) = match cache.get(id, actor) {
+        let epoch = self.inner.hub.access_epoch();
+        let (room, member) = match cache.get(epoch, id, actor) {
             Some(hit) => hit,
             None => {
-                let generation = cache.generation();
+                let token = cache.token(epoch);
                 let (room, member) = self.visible_room(actor, id).await?;
                 let room = Arc::new(room);
-                cache.insert(generation, room.clone(), actor, member.clone());
+                cache.insert(token, room.clone(), actor, member.clone());
                 (room, member)
             }
         };

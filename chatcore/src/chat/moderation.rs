@@ -37,7 +37,7 @@ impl Chat {
             },
         )?;
         self.inner.store.remove_member(room.id, user).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         self.announce_removal(room.id, user, RemovalReason::Kicked, Some(actor))
             .await
     }
@@ -82,7 +82,7 @@ impl Chat {
             expires_at,
         };
         self.inner.store.ban(ban.clone()).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         if target.is_some() {
             self.announce_removal(room.id, user, RemovalReason::Banned, Some(actor))
                 .await?;

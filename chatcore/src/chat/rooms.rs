@@ -289,7 +289,7 @@ impl Chat {
             room.password_hash = self.room_password_hash(Some(p)).await?;
         }
         self.inner.store.update_room(&room).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         let public_view = self.room_view(&room, None, None).await?;
         self.publish_room(room.id, ServerEvent::RoomUpdated { room: public_view });
         self.room_view(&room, Some(me.role), Some(actor)).await
@@ -308,7 +308,7 @@ impl Chat {
 
     pub(super) async fn delete_room_now(&self, room: RoomId) -> Result<()> {
         self.inner.store.delete_room(room).await?;
-        self.inner.access.invalidate();
+        self.access_changed().await;
         // File records have no foreign key to the room: they are found after it.
         self.discard_files(FileScope::Room(room)).await?;
         self.publish_room(room, ServerEvent::RoomDeleted { room });
@@ -336,7 +336,7 @@ impl Chat {
             room.code = Some(code.clone());
             match self.inner.store.update_room(&room).await {
                 Ok(()) => {
-                    self.inner.access.invalidate();
+                    self.access_changed().await;
                     return Ok(code);
                 }
                 Err(Error::Conflict(Conflict::RoomCode)) if attempts < 8 => attempts += 1,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::conformance::pause::{PausingHub, Point};
-use crate::hub::Hub;
+use crate::hub::{BrokerHub, BrokerOptions, Engine, Hub};
 use crate::protocol::{RemovalReason, ServerEvent};
 use crate::store::Store;
 use crate::{
@@ -39,7 +39,22 @@ macro_rules! hub_conformance_tests {
             hub_large_events_cross_nodes,
             hub_connect_racing_revocation_does_not_survive,
             hub_connect_racing_kick_gets_no_room_traffic,
+            hub_kick_on_one_node_refuses_the_next_send_on_another,
         );
+    };
+}
+
+/// The hub conformance suite for a [`BrokerHub`] over an [`Engine`]:
+/// `engine_conformance_tests!("ENV_VAR", MyEngine)`, where the variable holds the
+/// broker's URL. Each case runs in a cluster of its own (a fresh name). Skips with a
+/// visible line without the variable.
+#[macro_export]
+macro_rules! engine_conformance_tests {
+    ($var:literal, $engine:ty) => {
+        async fn __engine_cluster() -> Option<Box<dyn $crate::conformance::hub::Cluster>> {
+            $crate::conformance::hub::engine_cluster::<$engine>($var)
+        }
+        $crate::hub_conformance_tests!(__engine_cluster);
     };
 }
 
@@ -64,6 +79,42 @@ macro_rules! __hub_cases {
             }
         )*
     };
+}
+
+/// A [`Cluster`] of [`BrokerHub`]s over engines of type `E`.
+struct Engines<E> {
+    url: String,
+    cluster: String,
+    engine: std::marker::PhantomData<fn() -> E>,
+}
+
+#[async_trait]
+impl<E: Engine> Cluster for Engines<E> {
+    async fn node(&self, lease: Duration) -> Arc<dyn Hub> {
+        let options = BrokerOptions {
+            presence_lease: lease,
+            ..BrokerOptions::default()
+        };
+        BrokerHub::<E>::connect_with(&self.url, &self.cluster, options)
+            .await
+            .expect("the node joins the cluster")
+    }
+}
+
+/// The cluster of [`engine_conformance_tests!`](crate::engine_conformance_tests): nodes
+/// over engines `E` at the URL in the environment variable `var`, in a cluster with a
+/// fresh name; `None`, with a `SKIPPED` line, without the variable.
+pub fn engine_cluster<E: Engine>(var: &str) -> Option<Box<dyn Cluster>> {
+    let Ok(url) = std::env::var(var) else {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "SKIPPED broker conformance: set {var}");
+        return None;
+    };
+    Some(Box::new(Engines::<E> {
+        url,
+        cluster: format!("chatcore_test_{}", uuid::Uuid::new_v4().simple()),
+        engine: std::marker::PhantomData,
+    }))
 }
 
 struct Nodes<'a> {
@@ -492,4 +543,60 @@ pub async fn hub_connect_racing_kick_gets_no_room_traffic(cluster: &dyn Cluster)
             None => {}
         }
     }
+}
+
+/// Wait until the node's hub lets the service cache access (a broker hub does once it
+/// hears its own heartbeat).
+async fn caches_access(chat: &Chat) {
+    for _ in 0..200 {
+        if chat.hub().access_epoch().is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the hub never turned the access cache on");
+}
+
+fn refused(result: crate::Result<crate::Message>) -> bool {
+    matches!(result, Err(crate::Error::Forbidden(_)))
+}
+
+pub async fn hub_kick_on_one_node_refuses_the_next_send_on_another(cluster: &dyn Cluster) {
+    let n = nodes(cluster);
+    let a = n.node(LONG).await;
+    let b = n.node(LONG).await;
+    caches_access(&a).await;
+    caches_access(&b).await;
+    let owner = register(&a, "owner").await;
+    let mal = register(&a, "mal").await;
+    let room = public_room(&a, owner).await;
+    for round in 0..5 {
+        b.join_room(mal, room, None).await.unwrap();
+        // The first send reads the store and caches; the second is served from it.
+        b.send_message(mal, room, say("read")).await.unwrap();
+        b.send_message(mal, room, say("cached")).await.unwrap();
+        a.kick(owner, room, mal).await.unwrap();
+        assert!(
+            refused(b.send_message(mal, room, say("kicked")).await),
+            "round {round}: B still took a kicked member's message"
+        );
+    }
+    // A join on A is seen by the next send on B, whose "not a member" was cached.
+    assert!(refused(b.send_message(mal, room, say("not yet")).await));
+    a.join_room(mal, room, None).await.unwrap();
+    b.send_message(mal, room, say("joined on A")).await.unwrap();
+    a.ban(owner, room, mal, "spam", None).await.unwrap();
+    assert!(b.send_message(mal, room, say("banned")).await.is_err());
+
+    // And B does cache: a change behind the service's back goes unseen until a node
+    // says so.
+    let quiet = register(&a, "quiet").await;
+    b.join_room(quiet, room, None).await.unwrap();
+    b.send_message(quiet, room, say("read")).await.unwrap();
+    assert!(n.store.remove_member(room, quiet).await.unwrap());
+    b.send_message(quiet, room, say("from the cache"))
+        .await
+        .unwrap();
+    a.forget_cached_access_everywhere().await;
+    assert!(refused(b.send_message(quiet, room, say("forgotten")).await));
 }

@@ -152,8 +152,12 @@ impl Hub for PausingHub {
         self.inner.online(users).await
     }
 
-    fn single_node(&self) -> bool {
-        self.inner.single_node()
+    fn access_epoch(&self) -> Option<u64> {
+        self.inner.access_epoch()
+    }
+
+    async fn access_changed(&self) {
+        self.inner.access_changed().await;
     }
 
     async fn sweep(&self) -> Result<Vec<UserId>> {

@@ -6,7 +6,8 @@
 //! - Storage: SQLite in `--data-dir` (default: the current directory, file
 //!   `chatcore.db`, created on first run); PostgreSQL with `--database-url` or
 //!   `DATABASE_URL`; `--memory` keeps everything in memory.
-//! - Several nodes: `--broker redis://127.0.0.1:6379` (Redis pub/sub) or
+//! - Several nodes: `--broker redis://127.0.0.1:6379` (Redis pub/sub),
+//!   `--broker nats://127.0.0.1:4222` (NATS, with JetStream for presence) or
 //!   `--broker postgres` (LISTEN/NOTIFY on the `--database-url` database); each node
 //!   serves the same rooms. Default: in-process (one node).
 //! - Uploaded files (avatars, images, files): a `files` directory in `--data-dir`
@@ -63,8 +64,8 @@ struct Cli {
     /// Seed demo users and rooms (prints the users' passwords).
     #[arg(long)]
     demo: bool,
-    /// Coordinate several nodes: `redis://host:port`, `postgres` (the
-    /// `--database-url` database) or a `postgres://` URL. Default: this process only.
+    /// Coordinate several nodes: `redis://host:port`, `nats://host:port`, `postgres`
+    /// (the `--database-url` database) or a `postgres://` URL. Default: this process only.
     #[arg(long, env = "CHAT_BROKER")]
     broker: Option<String>,
     /// Further origins allowed to open WebSockets (comma separated), e.g. the public
@@ -193,35 +194,58 @@ async fn open_broker(
     broker: &str,
     database_url: Option<&str>,
 ) -> Result<std::sync::Arc<dyn chatcore::Hub>, Fatal> {
-    if broker.starts_with("redis://") || broker.starts_with("rediss://") {
-        let hub = chatcore_redis::RedisHub::connect(broker, Default::default())
-            .await
-            .map_err(|e| {
-                Fatal::new(format!("cannot connect to the Redis broker at {broker}"), e)
-            })?;
-        tracing::info!(node = hub.node_id(), "broker: redis");
-        return Ok(hub);
-    }
-    let url = match broker {
-        "postgres" | "postgresql" => database_url.ok_or_else(|| Fatal {
-            context: "--broker postgres needs --database-url (or DATABASE_URL)".into(),
-            source: None,
-        })?,
-        u if u.starts_with("postgres://") || u.starts_with("postgresql://") => u,
+    let scheme = broker
+        .split_once("://")
+        .map_or(broker, |(scheme, _)| scheme);
+    let (what, hub) = match scheme {
+        "redis" | "rediss" => (
+            "Redis",
+            chatcore_redis::RedisHub::connect(broker)
+                .await
+                .map(|hub| joined(hub, "redis")),
+        ),
+        "nats" | "tls" => (
+            "NATS",
+            chatcore_nats::NatsHub::connect(broker)
+                .await
+                .map(|hub| joined(hub, "nats")),
+        ),
+        "postgres" | "postgresql" => {
+            let url = if broker.contains("://") {
+                broker
+            } else {
+                database_url.ok_or_else(|| Fatal {
+                    context: "--broker postgres needs --database-url (or DATABASE_URL)".into(),
+                    source: None,
+                })?
+            };
+            (
+                "PostgreSQL",
+                chatcore_postgres::PgHub::connect(url)
+                    .await
+                    .map(|hub| joined(hub, "postgres LISTEN/NOTIFY")),
+            )
+        }
         other => {
             return Err(Fatal {
                 context: format!(
-                    "unknown --broker {other:?}: use redis://host:port, postgres or a postgres:// URL"
+                    "unknown --broker {other:?}: use redis://host:port, nats://host:port, \
+                     postgres or a postgres:// URL"
                 ),
                 source: None,
             });
         }
     };
-    let hub = chatcore_postgres::PgHub::connect(url, Default::default())
-        .await
-        .map_err(|e| Fatal::new("cannot start the PostgreSQL broker", e))?;
-    tracing::info!("broker: postgres LISTEN/NOTIFY");
-    Ok(hub)
+    hub.map_err(|e| Fatal::new(format!("cannot join the {what} broker at {broker}"), e))
+}
+
+/// A broker hub this node joined, logged with its node id.
+fn joined<E: chatcore::hub::Engine>(
+    hub: std::sync::Arc<chatcore::hub::BrokerHub<E>>,
+    engine: &str,
+) -> std::sync::Arc<dyn chatcore::Hub> {
+    tracing::info!(node = hub.node_id(), "broker: {engine}");
+    hub
 }
 
 /// Where uploaded files go: S3 (`--s3-bucket`), memory (`--memory`), or a directory.

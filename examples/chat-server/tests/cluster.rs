@@ -1,11 +1,13 @@
 //! Several real `chat-server` processes on different loopback ports, coordinated by the
-//! real Redis and by PostgreSQL LISTEN/NOTIFY, over one PostgreSQL database: clients on
-//! different nodes chat, type and see presence; a ban on one node cuts the banned user's
-//! connection on another; a killed node restarts and its client resumes with nothing lost
-//! or doubled, in order.
+//! real Redis, the real NATS server and PostgreSQL LISTEN/NOTIFY, over one PostgreSQL
+//! database: clients on different nodes chat, type and see presence; a ban on one node
+//! refuses the banned user's very next send on another and cuts their subscription
+//! there; a killed node restarts and its client resumes with nothing lost or doubled, in
+//! order. One scenario, one setup per broker.
 //!
-//! Needs `CHATCORE_TEST_DATABASE_URL` (and `CHATCORE_TEST_REDIS_URL` for the Redis
-//! cases); skips with a visible line without them. `.ci/run` sets both.
+//! Needs `CHATCORE_TEST_DATABASE_URL` (and `CHATCORE_TEST_REDIS_URL`,
+//! `CHATCORE_TEST_NATS_URL` for those brokers); skips with a visible line without them.
+//! `.ci/run` sets all three.
 
 #![allow(clippy::unwrap_used)]
 
@@ -275,18 +277,40 @@ async fn scenario(database_url: String, broker: &str) {
     })
     .await;
 
-    // A ban issued on A cuts mallory's subscription on B at once.
+    // A ban issued on A refuses mallory's very next send on B (B's access cache was
+    // told before the ban returned) and cuts her subscription there.
     let mut mal_ws = connect(&b, &mal_t).await;
+    send(
+        &mut mal_ws,
+        json!({"type": "send", "id": 30, "room": room_id, "nonce": "m1", "body": "before the ban"}),
+    )
+    .await;
+    wait_for(&mut mal_ws, |v| is(v, "sent") && v["id"] == 30).await;
     post(
         &a.api(&format!("/rooms/{room_id}/bans")),
         Some(&alice_t),
         json!({"user_id": mal, "reason": "spam"}),
     )
     .await;
-    wait_for(&mut mal_ws, |v| {
-        is(v, "member_removed") && v["user"] == mal.as_str() && v["reason"] == "banned"
-    })
+    send(
+        &mut mal_ws,
+        json!({"type": "send", "id": 31, "room": room_id, "nonce": "m2", "body": "refused"}),
+    )
     .await;
+    let (mut answer, mut removed) = (Value::Null, false);
+    while answer.is_null() || !removed {
+        let v = next(&mut mal_ws).await;
+        if v["id"] == 31 {
+            answer = v;
+        } else if is(&v, "member_removed") && v["user"] == mal.as_str() {
+            assert_eq!(v["reason"], "banned");
+            removed = true;
+        }
+    }
+    assert!(
+        is(&answer, "error"),
+        "a banned user's send was taken: {answer}"
+    );
     send(
         &mut alice_ws,
         json!({"type": "send", "room": room_id, "nonce": "n3", "body": "after the ban"}),
@@ -432,21 +456,31 @@ async fn scenario(database_url: String, broker: &str) {
     assert_eq!(texts, ["to A 0", "to A 1", "to A 2"]);
 }
 
+/// Run the scenario over the broker named by `broker` (`None`: read from the
+/// environment variable `broker_var`), on a fresh database.
+async fn over(broker_var: Option<&str>, broker: &str) {
+    let Ok(db) = std::env::var("CHATCORE_TEST_DATABASE_URL") else {
+        return skip("CHATCORE_TEST_DATABASE_URL");
+    };
+    let broker = match broker_var.map(std::env::var) {
+        None => broker.to_owned(),
+        Some(Ok(url)) => url,
+        Some(Err(_)) => return skip(broker_var.unwrap_or_default()),
+    };
+    scenario(fresh_database(&db).await, &broker).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_over_redis() {
-    let (Ok(db), Ok(redis)) = (
-        std::env::var("CHATCORE_TEST_DATABASE_URL"),
-        std::env::var("CHATCORE_TEST_REDIS_URL"),
-    ) else {
-        return skip("CHATCORE_TEST_DATABASE_URL and CHATCORE_TEST_REDIS_URL");
-    };
-    scenario(fresh_database(&db).await, &redis).await;
+    over(Some("CHATCORE_TEST_REDIS_URL"), "").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_over_nats() {
+    over(Some("CHATCORE_TEST_NATS_URL"), "").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_over_postgres_notify() {
-    let Ok(db) = std::env::var("CHATCORE_TEST_DATABASE_URL") else {
-        return skip("CHATCORE_TEST_DATABASE_URL");
-    };
-    scenario(fresh_database(&db).await, "postgres").await;
+    over(None, "postgres").await;
 }
