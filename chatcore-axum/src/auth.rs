@@ -1,15 +1,13 @@
 //! Authentication: the [`Authenticator`] hook, the default [`SessionAuthenticator`],
-//! the [`Actor`] extractor and the session cookie.
+//! [`Actor`] and the session cookie. (`Actor` is extracted from requests in
+//! [`crate::extract`], which has the router's state.)
 
 use async_trait::async_trait;
-use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use chatcore::{Chat, SessionId, UserId};
 
 use crate::config::ChatConfig;
-use crate::error::ApiError;
-use crate::state::ChatState;
 
 /// How a request was authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -171,37 +169,6 @@ impl Authenticator for SessionAuthenticator {
             session: Some(session.id),
             method,
         }))
-    }
-}
-
-/// Run the configured authenticator; `None` without credentials.
-pub(crate) async fn authenticate(
-    state: &ChatState,
-    parts: &Parts,
-) -> Result<Option<Actor>, ApiError> {
-    Ok(state
-        .authenticator()
-        .authenticate(state.chat(), parts)
-        .await?)
-}
-
-impl FromRequestParts<ChatState> for Actor {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &ChatState,
-    ) -> Result<Self, Self::Rejection> {
-        if let Some(actor) = parts.extensions.get::<Actor>() {
-            return Ok(actor.clone());
-        }
-        match authenticate(state, parts).await? {
-            Some(actor) => {
-                parts.extensions.insert(actor.clone());
-                Ok(actor)
-            }
-            None => Err(ApiError::unauthenticated("authentication required")),
-        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Extractors whose rejections use the JSON error shape.
+//! Extractors whose rejections use the JSON error shape: the acting user
+//! ([`Actor`]), and `Json`, `Path` and `Query`.
 //!
 //! axum's own `Json`, `Path` and `Query` answer bad input with plain-text bodies; these
 //! wrappers turn every rejection into an [`ApiError`] so clients always get
@@ -10,7 +11,42 @@ use axum::http::{StatusCode, header};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
+use crate::auth::Actor;
 use crate::error::{ApiError, codes};
+use crate::state::ChatState;
+
+/// Run the router's [`Authenticator`](crate::Authenticator); `None` without
+/// credentials.
+pub(crate) async fn authenticate(
+    state: &ChatState,
+    parts: &Parts,
+) -> Result<Option<Actor>, ApiError> {
+    Ok(state
+        .authenticator()
+        .authenticate(state.chat(), parts)
+        .await?)
+}
+
+/// The authenticated user; 401 `unauthenticated` without credentials.
+impl FromRequestParts<ChatState> for Actor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &ChatState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(actor) = parts.extensions.get::<Actor>() {
+            return Ok(actor.clone());
+        }
+        match authenticate(state, parts).await? {
+            Some(actor) => {
+                parts.extensions.insert(actor.clone());
+                Ok(actor)
+            }
+            None => Err(ApiError::unauthenticated("authentication required")),
+        }
+    }
+}
 
 /// A JSON request body.
 ///
@@ -18,7 +54,8 @@ use crate::error::{ApiError, codes};
 /// - A non-empty body must be sent as `application/json` (or `…+json`): 415 otherwise,
 ///   which also keeps HTML forms from posting to the API.
 /// - Larger than the configured limit: 413 `too_large`; not JSON: 400
-///   `malformed_json`; JSON of the wrong shape: 422 `invalid_input`.
+///   `malformed_json`; JSON of the wrong shape (an array or a scalar where an object
+///   is expected, too): 422 `invalid_input`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -69,6 +106,19 @@ where
         } else {
             &bytes
         };
+        // Every body of this API is an object; serde would also read a struct from an
+        // array of its fields in order.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(
+                match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+                    Err(e) => json_error(e),
+                    Ok(_) => ApiError::from(chatcore::Error::invalid(
+                        "body",
+                        "the body must be a JSON object",
+                    )),
+                },
+            );
+        }
         serde_json::from_slice(bytes).map(Json).map_err(json_error)
     }
 }

@@ -40,12 +40,11 @@ pub fn router(state: ChatState) -> Router {
         .with_state(state)
 }
 
-/// The OpenAPI document of [`router`] (also served at `GET /openapi.json`).
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_routes, mut doc) = rest::routes().split_for_parts();
-    openapi::add_common_errors(&mut doc);
-    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    doc
+/// The OpenAPI document of [`router`] for a service with these limits, as JSON (also
+/// served at `GET /openapi.json`, with the limits of the router's [`chatcore::Chat`]).
+/// It states the validation rules the service enforces (lengths, patterns, ranges).
+pub fn openapi_document(limits: &chatcore::Limits) -> serde_json::Value {
+    rest::meta::document(limits)
 }
 
 async fn no_route() -> ApiError {

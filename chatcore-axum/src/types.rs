@@ -1,29 +1,19 @@
-//! Request and response bodies of the REST API that are not chatcore's own views
-//! (those are in [`chatcore::protocol`]).
+//! Request and response bodies of the REST API that are not chatcore's own types.
+//!
+//! The others are chatcore's, used as they are: inputs such as [`chatcore::Register`],
+//! [`chatcore::NewRoom`] or [`chatcore::SendMessage`], and the views of
+//! [`chatcore::protocol`]. Fields the service validates carry a `chatcore:` rule marker
+//! as their schema `format`; see [`chatcore::openapi`].
 
-use chatcore::{MessageId, Role, RoomId, RoomKind, SessionId, UserId};
+use std::borrow::Cow;
+
+use chatcore::protocol::{MeView, RoomView};
+use chatcore::{Role, RoomCode, RoomId, SessionId, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
-
-use crate::openapi::schemas;
-
-/// `POST /auth/register`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RegisterRequest {
-    /// 3–32 letters, digits, `_`, `-`, `.`; unique case-insensitively.
-    #[schema(example = "alice")]
-    pub username: String,
-    /// At least 8 characters.
-    pub password: String,
-    /// Optional, unique email address.
-    #[serde(default)]
-    pub email: Option<String>,
-    /// Shown instead of the username (default: the username).
-    #[serde(default)]
-    pub display_name: Option<String>,
-}
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
 /// `POST /auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -38,13 +28,11 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AuthResponse {
     /// The account.
-    #[schema(value_type = schemas::MeView)]
-    pub user: chatcore::protocol::MeView,
+    pub user: MeView,
     /// The secret session token, for `Authorization: Bearer` and the WebSocket
     /// `auth` frame. Shown only now.
     pub token: String,
     /// The session's id (to revoke it).
-    #[schema(value_type = Uuid)]
     pub session_id: SessionId,
     /// When the session lapses unless used (each use renews it).
     pub expires_at: DateTime<Utc>,
@@ -54,7 +42,6 @@ pub struct AuthResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SessionView {
     /// Identifier.
-    #[schema(value_type = Uuid)]
     pub id: SessionId,
     /// Opened.
     pub created_at: DateTime<Utc>,
@@ -81,50 +68,26 @@ pub struct DeleteAccountRequest {
 pub struct ChangePasswordRequest {
     /// Current password.
     pub old: String,
-    /// New password (at least 8 characters). Every other session is logged out.
+    /// New password. Every other session is logged out.
+    #[schema(format = "chatcore:password")]
     pub new: String,
-}
-
-/// `PATCH /me`: fields left out are unchanged.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct ProfileUpdateRequest {
-    /// New display name.
-    #[serde(default)]
-    pub display_name: Option<String>,
-    /// New bio.
-    #[serde(default)]
-    pub bio: Option<String>,
-    /// New avatar URL (`""` clears).
-    #[serde(default)]
-    pub avatar_url: Option<String>,
-    /// New email (`""` clears).
-    #[serde(default)]
-    pub email: Option<String>,
-}
-
-impl From<ProfileUpdateRequest> for chatcore::ProfileUpdate {
-    fn from(r: ProfileUpdateRequest) -> Self {
-        chatcore::ProfileUpdate {
-            display_name: r.display_name,
-            bio: r.bio,
-            avatar_url: r.avatar_url,
-            email: r.email,
-        }
-    }
 }
 
 /// `GET /rooms` query: public rooms by name, after a cursor.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListRoomsQuery {
-    /// Cursor: the name of the last room of the previous page (with `after_id`).
+    /// Cursor: the name of the last room of the previous page. Alone: the rooms from
+    /// this name on.
     #[serde(default)]
     pub after_name: Option<String>,
-    /// Cursor: the id of the last room of the previous page (with `after_name`).
+    /// Cursor: the id of the last room of the previous page. Alone: the rooms after
+    /// this one (which must exist).
     #[serde(default)]
-    pub after_id: Option<Uuid>,
-    /// Page size (default 50, at most 100).
+    pub after_id: Option<RoomId>,
+    /// Page size (default 50).
     #[serde(default)]
+    #[param(format = "chatcore:rooms-limit")]
     pub limit: Option<u32>,
 }
 
@@ -132,85 +95,11 @@ pub struct ListRoomsQuery {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct MyRooms {
     /// Public rooms.
-    #[schema(value_type = Vec<schemas::RoomView>)]
-    pub public: Vec<chatcore::protocol::RoomView>,
+    pub public: Vec<RoomView>,
     /// Private rooms.
-    #[schema(value_type = Vec<schemas::RoomView>)]
-    pub private: Vec<chatcore::protocol::RoomView>,
+    pub private: Vec<RoomView>,
     /// Direct rooms.
-    #[schema(value_type = Vec<schemas::RoomView>)]
-    pub direct: Vec<chatcore::protocol::RoomView>,
-}
-
-/// `POST /rooms`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct NewRoomRequest {
-    /// `public` or `private` (direct rooms are opened with `POST /direct`).
-    #[schema(value_type = schemas::RoomKind)]
-    pub kind: RoomKind,
-    /// Name.
-    pub name: String,
-    /// Description.
-    #[serde(default)]
-    pub description: String,
-    /// Room password (asked when joining).
-    #[serde(default)]
-    pub password: Option<String>,
-    /// Member limit (0 or absent: the service-wide limit).
-    #[serde(default)]
-    pub max_members: Option<u32>,
-    /// Avatar URL.
-    #[serde(default)]
-    pub avatar_url: Option<String>,
-}
-
-impl From<NewRoomRequest> for chatcore::NewRoom {
-    fn from(r: NewRoomRequest) -> Self {
-        chatcore::NewRoom {
-            kind: r.kind,
-            name: r.name,
-            description: r.description,
-            password: r.password,
-            max_members: r.max_members,
-            avatar_url: r.avatar_url,
-        }
-    }
-}
-
-/// `PATCH /rooms/{id}`: fields left out are unchanged.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-pub struct RoomUpdateRequest {
-    /// New name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// New description.
-    #[serde(default)]
-    pub description: Option<String>,
-    /// New avatar URL (`""` clears).
-    #[serde(default)]
-    pub avatar_url: Option<String>,
-    /// New password (`""` removes it).
-    #[serde(default)]
-    pub password: Option<String>,
-    /// New member limit (0: the service-wide limit).
-    #[serde(default)]
-    pub max_members: Option<u32>,
-    /// Slow mode: seconds between two messages of one member (0: off; moderators and up).
-    #[serde(default)]
-    pub slow_mode_secs: Option<u32>,
-}
-
-impl From<RoomUpdateRequest> for chatcore::RoomUpdate {
-    fn from(r: RoomUpdateRequest) -> Self {
-        chatcore::RoomUpdate {
-            name: r.name,
-            description: r.description,
-            avatar_url: r.avatar_url,
-            password: r.password,
-            max_members: r.max_members,
-            slow_mode_secs: r.slow_mode_secs,
-        }
-    }
+    pub direct: Vec<RoomView>,
 }
 
 /// `POST /rooms/{id}/join`.
@@ -224,8 +113,8 @@ pub struct JoinRequest {
 /// `POST /rooms/join-by-code`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct JoinByCodeRequest {
-    /// The 8-character room code (case-insensitive).
-    #[schema(example = "K3Q9ZT2M")]
+    /// The room's code (8 letters and digits, case-insensitive).
+    #[schema(example = "K3Q9ZT2M", format = "chatcore:room-code")]
     pub code: String,
     /// The room password, if it has one.
     #[serde(default)]
@@ -236,38 +125,21 @@ pub struct JoinByCodeRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CodeResponse {
     /// The code.
-    #[schema(value_type = String, example = "K3Q9ZT2M")]
-    pub code: chatcore::RoomCode,
+    pub code: RoomCode,
 }
 
 /// A request naming a user (`transfer`, `invites`).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct UserRef {
     /// The user.
-    #[schema(value_type = Uuid)]
     pub user_id: UserId,
-}
-
-/// A pending invitation of the user into a room.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct InviteView {
-    /// The room.
-    #[schema(value_type = Uuid)]
-    pub room_id: RoomId,
-    /// The room's name (absent if the room is gone).
-    pub room_name: Option<String>,
-    /// Who invited.
-    #[schema(value_type = Option<Uuid>)]
-    pub invited_by: Option<UserId>,
-    /// When.
-    pub created_at: DateTime<Utc>,
 }
 
 /// `PUT /rooms/{id}/members/{user_id}/role`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct SetRoleRequest {
     /// The new role (below one's own; `owner` only by transfer).
-    #[schema(value_type = schemas::Role)]
+    #[schema(value_type = String, format = "chatcore:assignable-role")]
     pub role: Role,
 }
 
@@ -275,12 +147,12 @@ pub struct SetRoleRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct BanRequest {
     /// The user to ban (member or not).
-    #[schema(value_type = Uuid)]
     pub user_id: UserId,
     /// Reason (may be empty).
     #[serde(default)]
+    #[schema(format = "chatcore:reason")]
     pub reason: String,
-    /// When the ban ends (absent: never).
+    /// When the ban ends, in the future (absent: never).
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -292,44 +164,58 @@ pub struct HistoryQuery {
     /// Only messages with a smaller sequence number (page backwards).
     #[serde(default)]
     pub before: Option<i64>,
-    /// Only messages with a larger sequence number (page forwards).
+    /// Only messages with a larger sequence number (page forwards); below `before`
+    /// when both are given.
     #[serde(default)]
     pub after: Option<i64>,
-    /// Page size (default 50, at most 100).
+    /// Page size (default 50).
     #[serde(default)]
+    #[param(format = "chatcore:history-limit")]
     pub limit: Option<u32>,
-}
-
-/// `POST /rooms/{id}/messages`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SendMessageRequest {
-    /// Text (at most 4,000 characters by default).
-    pub body: String,
-    /// The message this one replies to (same room).
-    #[serde(default)]
-    #[schema(value_type = Option<Uuid>)]
-    pub reply_to: Option<MessageId>,
-    /// Idempotency key (1–64 bytes): a retry with the same nonce returns the first
-    /// message instead of posting again.
-    #[serde(default)]
-    pub nonce: Option<String>,
 }
 
 /// `PATCH /messages/{id}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct EditMessageRequest {
-    /// The new text.
+    /// The new text (the caption of an image or file message may be emptied).
+    #[schema(format = "chatcore:body")]
     pub body: String,
 }
 
 /// `POST /direct`: the other user, by id or by username (exactly one).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OpenDirectRequest {
     /// The other user's id.
     #[serde(default)]
-    #[schema(value_type = Option<Uuid>)]
     pub user_id: Option<UserId>,
     /// The other user's username.
     #[serde(default)]
     pub username: Option<String>,
+}
+
+/// `{"user_id": …}` or `{"username": …}`, the other one absent or null.
+impl PartialSchema for OpenDirectRequest {
+    fn schema() -> RefOr<Schema> {
+        let one = |given: &str, schema: RefOr<Schema>, absent: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(given, schema)
+                .required(given)
+                .property(absent, ObjectBuilder::new().schema_type(Type::Null))
+        };
+        let by_name = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("The other user's username"));
+        OneOfBuilder::new()
+            .description(Some("The other user, by id or by username (exactly one)"))
+            .item(one("user_id", UserId::schema(), "username"))
+            .item(one("username", by_name.into(), "user_id"))
+            .into()
+    }
+}
+
+impl ToSchema for OpenDirectRequest {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("OpenDirectRequest")
+    }
 }

@@ -199,3 +199,35 @@ async fn a_new_public_room_is_joined_over_the_socket_and_presence_is_announced()
             .await;
     }
 }
+
+/// WebSocket `error` events name the offending field, as the REST error bodies do.
+#[tokio::test]
+async fn websocket_errors_name_the_field() {
+    let s = Server::start().await;
+    let alice = s.register("alice").await;
+    let room = s.room(&alice, "public", "General").await;
+    let mut a = s.ws(&alice).await;
+    let err = a
+        .request(
+            1,
+            json!({"type": "send", "room": room, "nonce": "n-1", "body": "  "}),
+        )
+        .await;
+    assert_eq!(err["type"], "error", "{err}");
+    assert_eq!(err["code"], "invalid_input");
+    assert_eq!(err["field"], "body");
+    let err = a
+        .request(
+            2,
+            json!({"type": "send", "room": room, "nonce": "n-2", "body": "x".repeat(4001)}),
+        )
+        .await;
+    assert_eq!(err["code"], "too_large", "{err}");
+    assert_eq!(err["field"], "body");
+    // Errors about no field leave it out.
+    let err = a
+        .request(3, json!({"type": "join", "room": uuid::Uuid::new_v4()}))
+        .await;
+    assert_eq!(err["code"], "not_found", "{err}");
+    assert!(err.get("field").is_none(), "{err}");
+}

@@ -25,7 +25,18 @@ async fn bad_requests_are_400() {
         .await
         .assert_error(400, "malformed_json");
 
-    // A path parameter that is not an id.
+    // Well-formed JSON that is not an object (serde alone would read `[null, null]`
+    // as the fields of a struct, in order).
+    for body in [json!([null, null]), json!("x"), json!(3)] {
+        let r = s.call(Some(&alice), Method::PATCH, "/me", Some(body)).await;
+        r.assert_error(422, "invalid_input");
+        assert_eq!(r.body["error"]["field"], "body");
+    }
+
+    // A path parameter that is not an id (hyphenated UUIDs only).
+    s.get(&alice, &format!("/rooms/{}", uuid::Uuid::new_v4().simple()))
+        .await
+        .assert_error(400, "bad_request");
     s.get(&alice, "/rooms/not-a-uuid")
         .await
         .assert_error(400, "bad_request");
@@ -279,10 +290,10 @@ async fn invalid_input_is_422_with_the_field() {
     s.post(&alice, "/rooms", json!({"kind": "secret", "name": "R"}))
         .await
         .assert_error(422, "invalid_input");
-    // The cursor needs both halves.
-    s.get(&alice, "/rooms?after_name=x")
-        .await
-        .assert_error(422, "invalid_input");
+    // A query value out of its documented range.
+    let r = s.get(&alice, "/rooms?limit=0").await;
+    r.assert_error(422, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "limit");
 }
 
 #[tokio::test]

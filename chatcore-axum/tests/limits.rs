@@ -280,8 +280,15 @@ async fn history_pages_are_capped() {
     for i in 0..8 {
         s.send(&alice, &room, &format!("m{i}")).await;
     }
+    // The REST API refuses a page larger than the cap (its OpenAPI document says
+    // so); the largest page it takes holds the cap.
     let r = s
         .get(&alice, &format!("/rooms/{room}/messages?limit=1000"))
+        .await;
+    r.assert_error(422, "invalid_input");
+    assert_eq!(r.body["error"]["field"], "limit");
+    let r = s
+        .get(&alice, &format!("/rooms/{room}/messages?limit=5"))
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
@@ -290,4 +297,11 @@ async fn history_pages_are_capped() {
         "{}",
         r.body
     );
+    // Over the WebSocket, a larger request is capped.
+    let mut ws = s.ws(&alice).await;
+    let page = ws
+        .request(1, json!({"type": "history", "room": room, "limit": 1000}))
+        .await;
+    assert_eq!(page["type"], "history", "{page}");
+    assert_eq!(page["messages"].as_array().unwrap().len(), 5, "{page}");
 }

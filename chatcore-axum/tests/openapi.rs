@@ -59,7 +59,7 @@ async fn the_document_lists_every_route_and_every_listed_route_is_served() {
         "expected but not documented"
     );
     // The library's own copy is the same document.
-    let lib_doc = serde_json::to_value(chatcore_axum::openapi_document()).unwrap();
+    let lib_doc = chatcore_axum::openapi_document(&chatcore::Limits::default());
     assert_eq!(operations(&lib_doc), documented);
 
     // Walk the live router: every documented operation is routed (not the 404/405
@@ -100,52 +100,97 @@ async fn the_document_lists_every_route_and_every_listed_route_is_served() {
 }
 
 /// Check a JSON value against a schema of the document: no undocumented field, no
-/// missing required field, recursively through `$ref`, arrays and nullable `oneOf`.
-fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) {
-    if value.is_null() {
-        return;
-    }
+/// missing required field, values in their `enum`, recursively through `$ref`,
+/// arrays, `allOf` (every part), and `oneOf`/`anyOf` (some option).
+fn check(doc: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.trim_start_matches("#/components/schemas/");
         let target = &doc["components"]["schemas"][name];
-        assert!(target.is_object(), "{at}: no schema {name}");
-        return conforms(doc, target, value, &format!("{at}<{name}>"));
-    }
-    if let Some(options) = schema["oneOf"].as_array() {
-        for o in options {
-            if o["type"] != "null" {
-                conforms(doc, o, value, at);
-            }
+        if !target.is_object() {
+            return Err(format!("{at}: no schema {name}"));
         }
-        return;
+        return check(doc, target, value, &format!("{at}<{name}>"));
     }
-    if let Some(values) = schema["enum"].as_array() {
-        assert!(values.contains(value), "{at}: {value} not in {values:?}");
-        return;
+    if let Some(parts) = schema["allOf"].as_array() {
+        // The parts together document the object's fields.
+        let mut merged = serde_json::Map::new();
+        let mut required = Vec::new();
+        for part in parts {
+            let part = resolve(doc, part);
+            merged.extend(part["properties"].as_object().cloned().unwrap_or_default());
+            required.extend(part["required"].as_array().cloned().unwrap_or_default());
+        }
+        let whole = json!({"type": "object", "properties": merged, "required": required});
+        return check(doc, &whole, value, at);
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(options) = schema[key].as_array() {
+            let errors: Vec<String> = options
+                .iter()
+                .filter_map(|o| check(doc, o, value, at).err())
+                .collect();
+            if errors.len() == options.len() {
+                return Err(format!("{at}: no option of {key} fits: {errors:?}"));
+            }
+            return Ok(());
+        }
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if value.is_null() {
+        return if types.is_empty() || types.contains(&"null") {
+            Ok(())
+        } else {
+            Err(format!("{at}: null where {types:?} is documented"))
+        };
+    }
+    if let Some(values) = schema["enum"].as_array()
+        && !values.contains(value)
+    {
+        return Err(format!("{at}: {value} not in {values:?}"));
     }
     if let Some(items) = schema.get("items") {
-        for (i, v) in value.as_array().expect("an array").iter().enumerate() {
-            conforms(doc, items, v, &format!("{at}[{i}]"));
+        let Some(array) = value.as_array() else {
+            return Err(format!("{at}: not an array: {value}"));
+        };
+        for (i, v) in array.iter().enumerate() {
+            check(doc, items, v, &format!("{at}[{i}]"))?;
         }
-        return;
+        return Ok(());
     }
     if let Some(props) = schema["properties"].as_object() {
-        let obj = value
-            .as_object()
-            .unwrap_or_else(|| panic!("{at}: not an object: {value}"));
+        let Some(obj) = value.as_object() else {
+            return Err(format!("{at}: not an object: {value}"));
+        };
         for (k, v) in obj {
-            let p = props
-                .get(k)
-                .unwrap_or_else(|| panic!("{at}: field `{k}` is not documented"));
-            conforms(doc, p, v, &format!("{at}.{k}"));
+            let Some(p) = props.get(k) else {
+                return Err(format!("{at}: field `{k}` is not documented"));
+            };
+            check(doc, p, v, &format!("{at}.{k}"))?;
         }
         for req in schema["required"].as_array().into_iter().flatten() {
             let req = req.as_str().unwrap();
-            assert!(
-                obj.contains_key(req),
-                "{at}: required `{req}` missing in {value}"
-            );
+            if !obj.contains_key(req) {
+                return Err(format!("{at}: required `{req}` missing in {value}"));
+            }
         }
+    }
+    Ok(())
+}
+
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    }
+}
+
+fn conforms(doc: &Value, schema: &Value, value: &Value, at: &str) {
+    if let Err(e) = check(doc, schema, value, at) {
+        panic!("{e}");
     }
 }
 
@@ -156,18 +201,16 @@ fn response_schema<'a>(doc: &'a Value, method: &str, path: &str, status: &str) -
     s
 }
 
+async fn served_document(s: &Server) -> Value {
+    let r = s.http.get(s.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
 #[tokio::test]
 async fn openapi_schemas_match_real_responses() {
     let s = Server::start().await;
-    let doc: Value = s
-        .http
-        .get(s.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = served_document(&s).await;
     let check = |method: &str, path: &str, status: &str, body: &Value| {
         conforms(
             &doc,
@@ -298,4 +341,134 @@ async fn openapi_schemas_match_real_responses() {
         .get(&alice, &format!("/rooms/{}", uuid::Uuid::new_v4()))
         .await;
     check("GET", "/rooms/{id}", "404", &err.body);
+}
+
+/// Every string in the document that still names a rule marker.
+fn markers(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) if s.starts_with("chatcore:") => out.push(s.clone()),
+        Value::Array(a) => a.iter().for_each(|v| markers(v, out)),
+        Value::Object(o) => o.values().for_each(|v| markers(v, out)),
+        _ => {}
+    }
+}
+
+/// The document states the limits the server enforces, taken from the limits in
+/// force, and the server holds to what it states on both sides of each bound.
+#[tokio::test]
+async fn the_document_states_the_limits_in_force_and_the_server_keeps_them() {
+    let setup = common::Setup {
+        limits: chatcore::Limits {
+            max_name_chars: 10,
+            password_min_chars: 9,
+            history_page_max: 5,
+            max_members_per_room: 30,
+            ..chatcore::Limits::without_rate_limits()
+        },
+        ..common::Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let doc = served_document(&s).await;
+    let mut left = Vec::new();
+    markers(&doc, &mut left);
+    assert!(left.is_empty(), "rule markers left: {left:?}");
+
+    let schemas = &doc["components"]["schemas"];
+    let name = &schemas["NewRoom"]["properties"]["name"];
+    assert_eq!(name["maxLength"], 10);
+    assert_eq!(
+        schemas["Register"]["properties"]["password"]["minLength"],
+        9
+    );
+    assert_eq!(
+        schemas["Register"]["properties"]["username"]["maxLength"],
+        chatcore::Username::MAX_LEN
+    );
+    assert_eq!(
+        schemas["NewRoom"]["properties"]["max_members"]["anyOf"][1]["maximum"],
+        30
+    );
+    assert_eq!(
+        schemas["RoomUpdate"]["properties"]["slow_mode_secs"]["maximum"],
+        chatcore::Limits::MAX_SLOW_MODE_SECS
+    );
+    let history = doc["paths"]["/rooms/{id}/messages"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(history["schema"]["maximum"], 5);
+    assert_eq!(history["schema"]["minimum"], 1);
+    // Bodies whose every field is optional may be left out (read as `{}`).
+    assert_eq!(
+        doc["paths"]["/me"]["patch"]["requestBody"]["required"],
+        false
+    );
+    assert_ne!(
+        doc["paths"]["/rooms"]["post"]["requestBody"]["required"],
+        false
+    );
+
+    // The server agrees with each bound the document states.
+    let pattern = regex::Regex::new(name["pattern"].as_str().unwrap()).unwrap();
+    let alice = s.register("alice").await;
+    for (room_name, ok) in [
+        ("x".repeat(10), true),
+        ("x".repeat(11), false),
+        ("  ".into(), false),
+        ("a\u{7}b".into(), false),
+    ] {
+        let documented = pattern.is_match(&room_name) && room_name.chars().count() <= 10;
+        assert_eq!(documented, ok, "{room_name:?}");
+        let r = s
+            .post(
+                &alice,
+                "/rooms",
+                json!({"kind": "public", "name": room_name}),
+            )
+            .await;
+        assert_eq!(
+            r.status == 201,
+            ok,
+            "{room_name:?}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    let r = s
+        .post(&alice, "/rooms", json!({"kind": "direct", "name": "d"}))
+        .await;
+    r.assert_error(422, "invalid_input");
+    let room = s.room(&alice, "public", "R").await;
+    for (limit, status) in [(5, 200), (6, 422), (0, 422), (1, 200)] {
+        let r = s
+            .get(&alice, &format!("/rooms/{room}/messages?limit={limit}"))
+            .await;
+        assert_eq!(r.status, status, "limit={limit}: {}", r.body);
+    }
+    for (limit, status) in [(100, 200), (101, 422), (0, 422)] {
+        let r = s.get(&alice, &format!("/rooms?limit={limit}")).await;
+        assert_eq!(r.status, status, "limit={limit}: {}", r.body);
+    }
+    for (max, status) in [(0, 201), (1, 422), (2, 201), (30, 201), (31, 422)] {
+        let r = s
+            .post(
+                &alice,
+                "/rooms",
+                json!({"kind": "public", "name": format!("m{max}"), "max_members": max}),
+            )
+            .await;
+        assert_eq!(r.status, status, "max_members={max}: {}", r.body);
+    }
+    let r = s
+        .post(
+            &alice,
+            "/direct",
+            json!({"user_id": alice.id, "username": "alice"}),
+        )
+        .await;
+    r.assert_error(422, "invalid_input");
+    let r = s.call(Some(&alice), Method::PATCH, "/me", None).await;
+    assert_eq!(r.status, 200, "an empty PATCH changes nothing: {}", r.body);
 }

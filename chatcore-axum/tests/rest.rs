@@ -320,6 +320,25 @@ async fn room_lists_and_direct_rooms() {
         );
     }
     assert_eq!(names, ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]);
+    // Either half of the cursor alone: from a name on, or after a room.
+    let names_of = |body: &serde_json::Value| -> Vec<String> {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let from = s.get(&bob, "/rooms?after_name=Charlie").await;
+    assert_eq!(names_of(&from.body), ["Charlie", "Delta", "Echo"]);
+    let first = s.get(&bob, "/rooms?limit=1").await;
+    let alpha = first.body[0]["id"].as_str().unwrap().to_owned();
+    let after = s
+        .get(&bob, &format!("/rooms?limit=2&after_id={alpha}"))
+        .await;
+    assert_eq!(names_of(&after.body), ["Bravo", "Charlie"]);
+    s.get(&bob, &format!("/rooms?after_id={}", uuid::Uuid::new_v4()))
+        .await
+        .assert_error(404, "not_found");
 
     // Direct rooms, by username or id; one per pair.
     let dm = s.post(&alice, "/direct", json!({"username": "bob"})).await;

@@ -14,9 +14,10 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{self, Message};
 
 use crate::backoff::Backoff;
-use crate::client::{Config, Event, State, StateChange};
 use crate::close::close_action;
+use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::events::{Event, State, StateChange};
 use crate::outbox::{Outbox, OutgoingMessage, Sent};
 use crate::seqs::SeqTracker;
 use crate::typing::TypingThrottle;

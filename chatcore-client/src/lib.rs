@@ -32,8 +32,10 @@
 mod backoff;
 mod client;
 mod close;
+mod config;
 mod driver;
 mod error;
+mod events;
 mod outbox;
 mod paging;
 pub mod rest;
@@ -45,9 +47,11 @@ mod typing;
 pub mod guide {}
 
 pub use backoff::Backoff;
-pub use client::{Client, Config, Event, Events, SeqHook, State, StateChange};
+pub use client::{Client, Events};
 pub use close::{CloseAction, close_action};
+pub use config::{Config, SeqHook};
 pub use error::{Error, Result};
+pub use events::{Event, State, StateChange};
 pub use outbox::{OutgoingMessage, Sent, new_nonce};
 pub use rest::{RestClient, Upload};
 pub use seqs::SeqTracker;

@@ -2,13 +2,12 @@
 //! (`chatcore::protocol` views and `chatcore_axum::types`).
 
 use chatcore::model::{Ban, Message};
+use chatcore::protocol::InviteView;
 use chatcore::protocol::{HistoryPage, MeView, MemberView, RoomView, UserView};
 use chatcore::{MessageId, Role, RoomId, Seq, SessionId, UserId};
+use chatcore::{NewRoom, Register};
 use chatcore_axum::ErrorBody;
-use chatcore_axum::types::{
-    AuthResponse, CodeResponse, InviteView, LoginRequest, MyRooms, NewRoomRequest, RegisterRequest,
-    SessionView,
-};
+use chatcore_axum::types::{AuthResponse, CodeResponse, LoginRequest, MyRooms, SessionView};
 use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -151,7 +150,7 @@ impl RestClient {
 
     /// `POST /auth/register`; keeps the token.
     pub async fn register(&mut self, username: &str, password: &str) -> Result<AuthResponse> {
-        let body = RegisterRequest {
+        let body = Register {
             username: username.into(),
             password: password.into(),
             email: None,
@@ -213,7 +212,7 @@ impl RestClient {
     }
 
     /// `POST /rooms`.
-    pub async fn create_room(&self, room: &NewRoomRequest) -> Result<RoomView> {
+    pub async fn create_room(&self, room: &NewRoom) -> Result<RoomView> {
         self.post("/rooms", room).await
     }
 

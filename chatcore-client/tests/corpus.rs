@@ -235,12 +235,14 @@ fn events() -> Vec<ServerEvent> {
             id: Some(9),
             code: "not_found".into(),
             message: "room not found".into(),
+            field: None,
             retry_after_ms: None,
         },
         ServerEvent::Error {
             id: None,
             code: "rate_limited".into(),
             message: "rate limited; retry after 41000 ms".into(),
+            field: None,
             retry_after_ms: Some(41_000),
         },
         ServerEvent::Pong { id: Some(9) },
@@ -421,7 +423,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert(
         "RegisterRequest",
-        all([rest::RegisterRequest {
+        all([chatcore::Register {
             username: "alice".into(),
             password: "correct horse".into(),
             email: Some("alice@example.com".into()),
@@ -470,7 +472,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert(
         "ProfileUpdateRequest",
-        all([rest::ProfileUpdateRequest {
+        all([chatcore::ProfileUpdate {
             display_name: Some("A".into()),
             bio: Some("b".into()),
             avatar_url: Some(String::new()),
@@ -487,7 +489,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert(
         "NewRoomRequest",
-        all([rest::NewRoomRequest {
+        all([chatcore::NewRoom {
             kind: RoomKind::Public,
             name: "General".into(),
             description: "d".into(),
@@ -498,7 +500,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert(
         "RoomUpdateRequest",
-        all([rest::RoomUpdateRequest {
+        all([chatcore::RoomUpdate {
             name: Some("n".into()),
             description: Some("d".into()),
             avatar_url: Some(String::new()),
@@ -529,9 +531,9 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert("UserRef", all([rest::UserRef { user_id: user(2) }]));
     t.insert(
         "InviteView",
-        all([rest::InviteView {
+        all([chatcore::protocol::InviteView {
             room_id: room(2),
-            room_name: Some("Plans".into()),
+            room_name: "Plans".into(),
             invited_by: Some(user(1)),
             created_at: at(3),
         }]),
@@ -561,7 +563,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert(
         "SendMessageRequest",
-        all([rest::SendMessageRequest {
+        all([chatcore::SendMessage {
             body: "hi".into(),
             reply_to: Some(msg(1)),
             nonce: Some("c-1".into()),

@@ -9,12 +9,59 @@ use uuid::Uuid;
 
 use crate::error::Error;
 
+/// The text form of every identifier: a UUID in its hyphenated form (either case).
+/// The only form accepted, so that the OpenAPI schemas can say exactly what is valid.
+pub const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// Parse a hyphenated UUID (36 characters); the simple, braced and URN forms that
+/// [`Uuid::parse_str`] also knows are refused.
+fn parse_hyphenated(s: &str) -> Option<Uuid> {
+    if s.len() != 36 {
+        return None;
+    }
+    Uuid::try_parse(s).ok()
+}
+
+/// The schema of an identifier: a string in [`UUID_PATTERN`].
+#[cfg(feature = "openapi")]
+fn uuid_schema(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .pattern(Some(UUID_PATTERN))
+        .description(Some(description))
+        .into()
+}
+
 macro_rules! uuid_id {
-    ($(#[$doc:meta])* $name:ident, $what:literal) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+    ($(#[doc = $doc:literal])* $name:ident, $what:literal) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[serde(transparent)]
         pub struct $name(pub Uuid);
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                if d.is_human_readable() {
+                    let s = std::borrow::Cow::<str>::deserialize(d)?;
+                    s.parse().map_err(serde::de::Error::custom)
+                } else {
+                    Uuid::deserialize(d).map(Self)
+                }
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                uuid_schema(concat!($($doc),*).trim())
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
 
         impl $name {
             /// A new, random, time-ordered (UUIDv7) identifier.
@@ -42,9 +89,9 @@ macro_rules! uuid_id {
         impl FromStr for $name {
             type Err = Error;
             fn from_str(s: &str) -> Result<Self, Error> {
-                Uuid::parse_str(s)
+                parse_hyphenated(s)
                     .map(Self)
-                    .map_err(|_| Error::invalid($what, "not a UUID"))
+                    .ok_or_else(|| Error::invalid($what, "not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"))
             }
         }
 
@@ -206,6 +253,24 @@ impl RoomCode {
     }
 }
 
+/// As the server sends it: 8 upper-case letters and digits. (What a client may type is
+/// looser: see [`RoomCode::parse`] and the `room_code` rule of [`crate::openapi`].)
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for RoomCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^[A-Z0-9]{{{}}}$", Self::LEN)))
+            .description(Some("A private room's join code."))
+            .examples([serde_json::json!("K3Q9ZT2M")])
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for RoomCode {}
+
 impl FromStr for RoomCode {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
@@ -231,3 +296,29 @@ uuid_id!(
     FileId,
     "file_id"
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_hyphenated_uuids_only() {
+        let id = RoomId::new();
+        let text = id.to_string();
+        assert_eq!(text.parse::<RoomId>().ok(), Some(id));
+        assert_eq!(text.to_uppercase().parse::<RoomId>().ok(), Some(id));
+        let json = serde_json::to_string(&id).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<RoomId>(&json).ok(), Some(id));
+        for other in [
+            id.0.simple().to_string(),
+            id.0.braced().to_string(),
+            id.0.urn().to_string(),
+            String::new(),
+            format!(" {text}"),
+        ] {
+            assert!(other.parse::<RoomId>().is_err(), "{other}");
+            let json = serde_json::Value::String(other.clone());
+            assert!(serde_json::from_value::<RoomId>(json).is_err(), "{other}");
+        }
+    }
+}

@@ -17,6 +17,9 @@ pub mod store;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+#[cfg(feature = "openapi")]
+pub use chat::openapi;
+
 pub use chat::{
     AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,

@@ -65,6 +65,7 @@ pub struct Session {
 
 /// The three kinds of room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoomKind {
     /// Listed; anyone may join (possibly with the room password).
@@ -128,6 +129,7 @@ pub struct Room {
 
 /// Room roles, ordered: `Owner > Admin > Moderator > Member`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Ordinary member.
@@ -180,6 +182,7 @@ pub struct Membership {
 
 /// A ban of one user from one room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ban {
     /// Room.
     pub room_id: RoomId,
@@ -190,8 +193,10 @@ pub struct Ban {
     /// Reason given.
     pub reason: String,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub created_at: Timestamp,
     /// Optional expiry; after it the ban no longer applies.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub expires_at: Option<Timestamp>,
 }
 
@@ -217,6 +222,7 @@ pub struct Invite {
 
 /// Kinds of message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
     /// Plain text written by a user.
@@ -253,6 +259,7 @@ impl MessageKind {
 
 /// A reference to an uploaded blob.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     /// The uploaded file's id ([`crate::ids::FileId`] as text; served at
     /// `GET /files/{id}` to those who may read it).
@@ -267,6 +274,7 @@ pub struct Attachment {
 
 /// What a system message records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum SystemEvent {
     /// The room was created.
@@ -318,12 +326,14 @@ pub enum SystemEvent {
 
 /// A message in a room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// Identifier.
     pub id: MessageId,
     /// Room.
     pub room_id: RoomId,
     /// Per-room sequence number (gapless, from 1).
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub seq: Seq,
     /// Author (None for system messages and for erased accounts).
     pub author_id: Option<UserId>,
@@ -341,10 +351,13 @@ pub struct Message {
     #[serde(skip)]
     pub client_nonce: Option<String>,
     /// Created (UTC).
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub created_at: Timestamp,
     /// Last edited (UTC).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub edited_at: Option<Timestamp>,
     /// Deleted (a tombstone: content erased).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub deleted_at: Option<Timestamp>,
 }
 

@@ -19,6 +19,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 
 /// A user as other users see them (no email, no credentials).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserView {
     /// Identifier.
     pub id: UserId,
@@ -31,13 +32,16 @@ pub struct UserView {
     /// Avatar URL.
     pub avatar_url: Option<String>,
     /// Account creation.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub created_at: Timestamp,
     /// Last seen.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub last_seen_at: Option<Timestamp>,
 }
 
 /// The acting user's own account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeView {
     /// Public part.
     #[serde(flatten)]
@@ -53,6 +57,7 @@ pub struct MeView {
 
 /// A room as a given user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomView {
     /// Identifier.
     pub id: RoomId,
@@ -73,8 +78,10 @@ pub struct RoomView {
     /// Slow mode delay in seconds (0: off).
     pub slow_mode_secs: u32,
     /// Created.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub created_at: Timestamp,
     /// Sequence number of the last message.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
     pub last_seq: Seq,
     /// The viewer's role, if a member.
     pub my_role: Option<Role>,
@@ -94,6 +101,7 @@ pub struct RoomView {
 ///
 /// Per-target rules are lists of the target roles the viewer may act on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomPermissions {
     /// Post messages.
     pub send: bool,
@@ -126,6 +134,7 @@ pub struct RoomPermissions {
 
 /// Role changes allowed on members holding one role (see [`RoomPermissions`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleChange {
     /// The target's current role.
     pub target: Role,
@@ -135,12 +144,14 @@ pub struct RoleChange {
 
 /// A member with role and online state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MemberView {
     /// The user.
     pub user: UserView,
     /// Role.
     pub role: Role,
     /// Joined.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub joined_at: Timestamp,
     /// Connected right now (on any node).
     pub online: bool,
@@ -148,6 +159,7 @@ pub struct MemberView {
 
 /// A pending invitation, as the invited user sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InviteView {
     /// The room.
     pub room_id: RoomId,
@@ -156,11 +168,13 @@ pub struct InviteView {
     /// Who invited (None if that account is gone).
     pub invited_by: Option<UserId>,
     /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub created_at: Timestamp,
 }
 
 /// A page of history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryPage {
     /// Room.
     pub room: RoomId,
@@ -326,6 +340,10 @@ pub enum ServerEvent {
         code: String,
         /// Human-readable message.
         message: String,
+        /// The offending input field, for `invalid_input` and `too_large` (as in the
+        /// REST API's error bodies).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
         /// For `rate_limited`: wait this long.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_after_ms: Option<u64>,
@@ -454,6 +472,12 @@ impl ServerEvent {
             }
             _ => None,
         };
+        let field = match err {
+            crate::Error::Invalid { field, .. } | crate::Error::TooLarge { field, .. } => {
+                Some((*field).to_owned())
+            }
+            _ => None,
+        };
         let message = match err {
             // Never leak backend details to clients.
             crate::Error::Backend(_) => "internal error".to_owned(),
@@ -463,6 +487,7 @@ impl ServerEvent {
             id,
             code: err.code().to_owned(),
             message,
+            field,
             retry_after_ms,
         }
     }

@@ -1,5 +1,6 @@
-//! Keyed token-bucket rate limiting (over the `governor` crate), shared by the service
-//! and the transports.
+//! Token-bucket rate limiting (over the `governor` crate), shared by the service and
+//! the transports: per key ([`KeyedLimiter`]: user, account name, address) or for one
+//! client ([`Limiter`]: a WebSocket connection).
 
 use std::hash::Hash;
 use std::num::NonZeroU32;
@@ -7,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota};
+use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 
 use crate::error::{Error, Result};
 
@@ -24,6 +25,51 @@ impl Rate {
     /// `burst` actions at once, then one every `per`.
     pub const fn new(burst: u32, per: Duration) -> Self {
         Rate { burst, per }
+    }
+
+    /// governor's quota for this rate (None for a burst of 0).
+    fn quota(self) -> Option<Quota> {
+        let burst = NonZeroU32::new(self.burst)?;
+        Some(Quota::with_period(self.per.max(Duration::from_nanos(1)))?.allow_burst(burst))
+    }
+}
+
+/// How long until `not_until`, as the error callers answer with.
+fn rate_limited(not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>) -> Error {
+    Error::RateLimited {
+        retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+    }
+}
+
+/// One token bucket, for one client (a connection). `None` rate: unlimited.
+pub struct Limiter {
+    limiter: Option<DefaultDirectRateLimiter>,
+}
+
+impl std::fmt::Debug for Limiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Limiter")
+            .field("enabled", &self.limiter.is_some())
+            .finish()
+    }
+}
+
+impl Limiter {
+    /// A limiter for `rate` (None: never limits).
+    pub fn new(rate: Option<Rate>) -> Self {
+        Limiter {
+            limiter: rate
+                .and_then(Rate::quota)
+                .map(DefaultDirectRateLimiter::direct),
+        }
+    }
+
+    /// Take one action, or fail with [`Error::RateLimited`] saying how long to wait.
+    pub fn check(&self) -> Result<()> {
+        match &self.limiter {
+            Some(l) => l.check().map_err(rate_limited),
+            None => Ok(()),
+        }
     }
 }
 
@@ -44,11 +90,9 @@ impl<K: Hash + Eq + Clone> std::fmt::Debug for KeyedLimiter<K> {
 impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// A limiter for `rate` (None: never limits).
     pub fn new(rate: Option<Rate>) -> Self {
-        let limiter = rate.and_then(|r| {
-            let burst = NonZeroU32::new(r.burst)?;
-            let quota = Quota::with_period(r.per.max(Duration::from_nanos(1)))?.allow_burst(burst);
-            Some(DefaultKeyedRateLimiter::keyed(quota))
-        });
+        let limiter = rate
+            .and_then(Rate::quota)
+            .map(DefaultKeyedRateLimiter::keyed);
         KeyedLimiter {
             limiter,
             calls: AtomicU32::new(0),
@@ -66,9 +110,7 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
             l.retain_recent();
             l.shrink_to_fit();
         }
-        l.check_key(key).map_err(|not_until| Error::RateLimited {
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
-        })
+        l.check_key(key).map_err(rate_limited)
     }
 }
 
@@ -95,5 +137,16 @@ mod tests {
         for _ in 0..1000 {
             assert!(off.check(&"a").is_ok());
         }
+    }
+
+    #[test]
+    fn one_bucket() {
+        let l = Limiter::new(Some(Rate::new(2, Duration::from_secs(60))));
+        assert!(l.check().is_ok() && l.check().is_ok());
+        assert!(
+            matches!(l.check(), Err(Error::RateLimited { retry_after }) if retry_after > Duration::from_secs(50))
+        );
+        let off = Limiter::new(None);
+        assert!((0..1000).all(|_| off.check().is_ok()));
     }
 }

@@ -31,7 +31,6 @@ async fn send(chat: &Chat, user: UserId, room: RoomId) -> chatcore::Result<()> {
             body: "hi".into(),
             reply_to: None,
             nonce: None,
-            attachment: None,
         },
     )
     .await

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{Json, Path};
 use crate::limits::IpAction;
 use crate::state::ChatState;
-use crate::types::{AuthResponse, LoginRequest, RegisterRequest, SessionView};
+use crate::types::{AuthResponse, LoginRequest, SessionView};
 
 fn ensure_password_auth(state: &ChatState) -> Result<(), ApiError> {
     if state.config().password_auth {
@@ -62,7 +62,7 @@ fn no_content_clearing_cookie(state: &ChatState) -> Response {
     path = "/auth/register",
     tag = "auth",
     security(()),
-    request_body = RegisterRequest,
+    request_body = Register,
     responses(
         (status = 201, description = "Registered and logged in; the session cookie is set", body = AuthResponse),
         (status = 403, description = "Password accounts are disabled (`password_auth_disabled`)", body = ErrorBody),
@@ -74,18 +74,12 @@ pub(crate) async fn register(
     State(state): State<ChatState>,
     headers: HeaderMap,
     extensions: Extensions,
-    Json(body): Json<RegisterRequest>,
+    Json(input): Json<Register>,
 ) -> Result<Response, ApiError> {
     ensure_password_auth(&state)?;
     state
         .limits()
         .check_ip(state.config(), (&headers, &extensions), IpAction::Register)?;
-    let input = Register {
-        username: body.username,
-        password: body.password,
-        email: body.email,
-        display_name: body.display_name,
-    };
     let (me, token) = state.chat().register(input, user_agent(&headers)).await?;
     Ok(session_response(&state, StatusCode::CREATED, me, token))
 }
@@ -188,7 +182,7 @@ pub(crate) async fn list_sessions(
     delete,
     path = "/auth/sessions/{id}",
     tag = "auth",
-    params(("id" = uuid::Uuid, Path, description = "Session id")),
+    params(("id" = chatcore::SessionId, Path, description = "Session id")),
     responses(
         (status = 204, description = "Revoked (the cookie is cleared if it was the current session)"),
         (status = 404, description = "No such session of this user (`not_found`)", body = ErrorBody),

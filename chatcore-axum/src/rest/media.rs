@@ -17,7 +17,6 @@ use utoipa::ToSchema;
 use crate::auth::Actor;
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{Json, Path};
-use crate::openapi::schemas;
 use crate::state::ChatState;
 
 /// Most form fields in one upload (besides the file).
@@ -47,7 +46,7 @@ pub(crate) struct VerifyEmailRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub(crate) struct ResetRequest {
     /// The account's email address.
-    #[schema(example = "alice@example.com")]
+    #[schema(example = "alice@example.com", format = "chatcore:required-email")]
     pub(crate) email: String,
 }
 
@@ -57,6 +56,7 @@ pub(crate) struct ResetPasswordRequest {
     /// The token from the link (`#reset-password=TOKEN`).
     pub(crate) token: String,
     /// The new password.
+    #[schema(format = "chatcore:password")]
     pub(crate) password: String,
 }
 
@@ -78,11 +78,13 @@ pub(crate) struct FileMessageForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// Optional caption.
+    #[schema(format = "chatcore:caption")]
     caption: Option<String>,
     /// Idempotency nonce (as for text messages).
+    #[schema(format = "chatcore:nonce")]
     nonce: Option<String>,
     /// Message replied to.
-    reply_to: Option<uuid::Uuid>,
+    reply_to: Option<MessageId>,
 }
 
 fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
@@ -289,7 +291,7 @@ pub(crate) async fn reset_password(
     tag = "users",
     request_body(content = AvatarForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "The account with its new `avatar_url`", body = schemas::MeView),
+        (status = 200, description = "The account with its new `avatar_url`", body = MeView),
         (status = 413, description = "Too large (`too_large`)", body = ErrorBody),
         (status = 415, description = "Not an accepted image (`unsupported_file_type`)", body = ErrorBody),
     )
@@ -313,10 +315,10 @@ pub(crate) async fn upload_avatar(
     post,
     path = "/rooms/{id}/avatar",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     request_body(content = AvatarForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "The room with its new `avatar_url`", body = schemas::RoomView),
+        (status = 200, description = "The room with its new `avatar_url`", body = RoomView),
         (status = 403, description = "Not allowed (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 413, description = "Too large (`too_large`)", body = ErrorBody),
@@ -346,10 +348,10 @@ pub(crate) async fn upload_room_avatar(
     post,
     path = "/rooms/{id}/files",
     tag = "messages",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     request_body(content = FileMessageForm, content_type = "multipart/form-data"),
     responses(
-        (status = 201, description = "The message, with its `attachment`", body = schemas::Message),
+        (status = 201, description = "The message, with its `attachment`", body = Message),
         (status = 403, description = "Not a member, banned, or email not verified (`forbidden`, `banned`, `email_unverified`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 413, description = "Too large (`too_large`)", body = ErrorBody),
@@ -371,7 +373,6 @@ pub(crate) async fn send_file(
         body: fields.remove("caption").unwrap_or_default(),
         reply_to,
         nonce: fields.remove("nonce").filter(|s| !s.is_empty()),
-        attachment: None,
     };
     let message: Message = state.chat().send_file(actor.user, id, file, input).await?;
     Ok((StatusCode::CREATED, JsonOut(message)).into_response())
@@ -414,7 +415,7 @@ fn disposition(inline: bool, name: &str) -> String {
     get,
     path = "/files/{id}",
     tag = "messages",
-    params(("id" = uuid::Uuid, Path, description = "File id")),
+    params(("id" = chatcore::FileId, Path, description = "File id")),
     responses(
         (status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 404, description = "No such file, deleted, or not yours to read (`not_found`)", body = ErrorBody),

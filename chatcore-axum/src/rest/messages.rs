@@ -7,12 +7,13 @@ use chatcore::model::PageRequest;
 use chatcore::protocol::{HistoryPage, RoomView};
 use chatcore::{Message, MessageId, RoomId, SendMessage};
 
+use super::rooms::page_limit_error;
+
 use crate::auth::Actor;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path, Query};
-use crate::openapi::schemas;
 use crate::state::ChatState;
-use crate::types::{EditMessageRequest, HistoryQuery, OpenDirectRequest, SendMessageRequest};
+use crate::types::{EditMessageRequest, HistoryQuery, OpenDirectRequest};
 
 /// A page of a room's history (members only), ascending by `seq`.
 ///
@@ -21,9 +22,9 @@ use crate::types::{EditMessageRequest, HistoryQuery, OpenDirectRequest, SendMess
     get,
     path = "/rooms/{id}/messages",
     tag = "messages",
-    params(("id" = uuid::Uuid, Path, description = "Room id"), HistoryQuery),
+    params(("id" = chatcore::RoomId, Path, description = "Room id"), HistoryQuery),
     responses(
-        (status = 200, description = "A page", body = schemas::HistoryPage),
+        (status = 200, description = "A page", body = HistoryPage),
         (status = 403, description = "Not a member of this public room (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room, or a private room of others (`not_found`)", body = ErrorBody),
         (status = 422, description = "`after` not below `before` (`invalid_input`)", body = ErrorBody),
@@ -35,10 +36,16 @@ pub(crate) async fn history(
     Path(id): Path<RoomId>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<JsonOut<HistoryPage>, ApiError> {
+    let max = state.chat().limits().history_page_ceiling();
+    let limit = match q.limit {
+        None => 0,
+        Some(n) if (1..=max).contains(&n) => n,
+        Some(_) => return Err(page_limit_error(max)),
+    };
     let page = PageRequest {
         before: q.before,
         after: q.after,
-        limit: q.limit.unwrap_or(0),
+        limit,
     };
     Ok(JsonOut(state.chat().history(actor.user, id, page).await?))
 }
@@ -48,10 +55,10 @@ pub(crate) async fn history(
     post,
     path = "/rooms/{id}/messages",
     tag = "messages",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
-    request_body = SendMessageRequest,
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
+    request_body = SendMessage,
     responses(
-        (status = 201, description = "Posted (or the earlier message with this nonce)", body = schemas::Message),
+        (status = 201, description = "Posted (or the earlier message with this nonce)", body = Message),
         (status = 403, description = "Not a member (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 429, description = "Slow mode or the sending rate: wait `retry_after_ms` (`rate_limited`; `Retry-After` header)", body = ErrorBody),
@@ -61,14 +68,8 @@ pub(crate) async fn send(
     State(state): State<ChatState>,
     actor: Actor,
     Path(id): Path<RoomId>,
-    Json(body): Json<SendMessageRequest>,
+    Json(input): Json<SendMessage>,
 ) -> Result<(StatusCode, JsonOut<Message>), ApiError> {
-    let input = SendMessage {
-        body: body.body,
-        reply_to: body.reply_to,
-        nonce: body.nonce,
-        attachment: None,
-    };
     let message = state.chat().send_message(actor.user, id, input).await?;
     Ok((StatusCode::CREATED, JsonOut(message)))
 }
@@ -78,10 +79,10 @@ pub(crate) async fn send(
     patch,
     path = "/messages/{id}",
     tag = "messages",
-    params(("id" = uuid::Uuid, Path, description = "Message id")),
+    params(("id" = chatcore::MessageId, Path, description = "Message id")),
     request_body = EditMessageRequest,
     responses(
-        (status = 200, description = "The edited message", body = schemas::Message),
+        (status = 200, description = "The edited message", body = Message),
         (status = 403, description = "Not the author (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such message, or in a room of others (`not_found`)", body = ErrorBody),
     )
@@ -106,7 +107,7 @@ pub(crate) async fn edit(
     delete,
     path = "/messages/{id}",
     tag = "messages",
-    params(("id" = uuid::Uuid, Path, description = "Message id")),
+    params(("id" = chatcore::MessageId, Path, description = "Message id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such message (`not_found`)", body = ErrorBody),
@@ -128,7 +129,7 @@ pub(crate) async fn delete(
     tag = "direct",
     request_body = OpenDirectRequest,
     responses(
-        (status = 200, description = "The direct room", body = schemas::RoomView),
+        (status = 200, description = "The direct room", body = RoomView),
         (status = 404, description = "No such user (`not_found`)", body = ErrorBody),
     )
 )]
@@ -155,7 +156,7 @@ pub(crate) async fn open_direct(
     get,
     path = "/direct",
     tag = "direct",
-    responses((status = 200, description = "Direct rooms", body = [schemas::RoomView]))
+    responses((status = 200, description = "Direct rooms", body = [RoomView]))
 )]
 pub(crate) async fn list_direct(
     State(state): State<ChatState>,

@@ -3,6 +3,7 @@
 mod auth;
 mod media;
 mod messages;
+pub(crate) mod meta;
 mod rooms;
 mod users;
 
@@ -63,7 +64,7 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(uploads(routes!(media::send_file)))
         .routes(routes!(media::get_file))
         .routes(routes!(crate::ws::upgrade))
-        .routes(routes!(crate::openapi::openapi_json))
+        .routes(routes!(meta::openapi_json))
 }
 
 /// Upload routes read their body as a stream and enforce their own limits (the file

@@ -3,50 +3,57 @@
 use axum::Json as JsonOut;
 use axum::extract::State;
 use axum::http::StatusCode;
-use chatcore::protocol::{MemberView, RoomView};
-use chatcore::{Ban, RoomId, RoomKind, UserId};
+use chatcore::protocol::{InviteView, MemberView, RoomView};
+use chatcore::{Ban, NewRoom, RoomId, RoomKind, RoomUpdate, UserId};
 
 use crate::auth::Actor;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path, Query};
-use crate::openapi::schemas;
 use crate::state::ChatState;
 use crate::types::{
-    BanRequest, CodeResponse, InviteView, JoinByCodeRequest, JoinRequest, ListRoomsQuery, MyRooms,
-    NewRoomRequest, RoomUpdateRequest, SetRoleRequest, UserRef,
+    BanRequest, CodeResponse, JoinByCodeRequest, JoinRequest, ListRoomsQuery, MyRooms,
+    SetRoleRequest, UserRef,
 };
 
-/// Public rooms by name, a page at a time.
+/// Public rooms by name, a page at a time: the next page starts after the last room
+/// of the previous one (`after_name` and `after_id`).
 #[utoipa::path(
     get,
     path = "/rooms",
     tag = "rooms",
     params(ListRoomsQuery),
-    responses((status = 200, description = "A page of public rooms", body = [schemas::RoomView]))
+    responses(
+        (status = 200, description = "A page of public rooms", body = [RoomView]),
+        (status = 404, description = "`after_id` alone names no room one can see (`not_found`)", body = ErrorBody),
+    )
 )]
 pub(crate) async fn list_public(
     State(state): State<ChatState>,
     actor: Actor,
     Query(q): Query<ListRoomsQuery>,
 ) -> Result<JsonOut<Vec<RoomView>>, ApiError> {
-    let after = match (q.after_name.as_deref(), q.after_id) {
-        (Some(name), Some(id)) => Some((name, RoomId(id))),
+    let chat = state.chat();
+    let after = match (q.after_name, q.after_id) {
+        (Some(name), Some(id)) => Some((name, id)),
+        // From this name on: every id sorts after the nil one.
+        (Some(name), None) => Some((name, RoomId(uuid::Uuid::nil()))),
+        (None, Some(id)) => Some((chat.get_room(actor.user, id).await?.name, id)),
         (None, None) => None,
-        _ => {
-            return Err(chatcore::Error::invalid(
-                "after_id",
-                "give both after_name and after_id, or neither",
-            )
-            .into());
-        }
     };
-    let limit = q.limit.unwrap_or(state.config().rooms_page_default);
+    let limit = match q.limit {
+        None => state.config().rooms_page_default,
+        Some(n) if (1..=chatcore::Limits::ROOMS_PAGE_MAX).contains(&n) => n,
+        Some(_) => return Err(page_limit_error(chatcore::Limits::ROOMS_PAGE_MAX)),
+    };
+    let after = after.as_ref().map(|(name, id)| (name.as_str(), *id));
     Ok(JsonOut(
-        state
-            .chat()
-            .list_public_rooms(actor.user, after, limit)
-            .await?,
+        chat.list_public_rooms(actor.user, after, limit).await?,
     ))
+}
+
+/// The answer to a page size out of `1..=max`.
+pub(crate) fn page_limit_error(max: u32) -> ApiError {
+    chatcore::Error::invalid("limit", format!("must be 1 to {max}")).into()
 }
 
 /// The user's rooms, by kind.
@@ -76,18 +83,18 @@ pub(crate) async fn my_rooms(
     post,
     path = "/rooms",
     tag = "rooms",
-    request_body = NewRoomRequest,
+    request_body = NewRoom,
     responses(
-        (status = 201, description = "Created", body = schemas::RoomView),
+        (status = 201, description = "Created", body = RoomView),
         (status = 403, description = "In too many rooms (`forbidden`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn create(
     State(state): State<ChatState>,
     actor: Actor,
-    Json(body): Json<NewRoomRequest>,
+    Json(input): Json<NewRoom>,
 ) -> Result<(StatusCode, JsonOut<RoomView>), ApiError> {
-    let room = state.chat().create_room(actor.user, body.into()).await?;
+    let room = state.chat().create_room(actor.user, input).await?;
     Ok((StatusCode::CREATED, JsonOut(room)))
 }
 
@@ -96,9 +103,9 @@ pub(crate) async fn create(
     get,
     path = "/rooms/{id}",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
-        (status = 200, description = "The room", body = schemas::RoomView),
+        (status = 200, description = "The room", body = RoomView),
         (status = 404, description = "No such room, or a private room of others (`not_found`)", body = ErrorBody),
     )
 )]
@@ -115,10 +122,10 @@ pub(crate) async fn get(
     patch,
     path = "/rooms/{id}",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
-    request_body = RoomUpdateRequest,
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
+    request_body = RoomUpdate,
     responses(
-        (status = 200, description = "The updated room", body = schemas::RoomView),
+        (status = 200, description = "The updated room", body = RoomView),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
     )
 )]
@@ -126,13 +133,10 @@ pub(crate) async fn update(
     State(state): State<ChatState>,
     actor: Actor,
     Path(id): Path<RoomId>,
-    Json(body): Json<RoomUpdateRequest>,
+    Json(update): Json<RoomUpdate>,
 ) -> Result<JsonOut<RoomView>, ApiError> {
     Ok(JsonOut(
-        state
-            .chat()
-            .update_room(actor.user, id, body.into())
-            .await?,
+        state.chat().update_room(actor.user, id, update).await?,
     ))
 }
 
@@ -141,7 +145,7 @@ pub(crate) async fn update(
     delete,
     path = "/rooms/{id}",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
@@ -162,10 +166,10 @@ pub(crate) async fn delete(
     post,
     path = "/rooms/{id}/join",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     request_body = JoinRequest,
     responses(
-        (status = 200, description = "Joined", body = schemas::RoomView),
+        (status = 200, description = "Joined", body = RoomView),
         (status = 403, description = "Banned (`banned`) or wrong room password (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 409, description = "Already a member, or the room is full (`already_member`, `room_full`)", body = ErrorBody),
@@ -192,7 +196,7 @@ pub(crate) async fn join(
     tag = "rooms",
     request_body = JoinByCodeRequest,
     responses(
-        (status = 200, description = "Joined", body = schemas::RoomView),
+        (status = 200, description = "Joined", body = RoomView),
         (status = 403, description = "Banned (`banned`) or wrong room password (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No room has this code (`not_found`)", body = ErrorBody),
         (status = 409, description = "Already a member, or the room is full (`already_member`, `room_full`)", body = ErrorBody),
@@ -217,7 +221,7 @@ pub(crate) async fn join_by_code(
     post,
     path = "/rooms/{id}/leave",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
         (status = 204, description = "Left"),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
@@ -237,9 +241,9 @@ pub(crate) async fn leave(
     get,
     path = "/rooms/{id}/members",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
-        (status = 200, description = "Members", body = [schemas::MemberView]),
+        (status = 200, description = "Members", body = [MemberView]),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
     )
 )]
@@ -256,7 +260,7 @@ pub(crate) async fn members(
     get,
     path = "/rooms/{id}/code",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
         (status = 200, description = "The code", body = CodeResponse),
         (status = 403, description = "Role too low (`forbidden`)", body = ErrorBody),
@@ -277,7 +281,7 @@ pub(crate) async fn code(
     post,
     path = "/rooms/{id}/code/rotate",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
         (status = 200, description = "The new code", body = CodeResponse),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
@@ -297,7 +301,7 @@ pub(crate) async fn rotate_code(
     post,
     path = "/rooms/{id}/transfer",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     request_body = UserRef,
     responses(
         (status = 204, description = "Transferred"),
@@ -322,7 +326,7 @@ pub(crate) async fn transfer(
     post,
     path = "/rooms/{id}/invites",
     tag = "rooms",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     request_body = UserRef,
     responses(
         (status = 204, description = "Invited"),
@@ -351,18 +355,7 @@ pub(crate) async fn my_invites(
     State(state): State<ChatState>,
     actor: Actor,
 ) -> Result<JsonOut<Vec<InviteView>>, ApiError> {
-    let chat = state.chat();
-    let invites = chat.list_invites(actor.user).await?;
-    let mut out = Vec::with_capacity(invites.len());
-    for inv in invites {
-        out.push(InviteView {
-            room_id: inv.room_id,
-            room_name: Some(inv.room_name),
-            invited_by: inv.invited_by,
-            created_at: inv.created_at,
-        });
-    }
-    Ok(JsonOut(out))
+    Ok(JsonOut(state.chat().list_invites(actor.user).await?))
 }
 
 /// Decline an invitation.
@@ -370,7 +363,7 @@ pub(crate) async fn my_invites(
     delete,
     path = "/me/invites/{room_id}",
     tag = "rooms",
-    params(("room_id" = uuid::Uuid, Path, description = "Room id")),
+    params(("room_id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
         (status = 204, description = "Declined"),
         (status = 404, description = "No such invitation (`not_found`)", body = ErrorBody),
@@ -391,8 +384,8 @@ pub(crate) async fn decline_invite(
     path = "/rooms/{id}/members/{user_id}/role",
     tag = "moderation",
     params(
-        ("id" = uuid::Uuid, Path, description = "Room id"),
-        ("user_id" = uuid::Uuid, Path, description = "Member's user id"),
+        ("id" = chatcore::RoomId, Path, description = "Room id"),
+        ("user_id" = chatcore::UserId, Path, description = "Member's user id"),
     ),
     request_body = SetRoleRequest,
     responses(
@@ -419,8 +412,8 @@ pub(crate) async fn set_role(
     path = "/rooms/{id}/members/{user_id}/kick",
     tag = "moderation",
     params(
-        ("id" = uuid::Uuid, Path, description = "Room id"),
-        ("user_id" = uuid::Uuid, Path, description = "Member's user id"),
+        ("id" = chatcore::RoomId, Path, description = "Room id"),
+        ("user_id" = chatcore::UserId, Path, description = "Member's user id"),
     ),
     responses(
         (status = 204, description = "Kicked"),
@@ -442,10 +435,10 @@ pub(crate) async fn kick(
     post,
     path = "/rooms/{id}/bans",
     tag = "moderation",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     request_body = BanRequest,
     responses(
-        (status = 201, description = "Banned", body = schemas::Ban),
+        (status = 201, description = "Banned", body = Ban),
         (status = 404, description = "No such room or user (`not_found`)", body = ErrorBody),
     )
 )]
@@ -467,9 +460,9 @@ pub(crate) async fn ban(
     get,
     path = "/rooms/{id}/bans",
     tag = "moderation",
-    params(("id" = uuid::Uuid, Path, description = "Room id")),
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
     responses(
-        (status = 200, description = "Bans", body = [schemas::Ban]),
+        (status = 200, description = "Bans", body = [Ban]),
         (status = 403, description = "Role too low (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
     )
@@ -488,8 +481,8 @@ pub(crate) async fn list_bans(
     path = "/rooms/{id}/bans/{user_id}",
     tag = "moderation",
     params(
-        ("id" = uuid::Uuid, Path, description = "Room id"),
-        ("user_id" = uuid::Uuid, Path, description = "Banned user's id"),
+        ("id" = chatcore::RoomId, Path, description = "Room id"),
+        ("user_id" = chatcore::UserId, Path, description = "Banned user's id"),
     ),
     responses(
         (status = 204, description = "Lifted"),

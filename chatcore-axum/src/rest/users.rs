@@ -4,22 +4,21 @@ use axum::Json as JsonOut;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chatcore::UserId;
 use chatcore::protocol::{MeView, UserView};
+use chatcore::{ProfileUpdate, UserId};
 
 use crate::auth::{Actor, clear_cookie};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
-use crate::openapi::schemas;
 use crate::state::ChatState;
-use crate::types::{ChangePasswordRequest, DeleteAccountRequest, ProfileUpdateRequest};
+use crate::types::{ChangePasswordRequest, DeleteAccountRequest};
 
 /// The user's own account.
 #[utoipa::path(
     get,
     path = "/me",
     tag = "users",
-    responses((status = 200, description = "The account", body = schemas::MeView))
+    responses((status = 200, description = "The account", body = MeView))
 )]
 pub(crate) async fn get_me(
     State(state): State<ChatState>,
@@ -33,19 +32,19 @@ pub(crate) async fn get_me(
     patch,
     path = "/me",
     tag = "users",
-    request_body = ProfileUpdateRequest,
+    request_body = ProfileUpdate,
     responses(
-        (status = 200, description = "The updated account", body = schemas::MeView),
+        (status = 200, description = "The updated account", body = MeView),
         (status = 409, description = "Email taken (`email_taken`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn update_me(
     State(state): State<ChatState>,
     actor: Actor,
-    Json(body): Json<ProfileUpdateRequest>,
+    Json(update): Json<ProfileUpdate>,
 ) -> Result<JsonOut<MeView>, ApiError> {
     Ok(JsonOut(
-        state.chat().update_profile(actor.user, body.into()).await?,
+        state.chat().update_profile(actor.user, update).await?,
     ))
 }
 
@@ -108,9 +107,9 @@ pub(crate) async fn change_password(
     get,
     path = "/users/{id}",
     tag = "users",
-    params(("id" = uuid::Uuid, Path, description = "User id")),
+    params(("id" = chatcore::UserId, Path, description = "User id")),
     responses(
-        (status = 200, description = "The profile", body = schemas::UserView),
+        (status = 200, description = "The profile", body = UserView),
         (status = 404, description = "No such user (`not_found`)", body = ErrorBody),
     )
 )]
@@ -129,7 +128,7 @@ pub(crate) async fn get_user(
     tag = "users",
     params(("username" = String, Path, description = "Username")),
     responses(
-        (status = 200, description = "The profile", body = schemas::UserView),
+        (status = 200, description = "The profile", body = UserView),
         (status = 404, description = "No such user (`not_found`)", body = ErrorBody),
     )
 )]

@@ -13,13 +13,15 @@ use axum::response::Response;
 use chatcore::hub::CloseReason;
 use chatcore::model::PageRequest;
 use chatcore::protocol::{ClientCommand, ClientFrame, PROTOCOL_VERSION, ServerEvent};
+use chatcore::rate::{Limiter, Rate};
 use chatcore::{Chat, Error, Frame, SendMessage};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::auth::{Actor, AuthMethod, authenticate};
+use crate::auth::{Actor, AuthMethod};
 use crate::error::{ApiError, ErrorBody, codes};
+use crate::extract::authenticate;
 use crate::state::ChatState;
 use transport::{FrameReader, FrameWriter, Incoming, ReadError, ReadIo, WriteIo};
 use writer::{Out, ReplayRequest, Writer, close_frame};
@@ -33,6 +35,14 @@ use writer::{Out, ReplayRequest, Writer, close_frame};
     get,
     path = "/ws",
     tag = "realtime",
+    params(
+        ("Connection" = String, Header, description = "A list holding `upgrade` (any case)",
+            pattern = "^(?:[^,]*,)*[ \t]*[Uu][Pp][Gg][Rr][Aa][Dd][Ee][ \t]*(?:,[^,]*)*$"),
+        ("Upgrade" = String, Header, description = "A list holding `websocket` (any case)",
+            pattern = "^(?:[^,]*,)*[ \t]*[Ww][Ee][Bb][Ss][Oo][Cc][Kk][Ee][Tt][ \t]*(?:,[^,]*)*$"),
+        ("Sec-WebSocket-Version" = String, Header, description = "The WebSocket version: 13", pattern = "^13$"),
+        ("Sec-WebSocket-Key" = String, Header, description = "The client's handshake nonce (RFC 6455)"),
+    ),
     responses(
         (status = 101, description = "Switching to the WebSocket protocol"),
         (status = 400, description = "Not an HTTP/1.1 WebSocket upgrade request (`upgrade_required`)", body = ErrorBody),
@@ -163,7 +173,9 @@ async fn start(
         actor,
         conn: conn_id,
         tx,
-        limiter: RateLimiter::new(ws.commands_per_sec, ws.command_burst),
+        limiter: command_limiter(ws.commands_per_sec, ws.command_burst),
+        burst: ws.command_burst.max(1),
+        refused: 0,
         bad_frames: 0,
         max_bad_frames: ws.max_bad_frames,
         released: false,
@@ -219,43 +231,10 @@ async fn auth_frame(state: &ChatState, stream: &mut FrameReader<ReadIo>) -> Opti
     }
 }
 
-/// A token bucket: `rate` commands per second, `burst` at once.
-struct RateLimiter {
-    rate: f64,
-    burst: f64,
-    tokens: f64,
-    last: Instant,
-    /// Commands refused in a row.
-    refused: u32,
-}
-
-impl RateLimiter {
-    fn new(rate: u32, burst: u32) -> Self {
-        let burst = f64::from(burst.max(1));
-        RateLimiter {
-            rate: f64::from(rate.max(1)),
-            burst,
-            tokens: burst,
-            last: Instant::now(),
-            refused: 0,
-        }
-    }
-
-    /// Ok, or how long until the next command is allowed.
-    fn take(&mut self) -> Result<(), Duration> {
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            self.refused = 0;
-            Ok(())
-        } else {
-            self.refused = self.refused.saturating_add(1);
-            Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
-        }
-    }
+/// The command rate of one connection: `per_sec` commands a second, `burst` at once.
+fn command_limiter(per_sec: u32, burst: u32) -> Limiter {
+    let per = Duration::from_secs(1) / per_sec.max(1);
+    Limiter::new(Some(Rate::new(burst.max(1), per)))
 }
 
 /// The id of a frame that failed to parse, if it has a readable one.
@@ -270,7 +249,11 @@ struct Reader {
     actor: Actor,
     conn: chatcore::hub::ConnId,
     tx: flume::Sender<Out>,
-    limiter: RateLimiter,
+    limiter: Limiter,
+    /// The limiter's burst: as many refusals in a row close the connection.
+    burst: u32,
+    /// Commands refused in a row.
+    refused: u32,
     bad_frames: u32,
     max_bad_frames: u32,
     /// Whether the writer was told to stop holding live events.
@@ -386,6 +369,7 @@ impl Reader {
             id,
             code: codes::BAD_FRAME.to_owned(),
             message,
+            field: None,
             retry_after_ms: None,
         }))
         .await
@@ -402,14 +386,15 @@ impl Reader {
             }
         };
         let id = frame.id;
-        if let Err(wait) = self.limiter.take() {
-            // As many refusals in a row as the burst: the client ignores the errors.
-            if f64::from(self.limiter.refused) > self.limiter.burst {
+        if let Err(err) = self.limiter.check() {
+            // More refusals in a row than the burst: the client ignores the errors.
+            self.refused = self.refused.saturating_add(1);
+            if self.refused > self.burst {
                 return Err(Some(CloseReason::RateLimited));
             }
-            let err = Error::RateLimited { retry_after: wait };
             return self.send(Out::event(&ServerEvent::error(id, &err))).await;
         }
+        self.refused = 0;
         let reply = match self.command(frame).await {
             Ok(r) => r,
             Err(e) => {
@@ -474,7 +459,6 @@ impl Reader {
                             body,
                             reply_to,
                             nonce: Some(nonce.clone()),
-                            attachment: None,
                         },
                     )
                     .await?;

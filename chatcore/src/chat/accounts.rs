@@ -19,16 +19,22 @@ use crate::store::FileScope;
 
 /// Registration input.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Register {
-    /// Username.
+    /// Username: letters, digits, `_`, `-`, `.`, starting with a letter or digit;
+    /// unique case-insensitively.
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:username"))]
     pub username: String,
     /// Password.
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:password"))]
     pub password: String,
-    /// Optional email.
+    /// Optional, unique email address (`""`: none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:email"))]
     pub email: Option<String>,
-    /// Optional display name (default: the username).
+    /// Optional display name (absent or `""`: the username).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:optional-name"))]
     pub display_name: Option<String>,
 }
 
@@ -46,18 +52,23 @@ pub struct ExternalUser {
 
 /// Profile changes; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileUpdate {
     /// New display name.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:name"))]
     pub display_name: Option<String>,
     /// New bio.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:bio"))]
     pub bio: Option<String>,
     /// New avatar URL (`""` clears).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:url"))]
     pub avatar_url: Option<String>,
     /// New email (`""` clears).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:email"))]
     pub email: Option<String>,
 }
 
@@ -140,10 +151,10 @@ static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 impl Chat {
     pub(super) fn check_password_policy(&self, password: &str) -> Result<()> {
         let l = &self.inner.limits;
-        if password.len() > l.password_max_bytes {
+        if !validate::fits(password, l.password_max_chars) {
             return Err(Error::TooLarge {
                 field: "password",
-                limit: l.password_max_bytes,
+                limit: l.password_max_chars,
             });
         }
         if password.chars().count() < l.password_min_chars {
@@ -165,7 +176,7 @@ impl Chat {
         self.check_password_policy(&input.password)?;
         let email = validate::email(input.email.as_deref())?;
         let display_name = match input.display_name.as_deref() {
-            Some(d) if !d.trim().is_empty() => {
+            Some(d) if !d.is_empty() => {
                 validate::name("display_name", d, self.inner.limits.max_name_chars)?
             }
             _ => username.as_str().to_owned(),
@@ -270,7 +281,7 @@ impl Chat {
         password: &str,
         user_agent: Option<String>,
     ) -> Result<(MeView, SessionToken)> {
-        if password.len() > self.inner.limits.password_max_bytes {
+        if !validate::fits(password, self.inner.limits.password_max_chars) {
             return Err(Error::Unauthenticated("wrong username or password"));
         }
         let store = &self.inner.store;
@@ -469,7 +480,7 @@ impl Chat {
         let Some(hash) = store.get_password_hash(user).await? else {
             return Err(Error::Forbidden("this account has no password"));
         };
-        if old.len() > self.inner.limits.password_max_bytes
+        if !validate::fits(old, self.inner.limits.password_max_chars)
             || !verify_password(old.to_owned(), hash).await?
         {
             return Err(Error::Unauthenticated("wrong password"));
@@ -501,7 +512,7 @@ impl Chat {
         let store = &self.inner.store;
         if let Some(hash) = store.get_password_hash(user).await? {
             let ok = match password {
-                Some(p) if p.len() <= self.inner.limits.password_max_bytes => {
+                Some(p) if validate::fits(p, self.inner.limits.password_max_chars) => {
                     verify_password(p.to_owned(), hash).await?
                 }
                 _ => false,

@@ -248,17 +248,14 @@ impl Chat {
     /// Send an image or file message: the upload becomes the message's attachment
     /// (an image message for PNG, JPEG, GIF and WebP, a file message otherwise), with
     /// `input.body` as optional caption. Same membership, ban, slow-mode, rate and
-    /// nonce rules as [`Chat::send_message`]; `input.attachment` must be `None`.
+    /// nonce rules as [`Chat::send_message`].
     pub async fn send_file(
         &self,
         actor: UserId,
         room: RoomId,
         upload: FileUpload,
-        mut input: SendMessage,
+        input: SendMessage,
     ) -> Result<Message> {
-        if input.attachment.is_some() {
-            return Err(Error::invalid("attachment", "give the file as the upload"));
-        }
         self.require_verified(actor).await?;
         // Check membership before storing anything.
         let (r, _) = self.require_member(actor, room).await?;
@@ -266,13 +263,16 @@ impl Chat {
         let record = self
             .store_file(actor, FileKind::Message, Some(r.id), upload, limit)
             .await?;
-        input.attachment = Some(Attachment {
+        let attachment = Attachment {
             blob_id: record.id.to_string(),
             name: record.name.clone(),
             content_type: record.content_type.clone(),
             size: record.size,
-        });
-        let message = match self.post_message(actor, room, input).await {
+        };
+        let message = match self
+            .post_message(actor, room, input, Some(attachment))
+            .await
+        {
             Ok(m) => m,
             Err(e) => {
                 self.discard_file(record.id).await;

@@ -1,7 +1,7 @@
 //! Membership: joining, leaving, roles, ownership and invitations.
 
 use super::accounts::verify_password;
-use super::{Chat, user_view};
+use super::{Chat, user_view, validate};
 use crate::error::{Conflict, Error, Result};
 use crate::hub::Dispatch;
 use crate::ids::{RoomCode, RoomId, UserId};
@@ -23,7 +23,7 @@ impl Chat {
     ) -> Result<()> {
         if let Some(hash) = &room.password_hash {
             let ok = match password {
-                Some(p) if p.len() <= self.inner.limits.password_max_bytes => {
+                Some(p) if validate::fits(p, self.inner.limits.password_max_chars) => {
                     verify_password(p.to_owned(), hash.clone()).await?
                 }
                 _ => false,

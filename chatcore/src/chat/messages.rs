@@ -9,26 +9,37 @@ use crate::model::{Attachment, Message, MessageKind, NewMessage, PageRequest, Ro
 use crate::perm::Action;
 use crate::protocol::{HistoryPage, ServerEvent};
 
-/// Input for sending a message.
+/// Input for sending a message (the attachment of an image or file message is the
+/// upload given to [`Chat::send_file`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessage {
     /// Text (for image and file messages: an optional caption).
     #[serde(default)]
+    // Required in the REST API's JSON (a text message needs one).
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:body", required = true))]
     pub body: String,
     /// Message replied to (must be in the same room).
     #[serde(default)]
     pub reply_to: Option<MessageId>,
-    /// Idempotency nonce (at most 64 characters): a retry with the same nonce
-    /// returns the first message.
+    /// Idempotency nonce (1 to 64 characters): a retry with the same nonce returns
+    /// the first message instead of posting again.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:nonce"))]
     pub nonce: Option<String>,
-    /// An attachment, making this an image or file message.
-    #[serde(default)]
-    pub attachment: Option<Attachment>,
 }
 
-/// Longest accepted client nonce.
+/// Longest accepted client nonce, in characters.
 pub(crate) const MAX_NONCE_LEN: usize = 64;
+
+impl super::Limits {
+    /// The largest history page in force: [`Limits::history_page_max`](super::Limits),
+    /// at most 100. [`Chat::history`] caps larger requests to it (the REST API refuses
+    /// them).
+    pub fn history_page_ceiling(&self) -> u32 {
+        self.history_page_max.clamp(1, 100)
+    }
+}
 
 impl Chat {
     /// Post a system message and broadcast it.
@@ -49,34 +60,29 @@ impl Chat {
     }
 
     /// Send a text message. Once this returns, the message is durably stored and has
-    /// its sequence number; it is then broadcast to the room. Attachments are sent with
-    /// [`Chat::send_file`] (`input.attachment` set here is `invalid_input`, so a client
-    /// cannot claim a file it did not upload).
+    /// its sequence number; it is then broadcast to the room. Image and file messages
+    /// are sent with [`Chat::send_file`], which stores the upload first (a client
+    /// cannot name a file it did not upload).
     pub async fn send_message(
         &self,
         actor: UserId,
         room: RoomId,
         input: SendMessage,
     ) -> Result<Message> {
-        if input.attachment.is_some() {
-            return Err(Error::invalid(
-                "attachment",
-                "upload the file to send it (send_file)",
-            ));
-        }
         self.require_verified(actor).await?;
-        self.post_message(actor, room, input).await
+        self.post_message(actor, room, input, None).await
     }
 
-    /// Send a message, its attachment (if any) already checked by the caller.
+    /// Send a message with the attachment (if any) of a file the caller stored.
     pub(super) async fn post_message(
         &self,
         actor: UserId,
         room: RoomId,
         input: SendMessage,
+        attachment: Option<Attachment>,
     ) -> Result<Message> {
         let l = &self.inner.limits;
-        let (kind, body) = match &input.attachment {
+        let (kind, body) = match &attachment {
             None => (
                 MessageKind::Text,
                 validate::body(&input.body, l.max_message_chars)?,
@@ -94,11 +100,11 @@ impl Chat {
             }
         };
         if let Some(n) = &input.nonce
-            && (n.is_empty() || n.len() > MAX_NONCE_LEN)
+            && (n.is_empty() || !validate::fits(n, MAX_NONCE_LEN))
         {
             return Err(Error::invalid(
                 "nonce",
-                format!("must be 1 to {MAX_NONCE_LEN} bytes"),
+                format!("must be 1 to {MAX_NONCE_LEN} characters"),
             ));
         }
         let (room, me) = self.require_sender(actor, room).await?;
@@ -139,7 +145,7 @@ impl Chat {
                 kind,
                 body,
                 system: None,
-                attachment: input.attachment,
+                attachment,
                 reply_to: input.reply_to,
                 client_nonce: input.nonce,
                 created_at: now,
@@ -279,7 +285,7 @@ impl Chat {
         page: PageRequest,
     ) -> Result<HistoryPage> {
         let (room, _) = self.require_member(actor, room).await?;
-        let max = self.inner.limits.history_page_max.clamp(1, 100);
+        let max = self.inner.limits.history_page_ceiling();
         let limit = if page.limit == 0 {
             50.min(max)
         } else {

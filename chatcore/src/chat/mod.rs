@@ -8,6 +8,8 @@ mod live;
 mod members;
 mod messages;
 mod moderation;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod ordered;
 mod rooms;
 mod tokens;
@@ -49,7 +51,7 @@ pub struct Limits {
     pub max_description_chars: usize,
     /// Longest bio, in characters (default 500).
     pub max_bio_chars: usize,
-    /// Longest URL (avatar), in bytes (default 2,048).
+    /// Longest URL (avatar), in characters (default 2,048).
     pub max_url_len: usize,
     /// Most members in one room; a room's own `max_members` may only be lower
     /// (default 10,000).
@@ -67,8 +69,8 @@ pub struct Limits {
     pub session_ttl: Duration,
     /// Shortest password (default 8 characters).
     pub password_min_chars: usize,
-    /// Longest password (default 256 bytes; bounds the hashing cost).
-    pub password_max_bytes: usize,
+    /// Longest password, in characters (default 256; bounds the hashing cost).
+    pub password_max_chars: usize,
     /// Messages per user (default: bursts of 20, then 5 a second).
     pub send_rate: Option<Rate>,
     /// Login attempts per account name (default: 10, then one a minute).
@@ -121,7 +123,7 @@ impl Default for Limits {
             typing_throttle: Duration::from_secs(2),
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             password_min_chars: 8,
-            password_max_bytes: 256,
+            password_max_chars: 256,
             send_rate: Some(Rate::new(20, Duration::from_millis(200))),
             login_rate: Some(Rate::new(10, Duration::from_secs(60))),
             code_join_rate: Some(Rate::new(10, Duration::from_secs(60))),

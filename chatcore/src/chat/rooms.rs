@@ -14,22 +14,30 @@ use crate::store::FileScope;
 
 /// Input for creating a room.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewRoom {
     /// Public or private (direct rooms are opened with [`Chat::open_direct`]).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "chatcore:new-room-kind"))]
     pub kind: RoomKind,
     /// Name.
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:name"))]
     pub name: String,
     /// Description.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:description"))]
     pub description: String,
-    /// Optional room password.
+    /// Optional room password, asked when joining (absent or `""`: none).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:room-password"))]
     pub password: Option<String>,
-    /// Optional member limit (at most the service-wide one).
+    /// Optional member limit, at least 2 and at most the service-wide one (absent or
+    /// 0: the service-wide one).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:max-members"))]
     pub max_members: Option<u32>,
     /// Optional avatar URL.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:url"))]
     pub avatar_url: Option<String>,
 }
 
@@ -50,28 +58,43 @@ impl NewRoom {
 
 /// Room settings changes; `None` leaves a field alone.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoomUpdate {
     /// New name.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:name"))]
     pub name: Option<String>,
     /// New description.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:description"))]
     pub description: Option<String>,
     /// New avatar URL (`""` clears).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:url"))]
     pub avatar_url: Option<String>,
     /// New password (`""` removes the password).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:room-password"))]
     pub password: Option<String>,
     /// New member limit (0 means the service-wide limit).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:max-members"))]
     pub max_members: Option<u32>,
-    /// Slow mode in seconds (0: off); moderators and up may set it.
+    /// Slow mode: seconds between two messages of one member (0: off); moderators and
+    /// up may set it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:slow-mode"))]
     pub slow_mode_secs: Option<u32>,
 }
 
-const MAX_SLOW_MODE_SECS: u32 = 6 * 3600;
+impl super::Limits {
+    /// Longest slow mode, in seconds (6 hours).
+    pub const MAX_SLOW_MODE_SECS: u32 = 6 * 3600;
+    /// Largest page of [`Chat::list_public_rooms`] (smaller and larger requests are
+    /// brought into `1..=100`; the REST API refuses them).
+    pub const ROOMS_PAGE_MAX: u32 = 100;
+}
+const MAX_SLOW_MODE_SECS: u32 = super::Limits::MAX_SLOW_MODE_SECS;
 
 impl Chat {
     pub(super) async fn room_password_hash(
@@ -81,10 +104,10 @@ impl Chat {
         match password.filter(|p| !p.is_empty()) {
             None => Ok(None),
             Some(p) => {
-                if p.len() > self.inner.limits.password_max_bytes {
+                if !validate::fits(p, self.inner.limits.password_max_chars) {
                     return Err(Error::TooLarge {
                         field: "password",
-                        limit: self.inner.limits.password_max_bytes,
+                        limit: self.inner.limits.password_max_chars,
                     });
                 }
                 Ok(Some(hash_password(p.to_owned()).await?))
@@ -198,7 +221,7 @@ impl Chat {
         after: Option<(&str, RoomId)>,
         limit: u32,
     ) -> Result<Vec<RoomView>> {
-        let limit = limit.clamp(1, 100);
+        let limit = limit.clamp(1, super::Limits::ROOMS_PAGE_MAX);
         let store = &self.inner.store;
         let rooms = store.list_public_rooms(after, limit).await?;
         let mut out = Vec::with_capacity(rooms.len());

@@ -16,9 +16,15 @@ fn check_chars(field: &'static str, s: &str, allow_newlines: bool) -> Result<()>
     Ok(())
 }
 
-fn check_len(field: &'static str, s: &str, max_chars: usize) -> Result<()> {
+/// Whether `s` has at most `max_chars` characters (Unicode scalar values, as JSON
+/// Schema's `maxLength` counts them).
+pub(crate) fn fits(s: &str, max_chars: usize) -> bool {
     // Cheap upper bound first: a string of at most max_chars chars has at most 4× bytes.
-    if s.len() > max_chars.saturating_mul(4) || s.chars().count() > max_chars {
+    s.len() <= max_chars.saturating_mul(4) && s.chars().count() <= max_chars
+}
+
+fn check_len(field: &'static str, s: &str, max_chars: usize) -> Result<()> {
+    if !fits(s, max_chars) {
         return Err(Error::TooLarge {
             field,
             limit: max_chars,
@@ -27,48 +33,51 @@ fn check_len(field: &'static str, s: &str, max_chars: usize) -> Result<()> {
     Ok(())
 }
 
-/// A one-line name: trimmed, 1..=max characters, no control characters.
+// Each rule is checked on the input as sent (length and characters), so that a JSON
+// Schema can state it exactly (`chatcore::openapi` writes them into the OpenAPI
+// document); what is stored is then trimmed.
+
+/// A one-line name: at most `max` characters, no control characters, not blank;
+/// stored trimmed.
 pub(crate) fn name(field: &'static str, s: &str, max_chars: usize) -> Result<String> {
+    check_len(field, s, max_chars)?;
+    check_chars(field, s, false)?;
     let s = s.trim();
     if s.is_empty() {
         return Err(Error::invalid(field, "must not be empty"));
     }
-    check_len(field, s, max_chars)?;
-    check_chars(field, s, false)?;
     Ok(s.to_owned())
 }
 
-/// Multi-line free text that may be empty: trimmed, at most `max` characters.
+/// Multi-line free text that may be empty: at most `max` characters, no control
+/// characters but newline and tab; stored trimmed.
 pub(crate) fn text(field: &'static str, s: &str, max_chars: usize) -> Result<String> {
-    let s = s.trim();
     check_len(field, s, max_chars)?;
     check_chars(field, s, true)?;
-    Ok(s.to_owned())
+    Ok(s.trim().to_owned())
 }
 
-/// A message body: not blank, at most `max` characters, newlines allowed.
-/// Kept as written (not trimmed) apart from trailing white space.
+/// A message body: as [`text`], and not blank. Kept as written (not trimmed) apart
+/// from trailing white space.
 pub(crate) fn body(s: &str, max_chars: usize) -> Result<String> {
+    check_len("body", s, max_chars)?;
+    check_chars("body", s, true)?;
     if s.trim().is_empty() {
         return Err(Error::invalid("body", "must not be empty"));
     }
-    let s = s.trim_end();
-    check_len("body", s, max_chars)?;
-    check_chars("body", s, true)?;
-    Ok(s.to_owned())
+    Ok(s.trim_end().to_owned())
 }
 
-/// An optional http(s) URL.
-pub(crate) fn url(field: &'static str, s: Option<&str>, max_len: usize) -> Result<Option<String>> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+/// An optional http(s) URL or absolute path, at most `max` characters; `""` is none.
+pub(crate) fn url(
+    field: &'static str,
+    s: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>> {
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if s.len() > max_len {
-        return Err(Error::TooLarge {
-            field,
-            limit: max_len,
-        });
-    }
+    check_len(field, s, max_chars)?;
     let lower = s.to_ascii_lowercase();
     let ok_scheme =
         lower.starts_with("https://") || lower.starts_with("http://") || s.starts_with('/');
@@ -81,17 +90,15 @@ pub(crate) fn url(field: &'static str, s: Option<&str>, max_len: usize) -> Resul
     Ok(Some(s.to_owned()))
 }
 
-/// An optional email address, lower-cased.
+/// Longest email address, in characters.
+pub(crate) const MAX_EMAIL_CHARS: usize = 254;
+
+/// An optional email address (`""` is none), lower-cased.
 pub(crate) fn email(s: Option<&str>) -> Result<Option<String>> {
-    let Some(s) = s.map(str::trim).filter(|s| !s.is_empty()) else {
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    if s.len() > 254 {
-        return Err(Error::TooLarge {
-            field: "email",
-            limit: 254,
-        });
-    }
+    check_len("email", s, MAX_EMAIL_CHARS)?;
     let mut parts = s.split('@');
     let (Some(local), Some(domain), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(Error::invalid("email", "not an email address"));
@@ -144,6 +151,13 @@ mod tests {
         assert!(url("u", Some("javascript:alert(1)"), 100).is_err());
         assert!(url("u", Some("//evil.example/x"), 100).is_err());
         assert!(url("u", Some("https://x.example/a.png"), 100).is_ok());
+        // Checked as sent: white space around is refused, not trimmed away.
+        assert!(url("u", Some(" https://x.example/a.png"), 100).is_err());
+        assert!(email(Some(" bob@example.com")).is_err());
+        assert!(name("n", "General\n", 64).is_err());
+        // Lengths count characters, as sent.
+        assert!(name("n", &format!(" {}", "x".repeat(64)), 64).is_err());
+        assert!(url("u", Some(&format!("/{}", "é".repeat(99))), 100).is_ok());
         assert_eq!(
             email(Some("Bob@Example.com")).ok().flatten().as_deref(),
             Some("bob@example.com")

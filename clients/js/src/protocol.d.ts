@@ -170,7 +170,7 @@ export type ClientFrame = ClientCommand & { id?: number };
 export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number }
 export interface AckEvent { type: "ack"; id: number | null }
 export interface SentEvent { type: "sent"; id: number | null; nonce: string; room: RoomId; message_id: MessageId; seq: Seq }
-export interface ErrorEvent { type: "error"; id: number | null; code: ErrorCode; message: string; retry_after_ms?: number }
+export interface ErrorEvent { type: "error"; id: number | null; code: ErrorCode; message: string; field?: string; retry_after_ms?: number }
 export interface PongEvent { type: "pong"; id: number | null }
 export interface HistoryEvent extends HistoryPage { type: "history"; id: number | null }
 export interface MessageCreatedEvent { type: "message_created"; message: Message }
@@ -215,7 +215,7 @@ export interface JoinRequest { password?: string | null }
 export interface JoinByCodeRequest { code: string; password?: string | null }
 export interface CodeResponse { code: string }
 export interface UserRef { user_id: UserId }
-export interface InviteView { room_id: RoomId; room_name: string | null; invited_by: UserId | null; created_at: Timestamp }
+export interface InviteView { room_id: RoomId; room_name: string; invited_by: UserId | null; created_at: Timestamp }
 export interface SetRoleRequest { role: Role }
 export interface BanRequest { user_id: UserId; reason?: string; expires_at?: Timestamp | null }
 export interface Ban { room_id: RoomId; user_id: UserId; banned_by: UserId | null; reason: string; created_at: Timestamp; expires_at: Timestamp | null }

@@ -14,7 +14,6 @@ use std::time::Duration;
 use chatcore::RoomKind;
 use chatcore::model::{Message, MessageKind};
 use chatcore::protocol::ServerEvent;
-use chatcore_axum::types::NewRoomRequest;
 use chatcore_client::{
     Backoff, Client, Config, Event, Events, OutgoingMessage, RestClient, State, StateChange,
 };
@@ -242,14 +241,10 @@ async fn until(what: &str, mut cond: impl FnMut() -> bool) {
 
 async fn room(owner: &RestClient, members: &[&RestClient]) -> chatcore::RoomId {
     let room = owner
-        .create_room(&NewRoomRequest {
-            kind: RoomKind::Public,
-            name: format!("r{}", uuid::Uuid::new_v4().simple()),
-            description: String::new(),
-            password: None,
-            max_members: None,
-            avatar_url: None,
-        })
+        .create_room(&chatcore::NewRoom::new(
+            RoomKind::Public,
+            format!("r{}", uuid::Uuid::new_v4().simple()),
+        ))
         .await
         .unwrap();
     for m in members {
