@@ -297,7 +297,7 @@ impl Chat {
             Some(u) => store.get_password_hash(u.id).await?,
             None => None,
         };
-        let ok = match hash {
+        let ok = match hash.clone() {
             Some(h) => verify_password(password.to_owned(), h).await?,
             None => {
                 let dummy = match DUMMY_HASH.get() {
@@ -314,6 +314,14 @@ impl Chat {
         match (ok, user) {
             (true, Some(user)) => {
                 let token = self.create_session(user.id, user_agent).await?;
+                // A password change or reset sets the new hash first and ends the
+                // sessions after: re-reading the hash now that this session exists
+                // means one of the two always sees the other, so a login checked
+                // against the old password never keeps a session past the change.
+                if store.get_password_hash(user.id).await? != hash {
+                    store.delete_session(user.id, token.session.id).await?;
+                    return Err(Error::Unauthenticated("wrong username or password"));
+                }
                 let mut me = me_view(&user, true);
                 me.email_verified = self.email_verified(user.id).await?;
                 Ok((me, token))
