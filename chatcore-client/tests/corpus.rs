@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use chatcore::model::{Attachment, Ban, Message, MessageKind, SystemEvent};
+use chatcore::model::{Attachment, Ban, Message, MessageKind, ReactionSummary, SystemEvent};
 use chatcore::protocol::{
     ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, RemovalReason, RoomView,
     ServerEvent, UserView,
@@ -148,6 +148,15 @@ fn message(kind: MessageKind, seq: i64) -> Message {
         created_at: at(5),
         edited_at: (kind == MessageKind::Text).then(|| at(6)),
         deleted_at: (kind == MessageKind::File).then(|| at(7)),
+        reactions: if kind == MessageKind::Text {
+            vec![ReactionSummary {
+                emoji: "👍".into(),
+                count: 2,
+                me: true,
+            }]
+        } else {
+            Vec::new()
+        },
     }
 }
 

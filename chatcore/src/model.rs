@@ -359,6 +359,23 @@ pub struct Message {
     /// Deleted (a tombstone: content erased).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub deleted_at: Option<Timestamp>,
+    /// The reactions, one entry per emoji in the order they were first given, as
+    /// the viewer sees them (`me`). Filled by [`crate::Chat`] in history; stores
+    /// and live events leave it empty (and it is then left out of the JSON).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionSummary>,
+}
+
+/// The reactions with one emoji on one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactionSummary {
+    /// The emoji (or configured shortcode).
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: u64,
+    /// Whether the viewer is one of them.
+    pub me: bool,
 }
 
 /// What a store needs to append a message; the store assigns `seq`.

@@ -3,6 +3,7 @@
 //! | action | member | moderator | admin | owner |
 //! |---|---|---|---|---|
 //! | send, edit own, delete own, leave | ✓ | ✓ | ✓ | ✓ |
+//! | react to a message | ✓ | ✓ | ✓ | ✓ |
 //! | kick a member of lower rank | – | ✓ | ✓ | ✓ |
 //! | ban / unban a user of lower rank (non-members count as members) | – | ✓ | ✓ | ✓ |
 //! | delete others' messages (author of lower rank; gone authors count as members) | – | ✓ | ✓ | ✓ |
@@ -64,13 +65,15 @@ pub enum Action {
     TransferOwnership,
     /// Delete the room.
     DeleteRoom,
+    /// Add or remove one's own reaction on a message.
+    React,
 }
 
 /// Whether `actor` may perform `action`. The single source of truth for room
 /// authorization; [`crate::Chat`] consults it for every operation.
 pub fn allowed(actor: Role, action: Action) -> bool {
     match action {
-        Action::Send => true,
+        Action::Send | Action::React => true,
         Action::Kick { target }
         | Action::Ban { target }
         | Action::DeleteOthersMessage { author: target } => {
@@ -92,6 +95,7 @@ pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
     if kind == RoomKind::Direct {
         return RoomPermissions {
             send: allowed(role, Action::Send),
+            react: allowed(role, Action::React),
             ..RoomPermissions::default()
         };
     }
@@ -123,6 +127,7 @@ pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
         ban: targets(|target| Action::Ban { target }),
         delete_messages_of: targets(|author| Action::DeleteOthersMessage { author }),
         set_role,
+        react: on(Action::React),
     }
 }
 
@@ -175,6 +180,7 @@ mod tests {
             direct,
             RoomPermissions {
                 send: true,
+                react: true,
                 ..RoomPermissions::default()
             },
             "no moderation in direct rooms"

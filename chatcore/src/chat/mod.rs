@@ -11,6 +11,7 @@ mod moderation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
+mod reactions;
 mod rooms;
 mod tokens;
 mod validate;
@@ -25,6 +26,7 @@ pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
+pub use reactions::{MAX_EMOJI_BYTES, is_emoji};
 pub use rooms::{NewRoom, RoomUpdate};
 pub use tokens::AccountSettings;
 
@@ -93,6 +95,11 @@ pub struct Limits {
     /// Verification and reset emails per address (default: 5, then one every
     /// 5 minutes).
     pub mail_rate: Option<Rate>,
+    /// Most distinct emoji on one message (default 20).
+    pub max_reactions_per_message: usize,
+    /// Reactions accepted besides single emoji, such as `:party:` (default none;
+    /// each at most [`MAX_EMOJI_BYTES`] bytes to be usable).
+    pub reaction_shortcodes: Vec<String>,
 }
 
 impl Limits {
@@ -134,6 +141,8 @@ impl Default for Limits {
             verification_token_ttl: Duration::from_secs(24 * 3600),
             reset_token_ttl: Duration::from_secs(3600),
             mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
+            max_reactions_per_message: 20,
+            reaction_shortcodes: Vec::new(),
         }
     }
 }
