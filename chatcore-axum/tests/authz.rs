@@ -492,6 +492,21 @@ fn rows() -> Vec<Row> {
             public: [401, 404, 404, 204, 204, 204, 204],
             private: [401, 404, 404, 204, 204, 204, 204],
         },
+        // Every member reacts; messages of rooms one is not in do not exist for them.
+        Row {
+            method: "PUT",
+            route: "/messages/{message}/reactions/{emoji}",
+            body: none,
+            public: [401, 404, 404, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        Row {
+            method: "DELETE",
+            route: "/messages/{message}/reactions/{emoji}",
+            body: none,
+            public: [401, 404, 404, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
         Row {
             method: "POST",
             route: "/direct",
@@ -587,6 +602,7 @@ fn concrete(route: &str, f: &Fixture) -> String {
         .replace("{message}", &f.message_of_member)
         .replace("{owner_session}", &f.session_of_owner)
         .replace("{file}", &f.file_of_member)
+        .replace("{emoji}", "%F0%9F%91%8D")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

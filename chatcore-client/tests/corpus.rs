@@ -203,6 +203,8 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::RoomDeleted { .. } => "room_deleted",
         ServerEvent::Typing { .. } => "typing",
         ServerEvent::Presence { .. } => "presence",
+        ServerEvent::ReactionAdded { .. } => "reaction_added",
+        ServerEvent::ReactionRemoved { .. } => "reaction_removed",
     }
 }
 
@@ -220,6 +222,8 @@ fn command_name(c: &ClientCommand) -> &'static str {
         ClientCommand::TypingStop { .. } => "typing_stop",
         ClientCommand::History { .. } => "history",
         ClientCommand::Ping => "ping",
+        ClientCommand::React { .. } => "react",
+        ClientCommand::Unreact { .. } => "unreact",
     }
 }
 
@@ -323,6 +327,22 @@ fn events() -> Vec<ServerEvent> {
             online: true,
             last_seen_at: None,
         },
+        ServerEvent::ReactionAdded {
+            room: room(1),
+            message_id: msg(1),
+            seq: 3,
+            emoji: "👍".into(),
+            user: user(2),
+            count: 2,
+        },
+        ServerEvent::ReactionRemoved {
+            room: room(1),
+            message_id: msg(1),
+            seq: 3,
+            emoji: "👍".into(),
+            user: user(2),
+            count: 0,
+        },
     ]
 }
 
@@ -390,6 +410,20 @@ fn commands() -> Vec<ClientFrame> {
             },
         ),
         frame(Some(9), ClientCommand::Ping),
+        frame(
+            Some(10),
+            ClientCommand::React {
+                message: msg(1),
+                emoji: "👍".into(),
+            },
+        ),
+        frame(
+            Some(11),
+            ClientCommand::Unreact {
+                message: msg(1),
+                emoji: "👍".into(),
+            },
+        ),
     ]
 }
 

@@ -3,6 +3,7 @@
 mod auth;
 mod media;
 mod messages;
+mod reactions;
 pub(crate) mod meta;
 mod rooms;
 mod users;
@@ -51,6 +52,7 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         // messages
         .routes(routes!(messages::history, messages::send))
         .routes(routes!(messages::edit, messages::delete))
+        .routes(routes!(reactions::add, reactions::remove))
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
         // realtime and meta

@@ -506,6 +506,14 @@ impl Reader {
                 reply(ServerEvent::History { id, page })
             }
             ClientCommand::Ping => reply(ServerEvent::Pong { id }),
+            ClientCommand::React { message, emoji } => {
+                chat.add_reaction(user, message, &emoji).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Unreact { message, emoji } => {
+                chat.remove_reaction(user, message, &emoji).await?;
+                Self::ack(id)
+            }
         })
     }
 }

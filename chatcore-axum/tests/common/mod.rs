@@ -57,6 +57,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/rooms/{id}/messages"),
     ("PATCH", "/messages/{id}"),
     ("DELETE", "/messages/{id}"),
+    ("PUT", "/messages/{id}/reactions/{emoji}"),
+    ("DELETE", "/messages/{id}/reactions/{emoji}"),
     ("POST", "/direct"),
     ("GET", "/direct"),
     ("POST", "/auth/verify-email"),
