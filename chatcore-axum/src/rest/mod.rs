@@ -3,8 +3,8 @@
 mod auth;
 mod media;
 mod messages;
-mod reactions;
 pub(crate) mod meta;
+mod reactions;
 mod rooms;
 mod users;
 

@@ -45,7 +45,11 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Reactions::MessageId).uuid().not_null())
                     .col(ColumnDef::new(Reactions::UserId).uuid().not_null())
                     .col(ColumnDef::new(Reactions::Emoji).text().not_null())
-                    .col(ColumnDef::new(Reactions::CreatedAt).big_integer().not_null())
+                    .col(
+                        ColumnDef::new(Reactions::CreatedAt)
+                            .big_integer()
+                            .not_null(),
+                    )
                     .primary_key(
                         Index::create()
                             .col(Reactions::MessageId)

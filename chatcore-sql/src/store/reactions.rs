@@ -57,8 +57,8 @@ impl ReactionStore for SqlStore {
             if mine.is_some() {
                 return Ok(false);
             }
-            let of_message = reactions::Entity::find()
-                .filter(reactions::Column::MessageId.eq(message.0));
+            let of_message =
+                reactions::Entity::find().filter(reactions::Column::MessageId.eq(message.0));
             let given = of_message
                 .clone()
                 .filter(reactions::Column::Emoji.eq(emoji.as_str()))
@@ -90,12 +90,7 @@ impl ReactionStore for SqlStore {
         .await
     }
 
-    async fn remove_reaction(
-        &self,
-        message: MessageId,
-        user: UserId,
-        emoji: &str,
-    ) -> Result<bool> {
+    async fn remove_reaction(&self, message: MessageId, user: UserId, emoji: &str) -> Result<bool> {
         let res = reactions::Entity::delete_by_id((message.0, user.0, emoji.to_owned()))
             .exec(self.write())
             .await
@@ -116,12 +111,20 @@ impl ReactionStore for SqlStore {
                 .select_only()
                 .column(reactions::Column::MessageId)
                 .column(reactions::Column::Emoji)
-                .column_as(Expr::from(Func::count(Expr::col(reactions::Column::UserId))), "n")
-                .column_as(Expr::from(Func::min(Expr::col(reactions::Column::CreatedAt))), "first")
+                .column_as(
+                    Expr::from(Func::count(Expr::col(reactions::Column::UserId))),
+                    "n",
+                )
+                .column_as(
+                    Expr::from(Func::min(Expr::col(reactions::Column::CreatedAt))),
+                    "first",
+                )
                 .filter(reactions::Column::MessageId.is_in(ids.clone()))
                 .group_by(reactions::Column::MessageId)
                 .group_by(reactions::Column::Emoji)
-                .order_by_asc(Expr::from(Func::min(Expr::col(reactions::Column::CreatedAt))))
+                .order_by_asc(Expr::from(Func::min(Expr::col(
+                    reactions::Column::CreatedAt,
+                ))))
                 .order_by_asc(reactions::Column::Emoji)
                 .into_tuple()
                 .all(self.read())
