@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, messages, reactions, rooms, sessions, users,
+    account_tokens, bans, files, invites, memberships, messages, pins, reactions, rooms, sessions,
+    users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 11] = [
     "users",
     "sessions",
     "rooms",
@@ -28,13 +29,14 @@ pub const TABLES: [&str; 10] = [
     "account_tokens",
     "files",
     "reactions",
+    "pins",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 18] = [
+pub const INDEXES: [(&str, &str); 20] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -53,6 +55,8 @@ pub const INDEXES: [(&str, &str); 18] = [
     ("account_tokens", "ux_account_tokens_token_hash"),
     ("account_tokens", "ix_account_tokens_user_id"),
     ("reactions", "ix_reactions_user_id"),
+    ("pins", "ix_pins_room_id_pinned_at"),
+    ("pins", "ix_pins_pinned_by"),
 ];
 
 /// One column as the database reports it.
@@ -93,6 +97,7 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, account_tokens::Entity).await?;
     create(db, &schema, files::Entity).await?;
     create(db, &schema, reactions::Entity).await?;
+    create(db, &schema, pins::Entity).await?;
     Ok(())
 }
 

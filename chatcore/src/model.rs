@@ -322,6 +322,20 @@ pub enum SystemEvent {
         /// New owner.
         to: UserId,
     },
+    /// A message was pinned.
+    Pinned {
+        /// The message.
+        message: MessageId,
+        /// By whom.
+        by: UserId,
+    },
+    /// A message was unpinned.
+    Unpinned {
+        /// The message.
+        message: MessageId,
+        /// By whom.
+        by: UserId,
+    },
 }
 
 /// A message in a room.
@@ -520,4 +534,17 @@ pub struct FileRecord {
     pub created_at: Timestamp,
     /// Deleted (unreachable from then on).
     pub deleted_at: Option<Timestamp>,
+}
+
+/// A pinned message of a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    /// Room.
+    pub room_id: RoomId,
+    /// The pinned message.
+    pub message_id: MessageId,
+    /// Who pinned it (None once that account is gone).
+    pub pinned_by: Option<UserId>,
+    /// When.
+    pub pinned_at: Timestamp,
 }

@@ -8,6 +8,7 @@
 //! | ban / unban a user of lower rank (non-members count as members) | – | ✓ | ✓ | ✓ |
 //! | delete others' messages (author of lower rank; gone authors count as members) | – | ✓ | ✓ | ✓ |
 //! | set slow mode | – | ✓ | ✓ | ✓ |
+//! | pin and unpin messages (not in direct rooms) | – | ✓ | ✓ | ✓ |
 //! | invite into a private room | – | ✓ | ✓ | ✓ |
 //! | edit settings (name, description, avatar, password, max members) | – | – | ✓ | ✓ |
 //! | see the room code | – | – | ✓ | ✓ |
@@ -67,6 +68,8 @@ pub enum Action {
     DeleteRoom,
     /// Add or remove one's own reaction on a message.
     React,
+    /// Pin or unpin a message.
+    Pin,
 }
 
 /// Whether `actor` may perform `action`. The single source of truth for room
@@ -79,7 +82,7 @@ pub fn allowed(actor: Role, action: Action) -> bool {
         | Action::DeleteOthersMessage { author: target } => {
             actor >= Role::Moderator && actor > target
         }
-        Action::SetSlowMode | Action::Invite => actor >= Role::Moderator,
+        Action::SetSlowMode | Action::Invite | Action::Pin => actor >= Role::Moderator,
         Action::EditSettings | Action::ViewCode | Action::RotateCode => actor >= Role::Admin,
         Action::SetRole { target, to } => {
             actor >= Role::Admin && actor > target && actor > to && to != Role::Owner
@@ -128,6 +131,7 @@ pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
         delete_messages_of: targets(|author| Action::DeleteOthersMessage { author }),
         set_role,
         react: on(Action::React),
+        pin: on(Action::Pin),
     }
 }
 
@@ -147,6 +151,7 @@ mod tests {
         assert_eq!(moderator.delete_messages_of, [Role::Member]);
         assert!(moderator.set_slow_mode && moderator.invite && !moderator.view_code);
         assert!(moderator.set_role.is_empty());
+        assert!(moderator.pin && !member.pin && member.react);
 
         let admin = permissions(Role::Admin, RoomKind::Private);
         assert!(admin.edit_settings && admin.view_code && admin.rotate_code);

@@ -133,6 +133,9 @@ pub struct RoomPermissions {
     /// Add and remove one's own reactions.
     #[serde(default)]
     pub react: bool,
+    /// Pin and unpin messages.
+    #[serde(default)]
+    pub pin: bool,
 }
 
 /// Role changes allowed on members holding one role (see [`RoomPermissions`]).
@@ -296,6 +299,16 @@ pub enum ClientCommand {
         message: MessageId,
         /// The emoji.
         emoji: String,
+    },
+    /// Pin a message (moderators and up).
+    Pin {
+        /// Message.
+        message: MessageId,
+    },
+    /// Unpin a message (moderators and up).
+    Unpin {
+        /// Message.
+        message: MessageId,
     },
 }
 
@@ -507,6 +520,26 @@ pub enum ServerEvent {
         user: UserId,
         /// How many users still react with this emoji (0: the chip goes).
         count: u64,
+    },
+    /// A message was pinned (a `pinned` system message follows).
+    MessagePinned {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// By whom.
+        by: UserId,
+        /// When.
+        pinned_at: Timestamp,
+    },
+    /// A message was unpinned (an `unpinned` system message follows).
+    MessageUnpinned {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// By whom.
+        by: UserId,
     },
 }
 

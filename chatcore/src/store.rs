@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
 use crate::model::{
     AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
-    ReactionSummary, Room, Session, Timestamp, TokenPurpose, User,
+    Pin, ReactionSummary, Room, Session, Timestamp, TokenPurpose, User,
 };
 
 /// Users and their credentials.
@@ -252,7 +252,14 @@ pub enum FileScope {
 
 /// Everything a [`crate::Chat`] needs.
 pub trait Store:
-    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore + ReactionStore
+    UserStore
+    + SessionStore
+    + RoomStore
+    + MessageStore
+    + AccountStore
+    + FileStore
+    + ReactionStore
+    + PinStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
@@ -294,4 +301,18 @@ pub trait ReactionStore: Send + Sync + 'static {
         messages: &[MessageId],
         viewer: UserId,
     ) -> Result<Vec<(MessageId, Vec<ReactionSummary>)>>;
+}
+
+/// Pinned messages. Deleting the message or its room unpins it; deleting the
+/// account that pinned clears `pinned_by`.
+#[async_trait]
+pub trait PinStore: Send + Sync + 'static {
+    /// Pin a message of `pin.room_id`; false if it is pinned already. Atomically
+    /// refuses a pin beyond `max` in the room (`Error::TooLarge` on `pins`).
+    /// `NotFound` if the message is missing, deleted or of another room.
+    async fn pin(&self, pin: Pin, max: usize) -> Result<bool>;
+    /// Unpin a message; false if it was not pinned.
+    async fn unpin(&self, room: RoomId, message: MessageId) -> Result<bool>;
+    /// The pins of a room, newest first.
+    async fn list_pins(&self, room: RoomId) -> Result<Vec<Pin>>;
 }

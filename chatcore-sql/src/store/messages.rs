@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::SqlStore;
 use super::append::Job;
 use crate::convert::{self, ts};
-use crate::entity::{messages, reactions, rooms};
+use crate::entity::{messages, pins, reactions, rooms};
 use crate::error::{SqlStoreError, backend};
 
 #[async_trait]
@@ -86,6 +86,10 @@ impl MessageStore for SqlStore {
         // After the tombstone: a reaction added now finds the message deleted.
         reactions::Entity::delete_many()
             .filter(reactions::Column::MessageId.eq(id.0))
+            .exec(self.write())
+            .await
+            .map_err(backend)?;
+        pins::Entity::delete_by_id(id.0)
             .exec(self.write())
             .await
             .map_err(backend)?;

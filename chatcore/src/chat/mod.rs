@@ -11,6 +11,7 @@ mod moderation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
+mod pins;
 mod reactions;
 mod rooms;
 mod tokens;
@@ -26,6 +27,7 @@ pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
+pub use pins::PinView;
 pub use reactions::{MAX_EMOJI_BYTES, is_emoji};
 pub use rooms::{NewRoom, RoomUpdate};
 pub use tokens::AccountSettings;
@@ -100,6 +102,8 @@ pub struct Limits {
     /// Reactions accepted besides single emoji, such as `:party:` (default none;
     /// each at most [`MAX_EMOJI_BYTES`] bytes to be usable).
     pub reaction_shortcodes: Vec<String>,
+    /// Most pinned messages in one room (default 50).
+    pub max_pins_per_room: usize,
 }
 
 impl Limits {
@@ -143,6 +147,7 @@ impl Default for Limits {
             mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
             max_reactions_per_message: 20,
             reaction_shortcodes: Vec::new(),
+            max_pins_per_room: 50,
         }
     }
 }

@@ -87,6 +87,9 @@ impl MessageStore for MemoryStore {
         m.attachment = None;
         m.deleted_at = Some(at);
         i.reactions.remove(&id);
+        for pins in i.pins.values_mut() {
+            pins.retain(|p| p.message_id != id);
+        }
         Ok(())
     }
 

@@ -5,6 +5,7 @@
 
 mod media;
 mod messages;
+mod pins;
 mod reactions;
 mod rooms;
 mod sessions;
@@ -42,6 +43,8 @@ struct Inner {
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
     /// message -> (emoji, user, when), in the order given
     reactions: HashMap<MessageId, Vec<(String, UserId, Timestamp)>>,
+    /// room -> pins, in the order pinned
+    pins: HashMap<RoomId, Vec<crate::model::Pin>>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

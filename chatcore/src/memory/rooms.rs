@@ -28,6 +28,7 @@ impl Inner {
             }
         }
         self.nonces.retain(|(r, _, _), _| *r != id);
+        self.pins.remove(&id);
     }
 }
 

@@ -154,6 +154,11 @@ impl UserStore for MemoryStore {
             }
         }
         i.nonces.retain(|(_, u, _), _| *u != id);
+        for p in i.pins.values_mut().flatten() {
+            if p.pinned_by == Some(id) {
+                p.pinned_by = None;
+            }
+        }
         for given in i.reactions.values_mut() {
             given.retain(|(_, u, _)| *u != id);
         }
