@@ -507,6 +507,28 @@ fn rows() -> Vec<Row> {
             public: [401, 404, 404, 204, 204, 204, 204],
             private: [401, 404, 404, 204, 204, 204, 204],
         },
+        // Members read the pins; moderators and up pin and unpin.
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/pins",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "PUT",
+            route: "/messages/{message}/pin",
+            body: none,
+            public: [401, 404, 404, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "DELETE",
+            route: "/messages/{message}/pin",
+            body: none,
+            public: [401, 404, 404, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
         Row {
             method: "POST",
             route: "/direct",

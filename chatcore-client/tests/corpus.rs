@@ -120,6 +120,14 @@ fn system_events() -> Vec<SystemEvent> {
             from: None,
             to: user(2),
         },
+        SystemEvent::Pinned {
+            message: msg(1),
+            by: user(1),
+        },
+        SystemEvent::Unpinned {
+            message: msg(1),
+            by: user(1),
+        },
     ]
 }
 
@@ -205,6 +213,8 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::Presence { .. } => "presence",
         ServerEvent::ReactionAdded { .. } => "reaction_added",
         ServerEvent::ReactionRemoved { .. } => "reaction_removed",
+        ServerEvent::MessagePinned { .. } => "message_pinned",
+        ServerEvent::MessageUnpinned { .. } => "message_unpinned",
     }
 }
 
@@ -224,6 +234,8 @@ fn command_name(c: &ClientCommand) -> &'static str {
         ClientCommand::Ping => "ping",
         ClientCommand::React { .. } => "react",
         ClientCommand::Unreact { .. } => "unreact",
+        ClientCommand::Pin { .. } => "pin",
+        ClientCommand::Unpin { .. } => "unpin",
     }
 }
 
@@ -343,6 +355,17 @@ fn events() -> Vec<ServerEvent> {
             user: user(2),
             count: 0,
         },
+        ServerEvent::MessagePinned {
+            room: room(1),
+            message_id: msg(1),
+            by: user(1),
+            pinned_at: at(8),
+        },
+        ServerEvent::MessageUnpinned {
+            room: room(1),
+            message_id: msg(1),
+            by: user(1),
+        },
     ]
 }
 
@@ -424,6 +447,8 @@ fn commands() -> Vec<ClientFrame> {
                 emoji: "👍".into(),
             },
         ),
+        frame(Some(12), ClientCommand::Pin { message: msg(1) }),
+        frame(Some(13), ClientCommand::Unpin { message: msg(1) }),
     ]
 }
 
@@ -449,6 +474,14 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert("Message", all(messages()));
     t.insert("SystemEvent", all(system_events()));
     t.insert("HistoryPage", all([page()]));
+    t.insert(
+        "PinView",
+        all([chatcore::PinView {
+            message: message(MessageKind::Text, 3),
+            pinned_by: Some(user(1)),
+            pinned_at: at(8),
+        }]),
+    );
     t.insert("RoomKind", all(variants::<RoomKind>()));
     t.insert("Role", all(variants::<Role>()));
     t.insert("MessageKind", all(variants::<MessageKind>()));

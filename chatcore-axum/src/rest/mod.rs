@@ -4,6 +4,7 @@ mod auth;
 mod media;
 mod messages;
 pub(crate) mod meta;
+mod pins;
 mod reactions;
 mod rooms;
 mod users;
@@ -53,6 +54,8 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(messages::history, messages::send))
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(reactions::add, reactions::remove))
+        .routes(routes!(pins::list))
+        .routes(routes!(pins::pin, pins::unpin))
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
         // realtime and meta

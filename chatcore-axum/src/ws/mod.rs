@@ -514,6 +514,14 @@ impl Reader {
                 chat.remove_reaction(user, message, &emoji).await?;
                 Self::ack(id)
             }
+            ClientCommand::Pin { message } => {
+                chat.pin_message(user, message).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Unpin { message } => {
+                chat.unpin_message(user, message).await?;
+                Self::ack(id)
+            }
         })
     }
 }
