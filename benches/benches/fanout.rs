@@ -32,6 +32,7 @@ fn event(room: RoomId, seq: i64) -> ServerEvent {
             created_at: chrono::Utc::now(),
             edited_at: None,
             deleted_at: None,
+            reactions: Vec::new(),
         },
     }
 }

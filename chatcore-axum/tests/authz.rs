@@ -492,6 +492,43 @@ fn rows() -> Vec<Row> {
             public: [401, 404, 404, 204, 204, 204, 204],
             private: [401, 404, 404, 204, 204, 204, 204],
         },
+        // Every member reacts; messages of rooms one is not in do not exist for them.
+        Row {
+            method: "PUT",
+            route: "/messages/{message}/reactions/{emoji}",
+            body: none,
+            public: [401, 404, 404, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        Row {
+            method: "DELETE",
+            route: "/messages/{message}/reactions/{emoji}",
+            body: none,
+            public: [401, 404, 404, 204, 204, 204, 204],
+            private: [401, 404, 404, 204, 204, 204, 204],
+        },
+        // Members read the pins; moderators and up pin and unpin.
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/pins",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "PUT",
+            route: "/messages/{message}/pin",
+            body: none,
+            public: [401, 404, 404, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "DELETE",
+            route: "/messages/{message}/pin",
+            body: none,
+            public: [401, 404, 404, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
         Row {
             method: "POST",
             route: "/direct",
@@ -587,6 +624,7 @@ fn concrete(route: &str, f: &Fixture) -> String {
         .replace("{message}", &f.message_of_member)
         .replace("{owner_session}", &f.session_of_owner)
         .replace("{file}", &f.file_of_member)
+        .replace("{emoji}", "%F0%9F%91%8D")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use chatcore::model::{Attachment, Ban, Message, MessageKind, SystemEvent};
+use chatcore::model::{Attachment, Ban, Message, MessageKind, ReactionSummary, SystemEvent};
 use chatcore::protocol::{
     ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, RemovalReason, RoomView,
     ServerEvent, UserView,
@@ -120,6 +120,14 @@ fn system_events() -> Vec<SystemEvent> {
             from: None,
             to: user(2),
         },
+        SystemEvent::Pinned {
+            message: msg(1),
+            by: user(1),
+        },
+        SystemEvent::Unpinned {
+            message: msg(1),
+            by: user(1),
+        },
     ]
 }
 
@@ -148,6 +156,15 @@ fn message(kind: MessageKind, seq: i64) -> Message {
         created_at: at(5),
         edited_at: (kind == MessageKind::Text).then(|| at(6)),
         deleted_at: (kind == MessageKind::File).then(|| at(7)),
+        reactions: if kind == MessageKind::Text {
+            vec![ReactionSummary {
+                emoji: "👍".into(),
+                count: 2,
+                me: true,
+            }]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -194,6 +211,10 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::RoomDeleted { .. } => "room_deleted",
         ServerEvent::Typing { .. } => "typing",
         ServerEvent::Presence { .. } => "presence",
+        ServerEvent::ReactionAdded { .. } => "reaction_added",
+        ServerEvent::ReactionRemoved { .. } => "reaction_removed",
+        ServerEvent::MessagePinned { .. } => "message_pinned",
+        ServerEvent::MessageUnpinned { .. } => "message_unpinned",
     }
 }
 
@@ -211,6 +232,10 @@ fn command_name(c: &ClientCommand) -> &'static str {
         ClientCommand::TypingStop { .. } => "typing_stop",
         ClientCommand::History { .. } => "history",
         ClientCommand::Ping => "ping",
+        ClientCommand::React { .. } => "react",
+        ClientCommand::Unreact { .. } => "unreact",
+        ClientCommand::Pin { .. } => "pin",
+        ClientCommand::Unpin { .. } => "unpin",
     }
 }
 
@@ -314,6 +339,33 @@ fn events() -> Vec<ServerEvent> {
             online: true,
             last_seen_at: None,
         },
+        ServerEvent::ReactionAdded {
+            room: room(1),
+            message_id: msg(1),
+            seq: 3,
+            emoji: "👍".into(),
+            user: user(2),
+            count: 2,
+        },
+        ServerEvent::ReactionRemoved {
+            room: room(1),
+            message_id: msg(1),
+            seq: 3,
+            emoji: "👍".into(),
+            user: user(2),
+            count: 0,
+        },
+        ServerEvent::MessagePinned {
+            room: room(1),
+            message_id: msg(1),
+            by: user(1),
+            pinned_at: at(8),
+        },
+        ServerEvent::MessageUnpinned {
+            room: room(1),
+            message_id: msg(1),
+            by: user(1),
+        },
     ]
 }
 
@@ -381,6 +433,22 @@ fn commands() -> Vec<ClientFrame> {
             },
         ),
         frame(Some(9), ClientCommand::Ping),
+        frame(
+            Some(10),
+            ClientCommand::React {
+                message: msg(1),
+                emoji: "👍".into(),
+            },
+        ),
+        frame(
+            Some(11),
+            ClientCommand::Unreact {
+                message: msg(1),
+                emoji: "👍".into(),
+            },
+        ),
+        frame(Some(12), ClientCommand::Pin { message: msg(1) }),
+        frame(Some(13), ClientCommand::Unpin { message: msg(1) }),
     ]
 }
 
@@ -406,6 +474,14 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert("Message", all(messages()));
     t.insert("SystemEvent", all(system_events()));
     t.insert("HistoryPage", all([page()]));
+    t.insert(
+        "PinView",
+        all([chatcore::PinView {
+            message: message(MessageKind::Text, 3),
+            pinned_by: Some(user(1)),
+            pinned_at: at(8),
+        }]),
+    );
     t.insert("RoomKind", all(variants::<RoomKind>()));
     t.insert("Role", all(variants::<Role>()));
     t.insert("MessageKind", all(variants::<MessageKind>()));

@@ -165,6 +165,7 @@ pub(crate) fn message(m: messages::Model) -> Result<Message> {
         created_at: from_ts(m.created_at),
         edited_at: from_ts_opt(m.edited_at),
         deleted_at: from_ts_opt(m.deleted_at),
+        reactions: Vec::new(),
     })
 }
 

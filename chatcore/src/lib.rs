@@ -25,9 +25,10 @@ pub use chat::{
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
     SessionToken, is_inline_image, user_view,
 };
+pub use chat::{MAX_EMOJI_BYTES, PinView, is_emoji};
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};
 pub use ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};
 pub use memory::MemoryStore;
-pub use model::{Ban, Message, MessageKind, Role, Room, RoomKind, User};
+pub use model::{Ban, Message, MessageKind, ReactionSummary, Role, Room, RoomKind, User};
 pub use store::Store;

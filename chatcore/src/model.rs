@@ -322,6 +322,20 @@ pub enum SystemEvent {
         /// New owner.
         to: UserId,
     },
+    /// A message was pinned.
+    Pinned {
+        /// The message.
+        message: MessageId,
+        /// By whom.
+        by: UserId,
+    },
+    /// A message was unpinned.
+    Unpinned {
+        /// The message.
+        message: MessageId,
+        /// By whom.
+        by: UserId,
+    },
 }
 
 /// A message in a room.
@@ -359,6 +373,23 @@ pub struct Message {
     /// Deleted (a tombstone: content erased).
     #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub deleted_at: Option<Timestamp>,
+    /// The reactions, one entry per emoji in the order they were first given, as
+    /// the viewer sees them (`me`). Filled by [`crate::Chat`] in history; stores
+    /// and live events leave it empty (and it is then left out of the JSON).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionSummary>,
+}
+
+/// The reactions with one emoji on one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReactionSummary {
+    /// The emoji (or configured shortcode).
+    pub emoji: String,
+    /// How many users reacted with it.
+    pub count: u64,
+    /// Whether the viewer is one of them.
+    pub me: bool,
 }
 
 /// What a store needs to append a message; the store assigns `seq`.
@@ -503,4 +534,17 @@ pub struct FileRecord {
     pub created_at: Timestamp,
     /// Deleted (unreachable from then on).
     pub deleted_at: Option<Timestamp>,
+}
+
+/// A pinned message of a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pin {
+    /// Room.
+    pub room_id: RoomId,
+    /// The pinned message.
+    pub message_id: MessageId,
+    /// Who pinned it (None once that account is gone).
+    pub pinned_by: Option<UserId>,
+    /// When.
+    pub pinned_at: Timestamp,
 }

@@ -3,10 +3,12 @@
 //! | action | member | moderator | admin | owner |
 //! |---|---|---|---|---|
 //! | send, edit own, delete own, leave | ✓ | ✓ | ✓ | ✓ |
+//! | react to a message | ✓ | ✓ | ✓ | ✓ |
 //! | kick a member of lower rank | – | ✓ | ✓ | ✓ |
 //! | ban / unban a user of lower rank (non-members count as members) | – | ✓ | ✓ | ✓ |
 //! | delete others' messages (author of lower rank; gone authors count as members) | – | ✓ | ✓ | ✓ |
 //! | set slow mode | – | ✓ | ✓ | ✓ |
+//! | pin and unpin messages (not in direct rooms) | – | ✓ | ✓ | ✓ |
 //! | invite into a private room | – | ✓ | ✓ | ✓ |
 //! | edit settings (name, description, avatar, password, max members) | – | – | ✓ | ✓ |
 //! | see the room code | – | – | ✓ | ✓ |
@@ -64,19 +66,23 @@ pub enum Action {
     TransferOwnership,
     /// Delete the room.
     DeleteRoom,
+    /// Add or remove one's own reaction on a message.
+    React,
+    /// Pin or unpin a message.
+    Pin,
 }
 
 /// Whether `actor` may perform `action`. The single source of truth for room
 /// authorization; [`crate::Chat`] consults it for every operation.
 pub fn allowed(actor: Role, action: Action) -> bool {
     match action {
-        Action::Send => true,
+        Action::Send | Action::React => true,
         Action::Kick { target }
         | Action::Ban { target }
         | Action::DeleteOthersMessage { author: target } => {
             actor >= Role::Moderator && actor > target
         }
-        Action::SetSlowMode | Action::Invite => actor >= Role::Moderator,
+        Action::SetSlowMode | Action::Invite | Action::Pin => actor >= Role::Moderator,
         Action::EditSettings | Action::ViewCode | Action::RotateCode => actor >= Role::Admin,
         Action::SetRole { target, to } => {
             actor >= Role::Admin && actor > target && actor > to && to != Role::Owner
@@ -92,6 +98,7 @@ pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
     if kind == RoomKind::Direct {
         return RoomPermissions {
             send: allowed(role, Action::Send),
+            react: allowed(role, Action::React),
             ..RoomPermissions::default()
         };
     }
@@ -123,6 +130,8 @@ pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
         ban: targets(|target| Action::Ban { target }),
         delete_messages_of: targets(|author| Action::DeleteOthersMessage { author }),
         set_role,
+        react: on(Action::React),
+        pin: on(Action::Pin),
     }
 }
 
@@ -142,6 +151,7 @@ mod tests {
         assert_eq!(moderator.delete_messages_of, [Role::Member]);
         assert!(moderator.set_slow_mode && moderator.invite && !moderator.view_code);
         assert!(moderator.set_role.is_empty());
+        assert!(moderator.pin && !member.pin && member.react);
 
         let admin = permissions(Role::Admin, RoomKind::Private);
         assert!(admin.edit_settings && admin.view_code && admin.rotate_code);
@@ -175,6 +185,7 @@ mod tests {
             direct,
             RoomPermissions {
                 send: true,
+                react: true,
                 ..RoomPermissions::default()
             },
             "no moderation in direct rooms"

@@ -130,6 +130,12 @@ pub struct RoomPermissions {
     /// Role changes the viewer may make: a member holding `target` may be given any
     /// of `to` (never the role they hold).
     pub set_role: Vec<RoleChange>,
+    /// Add and remove one's own reactions.
+    #[serde(default)]
+    pub react: bool,
+    /// Pin and unpin messages.
+    #[serde(default)]
+    pub pin: bool,
 }
 
 /// Role changes allowed on members holding one role (see [`RoomPermissions`]).
@@ -280,6 +286,30 @@ pub enum ClientCommand {
     },
     /// Application-level ping; answered with `pong`.
     Ping,
+    /// Add one's reaction to a message (a single emoji).
+    React {
+        /// Message.
+        message: MessageId,
+        /// The emoji.
+        emoji: String,
+    },
+    /// Remove one's reaction from a message.
+    Unreact {
+        /// Message.
+        message: MessageId,
+        /// The emoji.
+        emoji: String,
+    },
+    /// Pin a message (moderators and up).
+    Pin {
+        /// Message.
+        message: MessageId,
+    },
+    /// Unpin a message (moderators and up).
+    Unpin {
+        /// Message.
+        message: MessageId,
+    },
 }
 
 /// Why the server dropped a user from a room.
@@ -460,6 +490,56 @@ pub enum ServerEvent {
         online: bool,
         /// Last seen, when going offline.
         last_seen_at: Option<Timestamp>,
+    },
+    /// A member reacted to a message.
+    ReactionAdded {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// Its sequence number.
+        seq: Seq,
+        /// The emoji.
+        emoji: String,
+        /// Who reacted.
+        user: UserId,
+        /// How many users now react with this emoji.
+        count: u64,
+    },
+    /// A member took their reaction back.
+    ReactionRemoved {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// Its sequence number.
+        seq: Seq,
+        /// The emoji.
+        emoji: String,
+        /// Whose reaction.
+        user: UserId,
+        /// How many users still react with this emoji (0: the chip goes).
+        count: u64,
+    },
+    /// A message was pinned (a `pinned` system message follows).
+    MessagePinned {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// By whom.
+        by: UserId,
+        /// When.
+        pinned_at: Timestamp,
+    },
+    /// A message was unpinned (an `unpinned` system message follows).
+    MessageUnpinned {
+        /// Room.
+        room: RoomId,
+        /// Message.
+        message_id: MessageId,
+        /// By whom.
+        by: UserId,
     },
 }
 

@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
 use crate::model::{
     AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
-    Room, Session, Timestamp, TokenPurpose, User,
+    Pin, ReactionSummary, Room, Session, Timestamp, TokenPurpose, User,
 };
 
 /// Users and their credentials.
@@ -252,7 +252,14 @@ pub enum FileScope {
 
 /// Everything a [`crate::Chat`] needs.
 pub trait Store:
-    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore
+    UserStore
+    + SessionStore
+    + RoomStore
+    + MessageStore
+    + AccountStore
+    + FileStore
+    + ReactionStore
+    + PinStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
@@ -266,4 +273,46 @@ pub trait Maintenance: Send + Sync {
     /// Delete sessions, bans and account tokens that expired before `now`; returns how
     /// many records went.
     async fn delete_expired(&self, now: Timestamp) -> Result<u64>;
+}
+
+/// Emoji reactions on messages. Deleting a message, its room or the reacting user
+/// removes the reactions with it.
+#[async_trait]
+pub trait ReactionStore: Send + Sync + 'static {
+    /// Record `user`'s reaction `emoji` on a message; false if it was there already.
+    /// Atomically refuses a new *distinct* emoji when the message has `max_distinct`
+    /// already (`Error::TooLarge` on `emoji`; more users with an emoji already given
+    /// are always accepted). `NotFound` if the message is missing or deleted.
+    async fn add_reaction(
+        &self,
+        message: MessageId,
+        user: UserId,
+        emoji: &str,
+        at: Timestamp,
+        max_distinct: usize,
+    ) -> Result<bool>;
+    /// Remove `user`'s reaction `emoji` from a message; false if there was none.
+    async fn remove_reaction(&self, message: MessageId, user: UserId, emoji: &str) -> Result<bool>;
+    /// The reaction summaries of some messages as `viewer` sees them, each message's
+    /// emoji in the order they were first given (messages without reactions are
+    /// left out).
+    async fn reaction_summaries(
+        &self,
+        messages: &[MessageId],
+        viewer: UserId,
+    ) -> Result<Vec<(MessageId, Vec<ReactionSummary>)>>;
+}
+
+/// Pinned messages. Deleting the message or its room unpins it; deleting the
+/// account that pinned clears `pinned_by`.
+#[async_trait]
+pub trait PinStore: Send + Sync + 'static {
+    /// Pin a message of `pin.room_id`; false if it is pinned already. Atomically
+    /// refuses a pin beyond `max` in the room (`Error::TooLarge` on `pins`).
+    /// `NotFound` if the message is missing, deleted or of another room.
+    async fn pin(&self, pin: Pin, max: usize) -> Result<bool>;
+    /// Unpin a message; false if it was not pinned.
+    async fn unpin(&self, room: RoomId, message: MessageId) -> Result<bool>;
+    /// The pins of a room, newest first.
+    async fn list_pins(&self, room: RoomId) -> Result<Vec<Pin>>;
 }

@@ -4,6 +4,8 @@ mod auth;
 mod media;
 mod messages;
 pub(crate) mod meta;
+mod pins;
+mod reactions;
 mod rooms;
 mod users;
 
@@ -51,6 +53,9 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         // messages
         .routes(routes!(messages::history, messages::send))
         .routes(routes!(messages::edit, messages::delete))
+        .routes(routes!(reactions::add, reactions::remove))
+        .routes(routes!(pins::list))
+        .routes(routes!(pins::pin, pins::unpin))
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
         // realtime and meta

@@ -506,6 +506,22 @@ impl Reader {
                 reply(ServerEvent::History { id, page })
             }
             ClientCommand::Ping => reply(ServerEvent::Pong { id }),
+            ClientCommand::React { message, emoji } => {
+                chat.add_reaction(user, message, &emoji).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Unreact { message, emoji } => {
+                chat.remove_reaction(user, message, &emoji).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Pin { message } => {
+                chat.pin_message(user, message).await?;
+                Self::ack(id)
+            }
+            ClientCommand::Unpin { message } => {
+                chat.unpin_message(user, message).await?;
+                Self::ack(id)
+            }
         })
     }
 }

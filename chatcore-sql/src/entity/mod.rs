@@ -20,6 +20,8 @@ pub mod files;
 pub mod invites;
 pub mod memberships;
 pub mod messages;
+pub mod pins;
+pub mod reactions;
 pub mod rooms;
 pub mod sessions;
 pub mod users;

@@ -13,6 +13,8 @@ use sea_orm_migration::prelude::*;
 
 mod m20250601_000001_initial;
 mod m20251121_000002_media;
+mod m20261202_02a_reactions;
+mod m20261202_02b_pins;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20250601_000001_initial::Migration),
             Box::new(m20251121_000002_media::Migration),
+            Box::new(m20261202_02a_reactions::Migration),
+            Box::new(m20261202_02b_pins::Migration),
         ]
     }
 }

@@ -199,6 +199,7 @@ fn prepare(new: &NewMessage) -> Slot {
         created_at: new.created_at,
         edited_at: None,
         deleted_at: None,
+        reactions: Vec::new(),
     };
     match convert::message_row(&msg) {
         Ok(row) => Slot::Ready(Box::new((msg, row))),

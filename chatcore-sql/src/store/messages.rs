@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::SqlStore;
 use super::append::Job;
 use crate::convert::{self, ts};
-use crate::entity::{messages, rooms};
+use crate::entity::{messages, pins, reactions, rooms};
 use crate::error::{SqlStoreError, backend};
 
 #[async_trait]
@@ -83,6 +83,16 @@ impl MessageStore for SqlStore {
         if res.rows_affected == 0 {
             return Err(Error::NotFound("message"));
         }
+        // After the tombstone: a reaction added now finds the message deleted.
+        reactions::Entity::delete_many()
+            .filter(reactions::Column::MessageId.eq(id.0))
+            .exec(self.write())
+            .await
+            .map_err(backend)?;
+        pins::Entity::delete_by_id(id.0)
+            .exec(self.write())
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

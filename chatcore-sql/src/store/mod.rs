@@ -12,6 +12,8 @@ use crate::error::{SqlStoreError, backend};
 mod append;
 mod media;
 mod messages;
+mod pins;
+mod reactions;
 mod rooms;
 mod sessions;
 mod txn;

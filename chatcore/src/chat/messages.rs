@@ -186,7 +186,11 @@ impl Chat {
         Ok(())
     }
 
-    async fn member_message(&self, actor: UserId, id: MessageId) -> Result<(Message, Role)> {
+    pub(super) async fn member_message(
+        &self,
+        actor: UserId,
+        id: MessageId,
+    ) -> Result<(Message, Role)> {
         let msg = self
             .inner
             .store
@@ -315,6 +319,7 @@ impl Chat {
                 messages.remove(0);
             }
         }
+        self.with_reactions(actor, &mut messages).await?;
         Ok(HistoryPage {
             room: room.id,
             messages,

@@ -11,6 +11,8 @@ mod moderation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
+mod pins;
+mod reactions;
 mod rooms;
 mod tokens;
 mod validate;
@@ -25,6 +27,8 @@ pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
+pub use pins::PinView;
+pub use reactions::{MAX_EMOJI_BYTES, is_emoji};
 pub use rooms::{NewRoom, RoomUpdate};
 pub use tokens::AccountSettings;
 
@@ -93,6 +97,13 @@ pub struct Limits {
     /// Verification and reset emails per address (default: 5, then one every
     /// 5 minutes).
     pub mail_rate: Option<Rate>,
+    /// Most distinct emoji on one message (default 20).
+    pub max_reactions_per_message: usize,
+    /// Reactions accepted besides single emoji, such as `:party:` (default none;
+    /// each at most [`MAX_EMOJI_BYTES`] bytes to be usable).
+    pub reaction_shortcodes: Vec<String>,
+    /// Most pinned messages in one room (default 50).
+    pub max_pins_per_room: usize,
 }
 
 impl Limits {
@@ -134,6 +145,9 @@ impl Default for Limits {
             verification_token_ttl: Duration::from_secs(24 * 3600),
             reset_token_ttl: Duration::from_secs(3600),
             mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
+            max_reactions_per_message: 20,
+            reaction_shortcodes: Vec::new(),
+            max_pins_per_room: 50,
         }
     }
 }

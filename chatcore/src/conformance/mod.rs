@@ -28,6 +28,8 @@ mod media;
 mod members;
 mod messages;
 pub mod pause;
+mod pins;
+mod reactions;
 mod rooms;
 mod users;
 
@@ -38,6 +40,8 @@ pub use history::*;
 pub use media::*;
 pub use members::*;
 pub use messages::*;
+pub use pins::*;
+pub use reactions::*;
 pub use rooms::*;
 pub use users::*;
 
@@ -109,6 +113,10 @@ macro_rules! conformance_tests {
             files_records_attach_once_and_delete,
             files_message_attachment_rules,
             files_go_with_their_room_and_their_uploader,
+            reactions_one_per_user_and_emoji,
+            reactions_distinct_limit_under_parallel_adds,
+            pins_by_moderators_listed_newest_first,
+            pins_limit_under_parallel_pins,
         );
     };
 }
@@ -270,6 +278,8 @@ mod tests {
         ("media.rs", include_str!("media.rs")),
         ("members.rs", include_str!("members.rs")),
         ("messages.rs", include_str!("messages.rs")),
+        ("pins.rs", include_str!("pins.rs")),
+        ("reactions.rs", include_str!("reactions.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
         ("users.rs", include_str!("users.rs")),
     ];

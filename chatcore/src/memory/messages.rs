@@ -40,6 +40,7 @@ impl MessageStore for MemoryStore {
             created_at: new.created_at,
             edited_at: None,
             deleted_at: None,
+            reactions: Vec::new(),
         };
         if let (Some(author), Some(nonce)) = (msg.author_id, &msg.client_nonce) {
             i.nonces
@@ -85,6 +86,10 @@ impl MessageStore for MemoryStore {
         m.body.clear();
         m.attachment = None;
         m.deleted_at = Some(at);
+        i.reactions.remove(&id);
+        for pins in i.pins.values_mut() {
+            pins.retain(|p| p.message_id != id);
+        }
         Ok(())
     }
 

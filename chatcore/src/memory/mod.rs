@@ -5,6 +5,8 @@
 
 mod media;
 mod messages;
+mod pins;
+mod reactions;
 mod rooms;
 mod sessions;
 mod users;
@@ -39,6 +41,10 @@ struct Inner {
     /// room -> seq -> message id
     by_seq: HashMap<RoomId, BTreeMap<Seq, MessageId>>,
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
+    /// message -> (emoji, user, when), in the order given
+    reactions: HashMap<MessageId, Vec<(String, UserId, Timestamp)>>,
+    /// room -> pins, in the order pinned
+    pins: HashMap<RoomId, Vec<crate::model::Pin>>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

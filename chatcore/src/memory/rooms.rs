@@ -24,9 +24,11 @@ impl Inner {
         if let Some(seqs) = self.by_seq.remove(&id) {
             for mid in seqs.values() {
                 self.messages.remove(mid);
+                self.reactions.remove(mid);
             }
         }
         self.nonces.retain(|(r, _, _), _| *r != id);
+        self.pins.remove(&id);
     }
 }
 

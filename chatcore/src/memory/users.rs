@@ -154,6 +154,14 @@ impl UserStore for MemoryStore {
             }
         }
         i.nonces.retain(|(_, u, _), _| *u != id);
+        for p in i.pins.values_mut().flatten() {
+            if p.pinned_by == Some(id) {
+                p.pinned_by = None;
+            }
+        }
+        for given in i.reactions.values_mut() {
+            given.retain(|(_, u, _)| *u != id);
+        }
         for m in i.messages.values_mut() {
             if m.author_id == Some(id) {
                 m.author_id = None;

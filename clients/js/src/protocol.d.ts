@@ -96,6 +96,10 @@ export interface RoomPermissions {
   ban: Role[];
   delete_messages_of: Role[];
   set_role: RoleChange[];
+  /** Add and remove one's own reactions (older servers leave it out). */
+  react?: boolean;
+  /** Pin and unpin messages (older servers leave it out). */
+  pin?: boolean;
 }
 
 export interface MemberView {
@@ -119,7 +123,9 @@ export type SystemEvent =
   | { event: "kicked"; user: UserId; by: UserId }
   | { event: "banned"; user: UserId; by: UserId }
   | { event: "role_changed"; user: UserId; role: Role; by: UserId }
-  | { event: "ownership_transferred"; from: UserId | null; to: UserId };
+  | { event: "ownership_transferred"; from: UserId | null; to: UserId }
+  | { event: "pinned"; message: MessageId; by: UserId }
+  | { event: "unpinned"; message: MessageId; by: UserId };
 
 export interface Message {
   id: MessageId;
@@ -134,6 +140,22 @@ export interface Message {
   created_at: Timestamp;
   edited_at: Timestamp | null;
   deleted_at: Timestamp | null;
+  /** In history, for the viewer; left out when there are none, and in live events. */
+  reactions?: ReactionSummary[];
+}
+
+/** The reactions with one emoji on one message. */
+export interface ReactionSummary {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+/** A pinned message (`GET /rooms/{id}/pins`). */
+export interface PinView {
+  message: Message;
+  pinned_by: UserId | null;
+  pinned_at: Timestamp;
 }
 
 export interface HistoryPage {
@@ -156,10 +178,15 @@ export interface TypingStartCommand { type: "typing_start"; room: RoomId }
 export interface TypingStopCommand { type: "typing_stop"; room: RoomId }
 export interface HistoryCommand { type: "history"; room: RoomId; before?: Seq | null; after?: Seq | null; limit?: number | null }
 export interface PingCommand { type: "ping" }
+export interface ReactCommand { type: "react"; message: MessageId; emoji: string }
+export interface UnreactCommand { type: "unreact"; message: MessageId; emoji: string }
+export interface PinCommand { type: "pin"; message: MessageId }
+export interface UnpinCommand { type: "unpin"; message: MessageId }
 
 export type ClientCommand =
   | AuthCommand | JoinCommand | LeaveCommand | ResumeCommand | SendCommand | EditCommand
-  | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand;
+  | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand
+  | ReactCommand | UnreactCommand | PinCommand | UnpinCommand;
 
 /** What goes on the wire: a command and an optional request id. */
 export type ClientFrame = ClientCommand & { id?: number };
@@ -185,12 +212,17 @@ export interface InvitedEvent { type: "invited"; room: RoomId; room_name: string
 export interface RoomDeletedEvent { type: "room_deleted"; room: RoomId }
 export interface TypingEvent { type: "typing"; room: RoomId; user: UserId; typing: boolean; expires_in_ms: number }
 export interface PresenceEvent { type: "presence"; room: RoomId; user: UserId; online: boolean; last_seen_at: Timestamp | null }
+export interface ReactionAddedEvent { type: "reaction_added"; room: RoomId; message_id: MessageId; seq: Seq; emoji: string; user: UserId; count: number }
+export interface MessagePinnedEvent { type: "message_pinned"; room: RoomId; message_id: MessageId; by: UserId; pinned_at: Timestamp }
+export interface MessageUnpinnedEvent { type: "message_unpinned"; room: RoomId; message_id: MessageId; by: UserId }
+export interface ReactionRemovedEvent { type: "reaction_removed"; room: RoomId; message_id: MessageId; seq: Seq; emoji: string; user: UserId; count: number }
 
 export type ServerEvent =
   | HelloEvent | AckEvent | SentEvent | ErrorEvent | PongEvent | HistoryEvent
   | MessageCreatedEvent | MessageEditedEvent | MessageDeletedEvent | MemberJoinedEvent
   | MemberRemovedEvent | RoleChangedEvent | RoomCreatedEvent | RoomUpdatedEvent
-  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent;
+  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent
+  | ReactionAddedEvent | ReactionRemovedEvent | MessagePinnedEvent | MessageUnpinnedEvent;
 
 /** The event of a given `type`. */
 export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
