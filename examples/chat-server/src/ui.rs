@@ -45,6 +45,7 @@ static ASSETS: &[Asset] = assets![
     "favicon.svg" => "image/svg+xml",
     "js/theme.js" => JS,
     "js/main.js" => JS,
+    "js/errors.js" => JS,
     "js/lib.js" => JS,
     "js/transport/index.js" => JS,
     "js/transport/api.js" => JS,

@@ -13,6 +13,7 @@ import {
   endSession,
 } from "./sync.js";
 import { toast } from "./toasts.js";
+import { sentence } from "../errors.js";
 
 const room = (id) => rooms.peek().get(id) || null;
 const isMe = (id) => !!session.me.peek() && id === session.me.peek().id;
@@ -139,7 +140,7 @@ function onEvent(ev) {
       return;
     }
     case "error": {
-      if (ev.id === null || ev.id === undefined) toast(ev.message || ev.code, "error");
+      if (ev.id === null || ev.id === undefined) toast(sentence(ev.code, ev.message, ev.field), "error");
       return;
     }
     default:

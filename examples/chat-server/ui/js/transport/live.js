@@ -3,6 +3,8 @@
 // with the last sequence number it holds per room, and unconfirmed sends are sent
 // again with the same nonce (the server never stores a nonce twice).
 
+import { sentence } from "../errors.js";
+
 const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003]);
 const PING_EVERY_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;
@@ -153,7 +155,7 @@ export class Live {
       const p = this.pending.get(id);
       this.pending.delete(id);
       clearTimeout(p.timer);
-      if (msg.type === "error") p.reject(Object.assign(new Error(msg.message || msg.code), { code: msg.code, retryAfterMs: msg.retry_after_ms }));
+      if (msg.type === "error") p.reject(Object.assign(new Error(sentence(msg.code, msg.message, msg.field)), { code: msg.code, detail: msg.message, field: msg.field, retryAfterMs: msg.retry_after_ms }));
       else p.resolve(msg);
       if (msg.type === "ack" || msg.type === "pong") return;
     }
@@ -164,7 +166,7 @@ export class Live {
   failPending(reason) {
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(Object.assign(new Error(reason), { code: reason }));
+      p.reject(Object.assign(new Error(sentence(reason)), { code: reason }));
     }
     this.pending.clear();
   }
@@ -181,12 +183,12 @@ export class Live {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       if (!this.post({ ...cmd, id })) {
-        reject(Object.assign(new Error("You are offline"), { code: "offline" }));
+        reject(Object.assign(new Error(sentence("offline")), { code: "offline" }));
         return;
       }
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(Object.assign(new Error("The server did not answer"), { code: "timeout" }));
+        reject(Object.assign(new Error(sentence("timeout")), { code: "timeout" }));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
     });
