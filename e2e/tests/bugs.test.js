@@ -86,10 +86,15 @@ test("bug 2: a room with an image opens at its newest message", async () => {
     await send(a.page, `after the picture ${i}`);
     await messages(a.page, `after the picture ${i}`).waitFor();
   }
+  // A slow network: the image arrives well after the room's messages.
+  await a.page.route("**/api/files/**", async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
   await a.page.getByTestId("room-item").filter({ hasText: `plain-${suffix}` }).click();
   await a.page.getByTestId("room-title").filter({ hasText: `plain-${suffix}` }).waitFor();
   await a.page.getByTestId("room-item").filter({ hasText: `gallery-${suffix}` }).click();
   await messages(a.page, "after the picture 3").waitFor();
+  // While the image loads, its box already has its height.
+  const box = await a.page.getByTestId("message-image").boundingBox();
+  assert.ok(box.height >= 100, `the loading image reserves its height (${box.height} px)`);
   await a.page.waitForFunction(
     () => { const i = document.querySelector('[data-testid="message-image"]'); return i && i.complete && i.naturalWidth > 0; },
     null, { timeout: TIMEOUT });
