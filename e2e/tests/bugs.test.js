@@ -130,7 +130,8 @@ test("bug 3: a lost connection is shown (offline event, silent network)", async 
     const pending = a.page.getByTestId("pending-message");
     assert.match(await pending.innerText(), /Waiting for the connection/);
     silent = false;
-    await messages(a.page, "into the void").waitFor({ timeout: 20_000 });
+    // Up to one more silent attempt (8 s) and a backoff before the next one.
+    await messages(a.page, "into the void").waitFor({ timeout: 30_000 });
     await banner.waitFor({ state: "hidden" });
   });
   await done(a);

@@ -7,7 +7,10 @@ import { sentence } from "../errors.js";
 
 const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003]);
 const PING_EVERY_MS = 25000;
-const PONG_TIMEOUT_MS = 10000;
+// A command with a reply (ping, send, resume…) or a new connection's hello that gets
+// no frame at all back within this time means a dead network: one that delivers no
+// close event soon. The socket is then given up at once and a new one tried.
+const SILENCE_TIMEOUT_MS = 8000;
 const REQUEST_TIMEOUT_MS = 15000;
 const MAX_BACKOFF_MS = 15000;
 
@@ -28,9 +31,11 @@ export class Live {
     this.connectedOnce = false;
     this.retryTimer = null;
     this.pingTimer = null;
-    this.pongTimer = null;
+    this.silenceTimer = null;
     this.status = "offline";
     this.onOnline = () => { if (!this.stopped && this.status !== "online") this.reconnectNow(); };
+    // The browser knows it has no network: say so now, not after a timeout.
+    this.onOffline = () => { if (!this.stopped && this.ws) this.giveUp(this.ws); };
   }
 
   url() {
@@ -41,12 +46,14 @@ export class Live {
   start() {
     this.stopped = false;
     window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
     this.open();
   }
 
   stop() {
     this.stopped = true;
     window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
     clearTimeout(this.retryTimer);
     this.clearHeartbeat();
     if (this.ws) {
@@ -67,7 +74,8 @@ export class Live {
 
   open() {
     if (this.stopped) return;
-    this.setStatus("connecting");
+    // After a loss, the banner keeps saying so until the server greets us again.
+    this.setStatus(this.connectedOnce ? "offline" : "connecting");
     let ws;
     try {
       ws = new WebSocket(this.url());
@@ -79,6 +87,25 @@ export class Live {
     ws.onmessage = (ev) => this.onMessage(ev);
     ws.onclose = (ev) => this.onClose(ws, ev);
     ws.onerror = () => { /* onclose follows */ };
+    this.expectFrame();
+  }
+
+  /** Expect a frame from the server soon; without one, the socket is given up. */
+  expectFrame() {
+    if (this.silenceTimer) return;
+    const ws = this.ws;
+    this.silenceTimer = setTimeout(() => {
+      this.silenceTimer = null;
+      if (ws && ws === this.ws) this.giveUp(ws);
+    }, SILENCE_TIMEOUT_MS);
+  }
+
+  /** Treat the socket as closed now (a dead network may never deliver its close). */
+  giveUp(ws) {
+    ws.onclose = null;
+    ws.onmessage = null;
+    try { ws.close(4000, "silent network"); } catch { /* ignore */ }
+    this.onClose(ws, { code: 4000 });
   }
 
   reconnectNow() {
@@ -119,24 +146,24 @@ export class Live {
 
   clearHeartbeat() {
     clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
+    clearTimeout(this.silenceTimer);
     this.pingTimer = null;
-    this.pongTimer = null;
+    this.silenceTimer = null;
   }
 
   startHeartbeat() {
     this.clearHeartbeat();
     this.pingTimer = setInterval(() => {
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
-      const ws = this.ws;
-      clearTimeout(this.pongTimer);
-      // A silent network is only noticed by an unanswered ping.
-      this.pongTimer = setTimeout(() => { try { ws.close(4000, "pong timeout"); } catch { /* ignore */ } }, PONG_TIMEOUT_MS);
-      this.request({ type: "ping" }).then(() => clearTimeout(this.pongTimer), () => {});
+      // A silent network is noticed by an unanswered ping (request expects a frame).
+      this.request({ type: "ping" }).catch(() => {});
     }, PING_EVERY_MS);
   }
 
   onMessage(ev) {
+    // Any frame shows the network is alive.
+    clearTimeout(this.silenceTimer);
+    this.silenceTimer = null;
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
     if (!msg || typeof msg.type !== "string") return;
@@ -186,6 +213,7 @@ export class Live {
         reject(Object.assign(new Error(sentence("offline")), { code: "offline" }));
         return;
       }
+      this.expectFrame();
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(Object.assign(new Error(sentence("timeout")), { code: "timeout" }));

@@ -291,7 +291,7 @@ const Pending = memo(function Pending({ p }) {
   return html`<div class=${"msg mine pending" + (p.failed ? " failed" : "")} data-testid="pending-message">
     <span class="msg-avatar"><${Avatar} user=${me} size=${38} /></span>
     <div class="msg-main">
-      <div class="msg-head"><span class="msg-author">${me.display_name || me.username}</span><span class="msg-time">${p.failed ? "" : "sending…"}</span></div>
+      <div class="msg-head"><span class="msg-author">${me.display_name || me.username}</span><span class="msg-time">${p.failed ? "" : session.status.value === "online" ? "sending…" : "Waiting for the connection…"}</span></div>
       <div class="msg-body">${richText(p.body)}</div>
       ${p.failed ? html`<div class="msg-failed"><${Icon} name="info" size=${13} />Not sent: ${p.failed}. <button type="button" class="link" onClick=${() => retrySend(p)}>Retry</button> · <button type="button" class="link" onClick=${() => discardPending(p)}>Discard</button></div>` : null}
     </div>
