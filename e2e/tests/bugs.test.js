@@ -154,7 +154,7 @@ test("bug 8: slow mode says how long to wait and keeps the text", async () => {
   await send(b.page, "too early");
   const notice = b.page.getByTestId("slow-wait");
   await notice.waitFor();
-  assert.match(await notice.innerText(), /You can send again in \d+ s/);
+  assert.match(await notice.innerText(), /you can send again in \d+ s/);
   assert.equal(await b.page.getByTestId("composer").inputValue(), "too early");
   assert.equal(await b.page.getByTestId("pending-message").count(), 0);
   await done(a, b);

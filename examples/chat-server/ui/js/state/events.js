@@ -33,6 +33,20 @@ export const liveHandlers = {
   onSendFailed(entry, err) {
     const rs = room(entry.room);
     const p = rs && rs.pending.peek().find((x) => x.nonce === entry.nonce);
+    if (err.code === "rate_limited") {
+      const wait = Math.max(500, err.retryAfterMs || 1000);
+      if (rs && rs.view.peek().slow_mode_secs) {
+        // Slow mode: the text goes back to the composer, with how long to wait.
+        batch(() => {
+          if (p) setPending(rs, p.nonce, null);
+          ui.restoreText.value = { room: entry.room, text: entry.body };
+          ui.slowWait.value = { room: entry.room, until: Date.now() + wait };
+        });
+      } else {
+        setTimeout(() => { if (rs && rs.pending.peek().some((x) => x.nonce === entry.nonce)) connection.send(entry); }, wait);
+      }
+      return;
+    }
     if (p) setPending(rs, p.nonce, { ...p, failed: err.message || err.code });
   },
 };

@@ -235,10 +235,7 @@ export class Live {
     this.request({ type: "send", room: entry.room, nonce: entry.nonce, body: entry.body, reply_to: entry.reply_to || undefined })
       .catch((err) => {
         if (err.code === "disconnected" || err.code === "offline" || err.code === "timeout") return; // retried on reconnect
-        if (err.code === "rate_limited") {
-          setTimeout(() => { if (this.outbox.has(entry.nonce)) this.trySend(entry); }, Math.max(500, err.retryAfterMs || 1000));
-          return;
-        }
+        // rate_limited too: the app decides (slow mode gives the text back; else it sends again).
         this.outbox.delete(entry.nonce);
         this.h.onSendFailed && this.h.onSendFailed(entry, err);
       });
