@@ -56,6 +56,7 @@ static ASSETS: &[Asset] = assets![
     "js/state/actions.js" => JS,
     "js/state/toasts.js" => JS,
     "js/state/dialogs.js" => JS,
+    "js/state/drafts.js" => JS,
     "js/ui/shell.js" => JS,
     "js/ui/auth.js" => JS,
     "js/ui/sidebar.js" => JS,

@@ -43,7 +43,7 @@ export function SettingsDialog({ close, rs }) {
     <section class="settings-section">
       <div class="about-grid">
         <span class="muted">Type</span><span>${v.kind === "private" ? "Private (join with code)" : "Public"}</span>
-        <span class="muted">Members</span><span>${`${v.member_count} of ${v.max_members}`}</span>
+        <span class="muted">Members</span><span>${`${v.member_count} of at most ${Number(v.max_members).toLocaleString("en")}`}</span>
         <span class="muted">Password</span><span>${v.has_password ? "Required to join" : "None"}</span>
         <span class="muted">Your role</span><span>${ROLE_LABEL[v.my_role] || "—"}</span>
         <span class="muted">Created</span><span>${formatFull(v.created_at)}</span>
@@ -98,7 +98,7 @@ function EditSection({ view }) {
       <${Field} label="New password">
         <input name="password" class="input" type="password" autocomplete="new-password" placeholder=${v.has_password ? "Unchanged" : "None"} data-testid="settings-password" />
       <//>
-      <${Field} label="Member limit" hint="0 = no limit">
+      <${Field} label="Member limit" hint="0 = the server's maximum.">
         <input name="max_members" class="input" type="number" min=${0} max=${10000} defaultValue=${String(v.max_members)} data-testid="settings-max" />
       <//>
     </div>

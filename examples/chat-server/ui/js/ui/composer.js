@@ -5,6 +5,7 @@ import { html, useRef, useState, useEffect } from "../lib.js";
 import { Icon, IconButton } from "./icons.js";
 import { snippet } from "./format.js";
 import { session, ui, userName, roomTitle } from "../state/store.js";
+import { loadDraft, saveDraft } from "../state/drafts.js";
 import { send, sendFile, typingStart, typingStop, startEdit, cancelReply } from "../state/actions.js";
 
 const MAX_CHARS = 4000;
@@ -60,6 +61,7 @@ const wide = () => window.matchMedia("(min-width: 800px)").matches;
 
 /** The text box of one room (keyed by room: the draft is the room's). */
 function Composer({ rs }) {
+  if (!rs.draft) rs.draft = loadDraft(rs.id);
   const input = useRef(null);
   const file = useRef(null);
   const [empty, setEmpty] = useState(!rs.draft.trim());
@@ -91,6 +93,7 @@ function Composer({ rs }) {
     if (send(ta.value)) {
       ta.value = "";
       rs.draft = "";
+      saveDraft(rs.id, "");
       grow();
       setEmpty(true);
       ta.focus();
@@ -99,6 +102,7 @@ function Composer({ rs }) {
   const onInput = () => {
     const text = input.current.value;
     rs.draft = text;
+    saveDraft(rs.id, text);
     grow();
     setEmpty(!text.trim());
     if (text.trim()) typingStart();

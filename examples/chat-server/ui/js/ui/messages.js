@@ -55,6 +55,7 @@ export class MessageList extends Component {
     } else {
       sc.scrollTop = snap.top;
       // New messages arrived while scrolled up: offer a jump.
+      if (this.arrived) this.arrivedAbove = true;
       if (this.arrived && !this.state.jump) this.setState({ jump: true });
     }
     this.arrived = false;
@@ -72,14 +73,20 @@ export class MessageList extends Component {
     const rs = this.props.rs;
     const sc = this.scroller.current;
     if (sc.scrollTop < 150 && rs.loaded.peek() && rs.hasMore.peek() && !rs.loadingOlder.peek()) loadOlder(rs);
-    if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) {
+    const fromBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight;
+    if (fromBottom < 60) {
       if (this.state.jump) this.setState({ jump: false });
       markCurrentRead();
+    } else if (fromBottom > sc.clientHeight && !this.state.jump) {
+      // Scrolled up more than a screen: offer the way back down.
+      this.setState({ jump: true });
     }
   }
 
   toBottom() {
-    this.scroller.current.scrollTo({ top: this.scroller.current.scrollHeight, behavior: "smooth" });
+    // Not smooth: the scroll events on the way down would offer the button again.
+    this.scroller.current.scrollTop = this.scroller.current.scrollHeight;
+    this.arrivedAbove = false;
     this.setState({ jump: false });
   }
 
@@ -96,7 +103,7 @@ export class MessageList extends Component {
           ${rs.pending.value.map((p) => html`<${Pending} key=${p.nonce} p=${p} />`)}
         </div>
       </div>
-      <button type="button" class="jump-latest" hidden=${!this.state.jump} onClick=${this.toBottom}><${Icon} name="arrowDown" size=${16} />New messages</button>`;
+      <button type="button" class="jump-latest" hidden=${!this.state.jump} data-testid="jump-latest" onClick=${this.toBottom}><${Icon} name="arrowDown" size=${16} />${this.arrivedAbove ? "New messages" : "Latest messages"}</button>`;
   }
 }
 
