@@ -10,6 +10,7 @@ import { formatFull } from "../ui/format.js";
 import { Api, listOf } from "../transport/index.js";
 import { knownUser, userName, rememberUser, roomTitle, permissionsOf, ROLE_LABEL } from "../state/store.js";
 import { toast } from "../state/toasts.js";
+import { InviteSection, RoomAvatarSection } from "./room-extras.js";
 import { copyCode, codeChanged, roomUpdated, leaveRoom, deleteRoom } from "../state/actions.js";
 
 export function SettingsDialog({ close, rs }) {
@@ -50,6 +51,8 @@ export function SettingsDialog({ close, rs }) {
       </div>
     </section>
     ${v.code ? html`<${CodeSection} rs=${rs} code=${v.code} canRotate=${p.rotate_code} />` : null}
+    ${p.invite ? html`<${InviteSection} rs=${rs} />` : null}
+    ${p.edit_settings ? html`<${RoomAvatarSection} rs=${rs} />` : null}
     ${p.edit_settings ? html`<${EditSection} view=${v} />` : null}
     ${p.ban.length ? html`<${BanSection} rs=${rs} />` : null}
     <section class="settings-section danger-zone">

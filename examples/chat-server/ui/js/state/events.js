@@ -14,6 +14,7 @@ import {
 } from "./sync.js";
 import { toast } from "./toasts.js";
 import { sentence } from "../errors.js";
+import { loadInvites } from "./invites.js";
 
 const room = (id) => rooms.peek().get(id) || null;
 const isMe = (id) => !!session.me.peek() && id === session.me.peek().id;
@@ -148,6 +149,7 @@ function onEvent(ev) {
       return;
     }
     case "invited": {
+      loadInvites();
       toast(`${userName(ev.by)} invited you to ${ev.room_name}.`, "info", {
         label: "Join", run: () => { Api.join(ev.room).then((view) => roomJoined(view, true), (err) => toast(err.message, "error")); },
       });
@@ -228,6 +230,11 @@ function onSent(ev) {
 function onMemberRemoved(ev) {
   const rs = room(ev.room);
   if (!rs) return;
+  if (isMe(ev.user) && ev.reason === "account_deleted") {
+    endSession("Your account was deleted.");
+    return;
+  }
+  if (ev.reason === "account_deleted") forgetDeletedUser(rs, ev.user);
   if (isMe(ev.user)) {
     const name = roomTitle(rs.view.peek());
     const why = ev.reason === "banned" ? `You were banned from ${name}.` : ev.reason === "kicked" ? `You were removed from ${name}.` : ev.reason === "room_deleted" ? `${name} was deleted.` : null;
@@ -240,6 +247,17 @@ function onMemberRemoved(ev) {
     stopTyping(rs, ev.user);
     const count = rs.members.peek() ? rs.members.peek().size : Math.max(0, (rs.view.peek().member_count || 1) - 1);
     rs.view.value = { ...rs.view.peek(), member_count: count };
+  });
+}
+
+/** A deleted account's messages are erased (tombstones without an author remain). */
+function forgetDeletedUser(rs, user) {
+  const at = new Date().toISOString();
+  batch(() => {
+    rememberUser({ id: user, username: "deleted", display_name: "Deleted user", avatar_url: null, bio: "" });
+    for (const m of rs.messages.peek()) {
+      if (m.author_id === user) updateMessage(rs, m.id, { body: "", author_id: null, attachment: null, deleted_at: m.deleted_at || at });
+    }
   });
 }
 

@@ -46,7 +46,8 @@ export async function api(method, path, body) {
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
     // The session ended (expired, revoked elsewhere): let the app ask for a login.
-    if (res.status === 401 && !path.startsWith("/auth/")) window.dispatchEvent(new CustomEvent("chatcore:unauthenticated"));
+    // (A wrong password given to confirm a change is not a lost session.)
+    if (res.status === 401 && !path.startsWith("/auth/") && !/wrong password/.test(err.message || "")) window.dispatchEvent(new CustomEvent("chatcore:unauthenticated"));
     throw new ApiError(res.status, err.code, err.message || res.statusText, err.field || null, err.retry_after_ms || null);
   }
   return data;
@@ -126,6 +127,14 @@ export const Api = {
   requestVerification: () => api("POST", "/me/verify-email"),
   requestReset: (email) => api("POST", "/auth/password-reset/request", { email }),
   resetPassword: (token, password) => api("POST", "/auth/password-reset", { token, password }),
+  sessions: () => api("GET", "/auth/sessions"),
+  endSession: (id) => api("DELETE", `/auth/sessions/${enc(id)}`),
+  logoutAll: () => api("POST", "/auth/logout-all"),
+  changePassword: (old, next) => api("POST", "/me/password", { old, new: next }),
+  deleteAccount: (password) => api("DELETE", "/me", password ? { password } : {}),
+  invite: (id, userId) => api("POST", `/rooms/${enc(id)}/invites`, { user_id: userId }),
+  invites: () => api("GET", "/me/invites"),
+  declineInvite: (roomId) => api("DELETE", `/me/invites/${enc(roomId)}`),
 };
 
 /** Lists may come bare or wrapped (`{rooms: [...]}`, `{items: [...]}`). */
