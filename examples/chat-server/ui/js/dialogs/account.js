@@ -68,11 +68,11 @@ function PasswordSection() {
 function SessionsSection() {
   const [list, setList] = useState(null);
   const { error, run } = useAction();
-  const load = () => run(async () => setList(listOf(await Api.sessions(), "sessions")));
+  // This device first, then the others as the server orders them (newest first).
+  const load = () => run(async () => setList(listOf(await Api.sessions(), "sessions").sort((a, b) => (b.current ? 1 : 0) - (a.current ? 1 : 0))));
   useEffect(() => { load(); }, []);
   const end = (s) => run(async () => {
     await Api.endSession(s.id);
-    if (s.current) { endSession("You logged out of this device."); return; }
     await load();
     toast("That session was logged out.", "success");
   });
@@ -87,7 +87,7 @@ function SessionsSection() {
         <strong>${s.current ? "This device" : describeAgent(s.user_agent)}</strong>
         <span class="muted small">${s.current ? describeAgent(s.user_agent) + " · " : ""}Signed in ${formatFull(s.created_at)}${s.last_used_at ? ` · active ${formatAgo(s.last_used_at)}` : ""}</span>
       </div>
-      <button type="button" class="btn btn-ghost" data-testid="session-end" onClick=${() => end(s)}>${s.current ? "Log out this device" : "Log out"}</button>
+      ${s.current ? null : html`<button type="button" class="btn btn-ghost" data-testid="session-end" onClick=${() => end(s)}>Log out</button>`}
     </div>`)}
     <${FormError} message=${error} testid="account-sessions-error" />
     <div class="row-actions">
