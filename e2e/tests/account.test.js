@@ -213,3 +213,22 @@ test("rooms: invite a user, accept and decline invitations, a room picture", asy
   });
   await done(a, b);
 });
+
+test("registration: a weak password is refused with the server's reason; the meter warns first", async () => {
+  const a = await person();
+  await a.page.goto(BASE);
+  await a.page.getByTestId("tab-register").click();
+  await a.page.getByTestId("auth-username").fill(`weak_${suffix}`);
+  await a.page.getByTestId("auth-password").fill("12345678");
+  const meter = a.page.getByTestId("password-strength");
+  assert.equal(await meter.getAttribute("data-score"), "0");
+  await a.page.getByTestId("auth-submit").click();
+  const err = a.page.getByTestId("auth-error");
+  await err.filter({ hasText: /./ }).waitFor();
+  assert.match(await err.innerText(), /^That password is too easy to guess: .*common/);
+  assert.equal(await a.page.getByTestId("app").count(), 0);
+  await a.page.getByTestId("auth-password").fill(PASSWORD);
+  await a.page.getByTestId("auth-submit").click();
+  await a.page.getByTestId("app").waitFor();
+  await done(a);
+});

@@ -223,11 +223,13 @@ const Message = memo(function Message({ m, cont, role, canDelete, editing, reply
       ? html`<span class="msg-edited" title=${formatFull(m.edited_at)}> (edited)</span>` : null}</div>`;
   }
   const openAuthor = () => author && openUserCard(author.id);
+  // Every message is a tab stop (follow-ups have no other focusable part), so keyboard
+  // users reach its actions: they show while focus is within the message.
   return html`<div class=${"msg" + (cont ? " cont" : "") + (mine ? " mine" : "") + (editing ? " editing" : "")}
-      data-id=${m.id} data-seq=${String(m.seq)} data-testid="message" data-author=${author ? author.username : ""}>
+      tabIndex=${0} aria-label=${`${name}, ${formatFull(m.created_at)}`} data-id=${m.id} data-seq=${String(m.seq)} data-testid="message" data-author=${author ? author.username : ""}>
     ${cont
       ? html`<${Time} at=${m.created_at} class="msg-gutter" />`
-      : html`<button type="button" class="msg-avatar" onClick=${openAuthor} aria-label=${author ? `Profile of ${name}` : "Unknown user"}>
+      : html`<button type="button" class="msg-avatar" onClick=${openAuthor} tabIndex=${-1} aria-hidden="true" title=${author ? `Profile of ${name}` : ""}>
           <${Avatar} user=${author} size=${38} /></button>`}
     <div class="msg-main">
       ${cont ? null : html`<div class="msg-head">
