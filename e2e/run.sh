@@ -7,6 +7,7 @@
 #   E2E_PROFILE=release bash e2e/run.sh
 #   CHROMIUM=/path/to/chrome bash e2e/run.sh
 #   CHAT_SERVER_BIN=target/debug/chat-server bash e2e/run.sh   # use a built binary
+#   bash e2e/run.sh tests/bugs.test.js                         # only these test files
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -66,7 +67,7 @@ echo "e2e: chat-server up at $url (log: e2e/artifacts/server.log)"
 status=0
 # The restart test stops the server and starts a new one like it.
 CHAT_URL="$url" CHAT_SERVER_PID="$server_pid" CHAT_SERVER_EXE="$server_bin" CHAT_PORT="$port" CHAT_DATA_DIR="$data_dir" \
-  node --test --test-concurrency=1 --test-reporter=spec tests/ || status=$?
+  node --test --test-concurrency=1 --test-reporter=spec "${@:-tests/}" || status=$?
 
 # The server must stop cleanly on SIGTERM (graceful shutdown). The restart test may
 # have stopped this one already (and stopped its successor itself).

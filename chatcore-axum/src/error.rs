@@ -195,6 +195,7 @@ fn status_of(err: &chatcore::Error) -> StatusCode {
         E::EmailUnverified => StatusCode::FORBIDDEN,
         E::InvalidToken => StatusCode::BAD_REQUEST,
         E::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        E::WeakPassword { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -212,6 +213,7 @@ impl From<chatcore::Error> for ApiError {
                 (Some((*field).to_owned()), None)
             }
             E::RateLimited { retry_after } => (None, Some(*retry_after)),
+            E::WeakPassword { .. } => (Some("password".to_owned()), None),
             _ => (None, None),
         };
         ApiError {
@@ -282,6 +284,13 @@ mod tests {
             (E::UnsupportedFile("svg"), 415, "unsupported_file_type"),
             (E::Unauthenticated("no"), 401, "unauthenticated"),
             (E::invalid("name", "empty"), 422, "invalid_input"),
+            (
+                E::WeakPassword {
+                    reason: "common".into(),
+                },
+                422,
+                "weak_password",
+            ),
             (
                 E::TooLarge {
                     field: "body",

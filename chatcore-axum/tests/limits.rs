@@ -72,7 +72,7 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
             None,
             Method::POST,
             "/auth/login",
-            Some(json!({"username": "victim", "password": "password123"})),
+            Some(json!({"username": "victim", "password": "tulip radar canyon"})),
         )
         .await;
     assert_429(&r);
@@ -83,7 +83,7 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
             None,
             Method::POST,
             "/auth/login",
-            Some(json!({"username": "other", "password": "password123"})),
+            Some(json!({"username": "other", "password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -122,7 +122,7 @@ async fn registrations_are_limited_per_address() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "three", "password": "password123"})),
+            Some(json!({"username": "three", "password": "tulip radar canyon"})),
         )
         .await;
     assert_429(&r);

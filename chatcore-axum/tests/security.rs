@@ -37,7 +37,7 @@ async fn the_session_cookie_has_the_right_flags() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "alice", "password": "password123"})),
+            Some(json!({"username": "alice", "password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 201);
@@ -100,7 +100,7 @@ async fn the_session_cookie_has_the_right_flags() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "alice", "password": "password123"})),
+            Some(json!({"username": "alice", "password": "tulip radar canyon"})),
         )
         .await;
     assert!(attrs(&set_cookie(&r)).contains(&"Secure".to_owned()));
@@ -127,7 +127,7 @@ async fn csrf_guard_refuses_cookie_requests_without_the_header_or_from_foreign_o
     let r = s
         .http
         .post(s.url("/auth/login"))
-        .json(&json!({"username": "alice", "password": "password123"}))
+        .json(&json!({"username": "alice", "password": "tulip radar canyon"}))
         .send()
         .await
         .unwrap();
@@ -301,7 +301,7 @@ async fn revoking_a_session_closes_its_sockets_with_4002() {
                     None,
                     Method::POST,
                     "/auth/login",
-                    Some(json!({"username": name, "password": "password123"})),
+                    Some(json!({"username": name, "password": "tulip radar canyon"})),
                 )
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
@@ -343,7 +343,7 @@ async fn revoking_a_session_closes_its_sockets_with_4002() {
             Some(&laptop),
             Method::DELETE,
             "/me",
-            Some(json!({"password": "password123"})),
+            Some(json!({"password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
@@ -498,7 +498,7 @@ async fn a_host_authenticator_replaces_password_accounts() {
         None,
         Method::POST,
         "/auth/register",
-        Some(json!({"username": "eve", "password": "password123"})),
+        Some(json!({"username": "eve", "password": "tulip radar canyon"})),
     )
     .await
     .assert_error(403, "password_auth_disabled");

@@ -19,8 +19,8 @@ export async function launch() {
 }
 
 /** A user in their own browser context; `errors` collects page errors. */
-export async function person(browser, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, colorScheme: "light" });
+export async function person(browser, viewport = { width: 1280, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, colorScheme: "light", ...options });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);

@@ -67,6 +67,7 @@ fn no_content_clearing_cookie(state: &ChatState) -> Response {
         (status = 201, description = "Registered and logged in; the session cookie is set", body = AuthResponse),
         (status = 403, description = "Password accounts are disabled (`password_auth_disabled`)", body = ErrorBody),
         (status = 409, description = "Username or email taken (`username_taken`, `email_taken`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_input`, with `field`), or a password too easy to guess (`weak_password`, `field` `password`, the reason in `message`)", body = ErrorBody),
         (status = 429, description = "Too many registrations from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]

@@ -270,6 +270,7 @@ pub(crate) async fn request_reset(
         (status = 204, description = "The password is changed; log in with it"),
         (status = 400, description = "Unknown, used or expired token (`invalid_token`)", body = ErrorBody),
         (status = 403, description = "Password accounts are disabled (`password_auth_disabled`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_input`, with `field`), or a password too easy to guess (`weak_password`, `field` `password`, the reason in `message`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn reset_password(

@@ -88,6 +88,7 @@ pub(crate) async fn delete_me(
         (status = 204, description = "Changed"),
         (status = 401, description = "Wrong current password (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "The account has no password (`forbidden`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_input`, with `field`), or a password too easy to guess (`weak_password`, `field` `password`, the reason in `message`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn change_password(

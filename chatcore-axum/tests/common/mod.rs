@@ -211,14 +211,14 @@ impl Server {
         self.call(Some(user), Method::POST, path, Some(body)).await
     }
 
-    /// Register a user (password `password123`).
+    /// Register a user (password `tulip radar canyon`).
     pub async fn register(&self, name: &str) -> User {
         let r = self
             .call(
                 None,
                 Method::POST,
                 "/auth/register",
-                Some(json!({"username": name, "password": "password123"})),
+                Some(json!({"username": name, "password": "tulip radar canyon"})),
             )
             .await;
         assert_eq!(r.status, 201, "register {name}: {}", r.body);

@@ -163,6 +163,7 @@ impl Chat {
                 format!("must be at least {} characters", l.password_min_chars),
             ));
         }
+        validate::password_strength(password, l.password_min_score)?;
         Ok(())
     }
 

@@ -75,6 +75,9 @@ pub struct Limits {
     pub password_min_chars: usize,
     /// Longest password, in characters (default 256; bounds the hashing cost).
     pub password_max_chars: usize,
+    /// Least zxcvbn score (0 to 4) of a new password (default 3: "safely
+    /// unguessable"); 0 turns the strength check off. See `validate::password_strength`.
+    pub password_min_score: u8,
     /// Messages per user (default: bursts of 20, then 5 a second).
     pub send_rate: Option<Rate>,
     /// Login attempts per account name (default: 10, then one a minute).
@@ -135,6 +138,7 @@ impl Default for Limits {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             password_min_chars: 8,
             password_max_chars: 256,
+            password_min_score: 3,
             send_rate: Some(Rate::new(20, Duration::from_millis(200))),
             login_rate: Some(Rate::new(10, Duration::from_secs(60))),
             code_join_rate: Some(Rate::new(10, Duration::from_secs(60))),

@@ -115,6 +115,42 @@ pub(crate) fn email(s: Option<&str>) -> Result<Option<String>> {
     Ok(Some(s.to_lowercase()))
 }
 
+/// Most characters of a password the strength estimate looks at: zxcvbn's work grows
+/// quickly with length, and a longer password's prefix already shows its patterns.
+const STRENGTH_MAX_CHARS: usize = 100;
+
+/// Refuse a new password that zxcvbn scores below `min_score` (0 to 4; 0 accepts
+/// everything), with zxcvbn's warning and suggestion as the reason.
+pub(crate) fn password_strength(password: &str, min_score: u8) -> Result<()> {
+    if min_score == 0 {
+        return Ok(());
+    }
+    let end = password
+        .char_indices()
+        .nth(STRENGTH_MAX_CHARS)
+        .map_or(password.len(), |(i, _)| i);
+    let estimate = zxcvbn::zxcvbn(&password[..end], &[]);
+    if u8::from(estimate.score()) >= min_score {
+        return Ok(());
+    }
+    let mut reason = String::new();
+    if let Some(f) = estimate.feedback() {
+        if let Some(w) = f.warning() {
+            reason.push_str(&w.to_string());
+        }
+        if let Some(s) = f.suggestions().first() {
+            if !reason.is_empty() {
+                reason.push(' ');
+            }
+            reason.push_str(&s.to_string());
+        }
+    }
+    if reason.is_empty() {
+        reason.push_str("It is too easy to guess. Add another word or two. Uncommon words are better.");
+    }
+    Err(Error::WeakPassword { reason })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +200,20 @@ mod tests {
         );
         assert!(email(Some("bob@")).is_err());
         assert!(email(Some("a@b@c.d")).is_err());
+    }
+
+    #[test]
+    fn weak_passwords_are_refused_with_a_reason() {
+        for weak in ["password", "12345678", "        ", "password1", "qwertyuiop"] {
+            match password_strength(weak, 3) {
+                Err(Error::WeakPassword { reason }) => assert!(!reason.is_empty(), "{weak}"),
+                other => panic!("{weak:?} was not refused: {other:?}"),
+            }
+        }
+        assert!(password_strength("correct horse battery", 3).is_ok());
+        assert!(password_strength("violet tram cellar ninety", 4).is_ok());
+        // 0 turns the check off; very long passwords are estimated on their prefix.
+        assert!(password_strength("password", 0).is_ok());
+        assert!(password_strength(&"correct horse battery ".repeat(11), 3).is_ok());
     }
 }
