@@ -24,12 +24,12 @@ const O: Role = Role::Owner;
 fn expected(actor: Role, action: Action) -> bool {
     use Action::*;
     let who: &[Role] = match action {
-        Send => &[M, D, A, O],
+        Send | React => &[M, D, A, O],
         Kick { target: M } | Ban { target: M } | DeleteOthersMessage { author: M } => &[D, A, O],
         Kick { target: D } | Ban { target: D } | DeleteOthersMessage { author: D } => &[A, O],
         Kick { target: A } | Ban { target: A } | DeleteOthersMessage { author: A } => &[O],
         Kick { target: O } | Ban { target: O } | DeleteOthersMessage { author: O } => &[],
-        SetSlowMode | Invite => &[D, A, O],
+        SetSlowMode | Invite | Pin => &[D, A, O],
         EditSettings | ViewCode | RotateCode => &[A, O],
         TransferOwnership | DeleteRoom => &[O],
         SetRole { target, to } => match (target, to) {
@@ -51,6 +51,8 @@ fn every_action() -> Vec<Action> {
         Action::RotateCode,
         Action::TransferOwnership,
         Action::DeleteRoom,
+        Action::React,
+        Action::Pin,
     ];
     for t in Role::ALL {
         v.push(Action::Kick { target: t });
