@@ -24,7 +24,8 @@ const O: Role = Role::Owner;
 fn expected(actor: Role, action: Action) -> bool {
     use Action::*;
     let who: &[Role] = match action {
-        Send => &[M, D, A, O],
+        Send | React => &[M, D, A, O],
+        Pin => &[D, A, O],
         Kick { target: M } | Ban { target: M } | DeleteOthersMessage { author: M } => &[D, A, O],
         Kick { target: D } | Ban { target: D } | DeleteOthersMessage { author: D } => &[A, O],
         Kick { target: A } | Ban { target: A } | DeleteOthersMessage { author: A } => &[O],
@@ -51,6 +52,8 @@ fn every_action() -> Vec<Action> {
         Action::RotateCode,
         Action::TransferOwnership,
         Action::DeleteRoom,
+        Action::React,
+        Action::Pin,
     ];
     for t in Role::ALL {
         v.push(Action::Kick { target: t });
@@ -66,7 +69,7 @@ fn every_action() -> Vec<Action> {
 #[test]
 fn matrix_matches_the_documented_table() {
     let actions = every_action();
-    assert_eq!(actions.len(), 8 + 4 * 3 + 16);
+    assert_eq!(actions.len(), 10 + 4 * 3 + 16);
     let mut checked = 0;
     for actor in Role::ALL {
         for &action in &actions {
@@ -78,7 +81,7 @@ fn matrix_matches_the_documented_table() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 4 * 36);
+    assert_eq!(checked, 4 * 38);
 }
 
 // ------------------------------------------------------------- through Chat

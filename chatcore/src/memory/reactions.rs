@@ -19,10 +19,9 @@ impl ReactionStore for MemoryStore {
         max_distinct: usize,
     ) -> Result<bool> {
         let mut i = self.inner.lock();
-        if !i
-            .messages
+        if i.messages
             .get(&message)
-            .is_some_and(|m| m.deleted_at.is_none())
+            .is_none_or(|m| m.deleted_at.is_some())
         {
             return Err(Error::NotFound("message"));
         }
