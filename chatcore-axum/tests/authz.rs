@@ -531,6 +531,21 @@ fn rows() -> Vec<Row> {
             public: [401, 404, 404, 403, 204, 204, 204],
             private: [401, 404, 404, 403, 204, 204, 204],
         },
+        // Search: any user, over their own rooms only (the rooms filter is checked).
+        Row {
+            method: "GET",
+            route: "/search?q=hello",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/search?q=hello&room={room}",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
         Row {
             method: "POST",
             route: "/direct",
@@ -699,6 +714,7 @@ fn every_route_is_in_the_matrix() {
                 .replace("{victim}", "{id}")
                 .replace("{banned}", "{user_id}")
                 .replace("{file}", "{id}");
+            let route = route.split('?').next().unwrap_or_default().to_owned();
             (r.method.to_owned(), route)
         })
         .collect();

@@ -475,6 +475,17 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert("SystemEvent", all(system_events()));
     t.insert("HistoryPage", all([page()]));
     t.insert(
+        "SearchPage",
+        all([chatcore::SearchPage {
+            hits: vec![chatcore::SearchHit {
+                message: message(MessageKind::Text, 3),
+                snippet: "body 3".into(),
+                highlights: vec![[0, 4]],
+            }],
+            has_more: false,
+        }]),
+    );
+    t.insert(
         "PinView",
         all([chatcore::PinView {
             message: message(MessageKind::Text, 3),

@@ -25,7 +25,9 @@ pub use chat::{
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
     SessionToken, is_inline_image, user_view,
 };
-pub use chat::{MAX_EMOJI_BYTES, PinView, is_emoji};
+pub use chat::{
+    MAX_EMOJI_BYTES, PinView, SearchHit, SearchPage, SearchRequest, is_emoji, search_words,
+};
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};
 pub use ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};

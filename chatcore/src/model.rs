@@ -548,3 +548,25 @@ pub struct Pin {
     /// When.
     pub pinned_at: Timestamp,
 }
+
+/// A full-text search over the messages of the rooms `viewer` is a member of, as a
+/// store runs it ([`crate::store::SearchStore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery {
+    /// Only rooms this user is a member of.
+    pub viewer: UserId,
+    /// The words, lower-cased; a message matches when it has every one as a word.
+    pub words: Vec<String>,
+    /// Only this room.
+    pub room: Option<RoomId>,
+    /// Only this author.
+    pub author: Option<UserId>,
+    /// Only messages created at or after.
+    pub since: Option<Timestamp>,
+    /// Only messages created before.
+    pub until: Option<Timestamp>,
+    /// Skip this many hits.
+    pub offset: u32,
+    /// At most this many hits.
+    pub limit: u32,
+}

@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
 use crate::model::{
     AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
-    Pin, ReactionSummary, Room, Session, Timestamp, TokenPurpose, User,
+    Pin, ReactionSummary, Room, SearchQuery, Session, Timestamp, TokenPurpose, User,
 };
 
 /// Users and their credentials.
@@ -260,6 +260,7 @@ pub trait Store:
     + FileStore
     + ReactionStore
     + PinStore
+    + SearchStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
@@ -315,4 +316,13 @@ pub trait PinStore: Send + Sync + 'static {
     async fn unpin(&self, room: RoomId, message: MessageId) -> Result<bool>;
     /// The pins of a room, newest first.
     async fn list_pins(&self, room: RoomId) -> Result<Vec<Pin>>;
+}
+
+/// Full-text search of messages.
+#[async_trait]
+pub trait SearchStore: Send + Sync + 'static {
+    /// The messages matching `query`, best first (then newest first): only in rooms
+    /// `query.viewer` is a member of at the time of the call, never deleted or system
+    /// messages, with the body as stored now (edits are found at once).
+    async fn search_messages(&self, query: &SearchQuery) -> Result<Vec<Message>>;
 }

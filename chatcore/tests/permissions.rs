@@ -25,11 +25,12 @@ fn expected(actor: Role, action: Action) -> bool {
     use Action::*;
     let who: &[Role] = match action {
         Send | React => &[M, D, A, O],
+        Pin => &[D, A, O],
         Kick { target: M } | Ban { target: M } | DeleteOthersMessage { author: M } => &[D, A, O],
         Kick { target: D } | Ban { target: D } | DeleteOthersMessage { author: D } => &[A, O],
         Kick { target: A } | Ban { target: A } | DeleteOthersMessage { author: A } => &[O],
         Kick { target: O } | Ban { target: O } | DeleteOthersMessage { author: O } => &[],
-        SetSlowMode | Invite | Pin => &[D, A, O],
+        SetSlowMode | Invite => &[D, A, O],
         EditSettings | ViewCode | RotateCode => &[A, O],
         TransferOwnership | DeleteRoom => &[O],
         SetRole { target, to } => match (target, to) {

@@ -7,6 +7,7 @@ pub(crate) mod meta;
 mod pins;
 mod reactions;
 mod rooms;
+mod search;
 mod users;
 
 use axum::extract::DefaultBodyLimit;
@@ -56,6 +57,7 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(reactions::add, reactions::remove))
         .routes(routes!(pins::list))
         .routes(routes!(pins::pin, pins::unpin))
+        .routes(routes!(search::search))
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
         // realtime and meta

@@ -62,6 +62,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/rooms/{id}/pins"),
     ("PUT", "/messages/{id}/pin"),
     ("DELETE", "/messages/{id}/pin"),
+    ("GET", "/search"),
     ("POST", "/direct"),
     ("GET", "/direct"),
     ("POST", "/auth/verify-email"),

@@ -15,6 +15,7 @@ mod m20250601_000001_initial;
 mod m20251121_000002_media;
 mod m20261202_02a_reactions;
 mod m20261202_02b_pins;
+mod m20261202_02c_search;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251121_000002_media::Migration),
             Box::new(m20261202_02a_reactions::Migration),
             Box::new(m20261202_02b_pins::Migration),
+            Box::new(m20261202_02c_search::Migration),
         ]
     }
 }

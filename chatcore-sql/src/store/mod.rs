@@ -15,6 +15,7 @@ mod messages;
 mod pins;
 mod reactions;
 mod rooms;
+mod search;
 mod sessions;
 mod txn;
 mod users;

@@ -14,6 +14,7 @@ mod ordered;
 mod pins;
 mod reactions;
 mod rooms;
+mod search;
 mod tokens;
 mod validate;
 
@@ -30,6 +31,7 @@ pub use messages::SendMessage;
 pub use pins::PinView;
 pub use reactions::{MAX_EMOJI_BYTES, is_emoji};
 pub use rooms::{NewRoom, RoomUpdate};
+pub use search::{SearchHit, SearchPage, SearchRequest, search_words};
 pub use tokens::AccountSettings;
 
 use crate::blob::{BlobStore, MemoryBlobStore};

@@ -31,6 +31,7 @@ pub mod pause;
 mod pins;
 mod reactions;
 mod rooms;
+mod search;
 mod users;
 
 pub use accounts::*;
@@ -43,6 +44,7 @@ pub use messages::*;
 pub use pins::*;
 pub use reactions::*;
 pub use rooms::*;
+pub use search::*;
 pub use users::*;
 
 use std::sync::Arc;
@@ -117,6 +119,9 @@ macro_rules! conformance_tests {
             reactions_distinct_limit_under_parallel_adds,
             pins_by_moderators_listed_newest_first,
             pins_limit_under_parallel_pins,
+            search_finds_words_with_filters_and_pages,
+            search_sees_edits_and_deletes_at_once,
+            search_never_crosses_membership,
         );
     };
 }
@@ -281,6 +286,7 @@ mod tests {
         ("pins.rs", include_str!("pins.rs")),
         ("reactions.rs", include_str!("reactions.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
+        ("search.rs", include_str!("search.rs")),
         ("users.rs", include_str!("users.rs")),
     ];
 

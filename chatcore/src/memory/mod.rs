@@ -8,6 +8,7 @@ mod messages;
 mod pins;
 mod reactions;
 mod rooms;
+mod search;
 mod sessions;
 mod users;
 

@@ -12,10 +12,9 @@ use crate::store::PinStore;
 impl PinStore for MemoryStore {
     async fn pin(&self, pin: Pin, max: usize) -> Result<bool> {
         let mut i = self.inner.lock();
-        if !i
-            .messages
+        if i.messages
             .get(&pin.message_id)
-            .is_some_and(|m| m.room_id == pin.room_id && m.deleted_at.is_none())
+            .is_none_or(|m| m.room_id != pin.room_id || m.deleted_at.is_some())
         {
             return Err(Error::NotFound("message"));
         }

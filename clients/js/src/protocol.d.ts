@@ -151,6 +151,19 @@ export interface ReactionSummary {
   me: boolean;
 }
 
+/** One message found by `GET /search`; `highlights` are `[start, end)` character offsets in `snippet` (text, never HTML). */
+export interface SearchHit {
+  message: Message;
+  snippet: string;
+  highlights: [number, number][];
+}
+
+/** A page of `GET /search`, best first. */
+export interface SearchPage {
+  hits: SearchHit[];
+  has_more: boolean;
+}
+
 /** A pinned message (`GET /rooms/{id}/pins`). */
 export interface PinView {
   message: Message;
