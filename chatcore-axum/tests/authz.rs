@@ -236,7 +236,9 @@ fn rows() -> Vec<Row> {
         Row {
             method: "POST",
             route: "/auth/login",
-            body: |f| Some(json!({"username": f.users["owner"].name, "password": "whatever lantern one"})),
+            body: |f| {
+                Some(json!({"username": f.users["owner"].name, "password": "whatever lantern one"}))
+            },
             public: [401; 7],
             private: [401; 7],
         },
@@ -605,7 +607,9 @@ async fn authorization_matrix() {
                 let path = concrete(row.route, &f);
                 let mut body = (row.body)(&f);
                 if row.route == "/auth/register" {
-                    body = Some(json!({"username": format!("new{n}"), "password": "tulip radar canyon"}));
+                    body = Some(
+                        json!({"username": format!("new{n}"), "password": "tulip radar canyon"}),
+                    );
                 }
                 let r = if body.as_ref().and_then(Value::as_str) == Some(UPLOAD_MARKER) {
                     upload(&s, caller.as_ref(), &path).await

@@ -32,7 +32,9 @@ async fn markup_in_every_text_field_is_returned_unchanged_as_json_data() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "alice", "password": "tulip radar canyon", "display_name": XSS})),
+            Some(
+                json!({"username": "alice", "password": "tulip radar canyon", "display_name": XSS}),
+            ),
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.body);

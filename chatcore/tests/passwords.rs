@@ -9,7 +9,9 @@ use std::sync::Arc;
 use chatcore::{Chat, Error, Limits, MemoryStore, Register};
 
 fn chat(limits: Limits) -> Chat {
-    Chat::builder(Arc::new(MemoryStore::new())).limits(limits).build()
+    Chat::builder(Arc::new(MemoryStore::new()))
+        .limits(limits)
+        .build()
 }
 
 fn reg(name: &str, password: &str) -> Register {
@@ -24,7 +26,10 @@ fn reg(name: &str, password: &str) -> Register {
 async fn weak_passwords_are_refused_on_register_and_change() {
     let chat = chat(Limits::default());
     for weak in ["password", "12345678", "        ", "password1"] {
-        let err = chat.register(reg("weakling", weak), None).await.unwrap_err();
+        let err = chat
+            .register(reg("weakling", weak), None)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), "weak_password", "{weak:?}");
         let Error::WeakPassword { reason } = &err else {
             panic!("{err:?}")
@@ -59,5 +64,7 @@ async fn a_score_of_zero_turns_the_check_off() {
         password_min_score: 0,
         ..Limits::default()
     });
-    chat.register(reg("lenient", "password"), None).await.unwrap();
+    chat.register(reg("lenient", "password"), None)
+        .await
+        .unwrap();
 }

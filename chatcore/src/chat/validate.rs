@@ -146,7 +146,9 @@ pub(crate) fn password_strength(password: &str, min_score: u8) -> Result<()> {
         }
     }
     if reason.is_empty() {
-        reason.push_str("It is too easy to guess. Add another word or two. Uncommon words are better.");
+        reason.push_str(
+            "It is too easy to guess. Add another word or two. Uncommon words are better.",
+        );
     }
     Err(Error::WeakPassword { reason })
 }
@@ -204,7 +206,13 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
-        for weak in ["password", "12345678", "        ", "password1", "qwertyuiop"] {
+        for weak in [
+            "password",
+            "12345678",
+            "        ",
+            "password1",
+            "qwertyuiop",
+        ] {
             match password_strength(weak, 3) {
                 Err(Error::WeakPassword { reason }) => assert!(!reason.is_empty(), "{weak}"),
                 other => panic!("{weak:?} was not refused: {other:?}"),
