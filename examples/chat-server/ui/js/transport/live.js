@@ -112,7 +112,8 @@ export class Live {
     clearTimeout(this.retryTimer);
     this.attempt = 0;
     if (this.ws) {
-      try { this.ws.close(4000, "reconnect"); } catch { /* ignore */ }
+      // Not close(): on a dead network its close event may never come.
+      this.giveUp(this.ws);
     } else {
       this.open();
     }
@@ -161,12 +162,15 @@ export class Live {
   }
 
   onMessage(ev) {
-    // Any frame shows the network is alive.
-    clearTimeout(this.silenceTimer);
-    this.silenceTimer = null;
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
     if (!msg || typeof msg.type !== "string") return;
+    // Any frame shows the network is alive; before the hello, only the hello counts
+    // (else a socket that never greets would wait for a timer no one arms again).
+    if (msg.type === "hello" || this.status === "online") {
+      clearTimeout(this.silenceTimer);
+      this.silenceTimer = null;
+    }
     if (msg.type === "hello") {
       const reconnect = this.connectedOnce;
       this.connectedOnce = true;

@@ -12,7 +12,7 @@ export function Invitations() {
     <div class="sb-section-head"><span>Invitations</span></div>
     ${list.map((inv) => html`<div key=${inv.room_id} class="invite-row sb-invite" data-testid="invitation" data-room-id=${inv.room_id}>
       <div><${Icon} name="lock" size=${14} /> <strong>${inv.room_name}</strong>
-        <span class="muted small">${" from " + userName(inv.invited_by)}</span></div>
+        <span class="muted small"> from ${userName(inv.invited_by)}</span></div>
       <div class="row-actions">
         <button type="button" class="btn btn-primary" data-testid="invite-accept" onClick=${() => accept(inv)}>Accept</button>
         <button type="button" class="btn btn-ghost" data-testid="invite-decline" onClick=${() => decline(inv)}>Decline</button>
