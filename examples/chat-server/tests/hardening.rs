@@ -795,3 +795,53 @@ async fn a_login_flood_queues_password_hashing_instead_of_growing_memory() {
         "peak memory grew from {before} KiB to {after} KiB (allowed {allowed} KiB)"
     );
 }
+
+/// Unknown routes and methods under `/api` answer the API's JSON errors, not the UI's
+/// plain-text 404 (the UI's catch-all must not shadow the API's fallback).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_api_routes_and_methods_answer_json() {
+    let s = Server::start(&["--memory"]);
+    for (method, path, status, code) in [
+        (reqwest::Method::GET, "/nope", 404, "not_found"),
+        (reqwest::Method::GET, "/rooms/x/y/z/nope", 404, "not_found"),
+        (reqwest::Method::POST, "/nope", 404, "not_found"),
+        (
+            reqwest::Method::DELETE,
+            "/auth/login",
+            405,
+            "method_not_allowed",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/openapi.json",
+            405,
+            "method_not_allowed",
+        ),
+    ] {
+        let resp = s
+            .http
+            .request(method.clone(), s.api(path))
+            .header("x-requested-with", "t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{method} {path}");
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(ct.starts_with("application/json"), "{method} {path}: {ct}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{method} {path}: {body}");
+    }
+    // The UI keeps its own 404 for unknown files outside /api.
+    let resp = s
+        .http
+        .get(format!("http://127.0.0.1:{}/nope.js", s.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}
