@@ -62,11 +62,11 @@ fn clean_name(name: &str, max_chars: usize) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !super::validate::is_bidi_control(*c))
         .take(max_chars)
         .collect();
     let cleaned = cleaned.trim();
-    if cleaned.is_empty() {
+    if !super::validate::visible(cleaned) {
         "file".to_owned()
     } else {
         cleaned.to_owned()
@@ -345,6 +345,10 @@ mod tests {
         assert_eq!(clean_name("C:\\x\\a\u{0}b.png", 50), "ab.png");
         assert_eq!(clean_name("  ", 50), "file");
         assert_eq!(clean_name("abcdef", 3), "abc");
+        // Bidirectional controls are dropped (`n\u{202e}gnp.exe` would show as
+        // `nexe.png`); a name of invisible characters only becomes `file`.
+        assert_eq!(clean_name("n\u{202e}gnp.exe", 50), "ngnp.exe");
+        assert_eq!(clean_name("\u{200b}\u{2066}\u{feff}", 50), "file");
     }
 
     #[test]
