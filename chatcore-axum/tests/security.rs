@@ -389,6 +389,27 @@ async fn oversized_frames_close_with_1009() {
     let big = json!({"type": "ping", "pad": "x".repeat(4096)}).to_string();
     ws.send_raw(Message::text(big)).await;
     assert_eq!(ws.close_code().await, Some(1009));
+
+    // A binary message in fragments each under the limit, together over it.
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let mut ws = s.ws(&alice).await;
+    let piece = vec![0u8; 512];
+    ws.send_raw(Message::Frame(Frame::message(
+        piece.clone(),
+        OpCode::Data(Data::Binary),
+        false,
+    )))
+    .await;
+    for _ in 0..3 {
+        ws.send_raw(Message::Frame(Frame::message(
+            piece.clone(),
+            OpCode::Data(Data::Continue),
+            false,
+        )))
+        .await;
+    }
+    assert_eq!(ws.close_code().await, Some(1009));
 }
 
 #[tokio::test]
