@@ -37,12 +37,17 @@ pub struct ChatConfig {
     /// Default page size of `GET /rooms` (default 50, at most 100).
     pub rooms_page_default: u32,
     /// Login attempts per client address (IPv6: per /64), on top of the per-account
-    /// limit of [`chatcore::Limits::login_rate`] (default: 30 at once, then one every
+    /// limits of [`chatcore::Limits::login_rate`] and `login_account_rate` (default: 30 at once, then one every
     /// 6 s). `None`: unlimited. Needs the client address (see [`crate::client_ip`]).
     pub login_rate_per_ip: Option<Rate>,
     /// Registrations per client address (default: 20 at once, then one every 3
     /// minutes). `None`: unlimited.
     pub register_rate_per_ip: Option<Rate>,
+    /// Password checks per client address outside login (room passwords on joining,
+    /// the current password of `POST /me/password`, the password of `DELETE /me`), on
+    /// top of the per-user limit of [`chatcore::Limits::password_rate`] (default: 30
+    /// at once, then one every 6 s). `None`: unlimited.
+    pub password_rate_per_ip: Option<Rate>,
     /// Reverse proxies whose `X-Forwarded-For` is believed (default: none, the header
     /// is ignored). When the peer is one of these, the client address is the rightmost
     /// address of the header that is not one of these.
@@ -63,6 +68,7 @@ impl Default for ChatConfig {
             rooms_page_default: 50,
             login_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
             register_rate_per_ip: Some(Rate::new(20, Duration::from_secs(180))),
+            password_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
             trusted_proxies: Vec::new(),
             ws: WsConfig::default(),
         }

@@ -64,10 +64,21 @@ pub fn client_ip(
     Some(client)
 }
 
+/// The rate-limit key of the request's client address (IPv6: its /64), as the
+/// service's per-address limits take it ([`chatcore::Chat::login_from`]).
+pub(crate) fn client_key(
+    config: &ChatConfig,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Option<IpAddr> {
+    client_ip(config, headers, extensions).map(ip_key)
+}
+
 /// Per-address limiters and the connection counter, one set per router state.
 pub(crate) struct HttpLimits {
     login: KeyedLimiter<IpAddr>,
     register: KeyedLimiter<IpAddr>,
+    password: KeyedLimiter<IpAddr>,
     connections: Arc<AtomicUsize>,
     max_connections: usize,
 }
@@ -86,6 +97,8 @@ impl std::fmt::Debug for HttpLimits {
 pub(crate) enum IpAction {
     Login,
     Register,
+    /// A password check outside login (room password, current password).
+    Password,
 }
 
 impl HttpLimits {
@@ -93,6 +106,7 @@ impl HttpLimits {
         HttpLimits {
             login: KeyedLimiter::new(config.login_rate_per_ip),
             register: KeyedLimiter::new(config.register_rate_per_ip),
+            password: KeyedLimiter::new(config.password_rate_per_ip),
             connections: Arc::new(AtomicUsize::new(0)),
             max_connections: config.ws.max_connections,
         }
@@ -111,6 +125,7 @@ impl HttpLimits {
         let limiter = match action {
             IpAction::Login => &self.login,
             IpAction::Register => &self.register,
+            IpAction::Password => &self.password,
         };
         limiter.check(&ip_key(ip))
     }

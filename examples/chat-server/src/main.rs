@@ -359,6 +359,7 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
         config.ws.max_connections = config.ws.max_connections.max(1_000_000);
         config.login_rate_per_ip = None;
         config.register_rate_per_ip = None;
+        config.password_rate_per_ip = None;
         config.ws.commands_per_sec = 1_000_000;
         config.ws.command_burst = 1_000_000;
     }
