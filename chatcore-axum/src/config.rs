@@ -48,6 +48,10 @@ pub struct ChatConfig {
     /// top of the per-user limit of [`chatcore::Limits::password_rate`] (default: 30
     /// at once, then one every 6 s). `None`: unlimited.
     pub password_rate_per_ip: Option<Rate>,
+    /// Uploads (avatars, image and file messages) read at once (default 16); further
+    /// ones get 503 `server_busy` with `Retry-After` before their body is read. Each
+    /// holds at most its file limit in memory while it is read.
+    pub max_concurrent_uploads: usize,
     /// Reverse proxies whose `X-Forwarded-For` is believed (default: none, the header
     /// is ignored). When the peer is one of these, the client address is the rightmost
     /// address of the header that is not one of these.
@@ -69,6 +73,7 @@ impl Default for ChatConfig {
             login_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
             register_rate_per_ip: Some(Rate::new(20, Duration::from_secs(180))),
             password_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
+            max_concurrent_uploads: 16,
             trusted_proxies: Vec::new(),
             ws: WsConfig::default(),
         }

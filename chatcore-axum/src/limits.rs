@@ -79,6 +79,7 @@ pub(crate) struct HttpLimits {
     login: KeyedLimiter<IpAddr>,
     register: KeyedLimiter<IpAddr>,
     password: KeyedLimiter<IpAddr>,
+    uploads: Arc<tokio::sync::Semaphore>,
     connections: Arc<AtomicUsize>,
     max_connections: usize,
 }
@@ -107,6 +108,11 @@ impl HttpLimits {
             login: KeyedLimiter::new(config.login_rate_per_ip),
             register: KeyedLimiter::new(config.register_rate_per_ip),
             password: KeyedLimiter::new(config.password_rate_per_ip),
+            uploads: Arc::new(tokio::sync::Semaphore::new(
+                config
+                    .max_concurrent_uploads
+                    .min(tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             connections: Arc::new(AtomicUsize::new(0)),
             max_connections: config.ws.max_connections,
         }
@@ -140,6 +146,12 @@ impl HttpLimits {
             })
             .ok()?;
         Some(ConnectionSlot(self.connections.clone()))
+    }
+
+    /// One of the [`ChatConfig::max_concurrent_uploads`] upload slots, held while the
+    /// upload is read and stored. `None`: all are taken.
+    pub(crate) fn upload_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.uploads.clone().try_acquire_owned().ok()
     }
 
     /// WebSockets open (or being opened) right now.

@@ -560,3 +560,124 @@ async fn email_changes_are_limited_per_user_and_per_address() {
         .await;
     assert_429(&r);
 }
+
+const BOUNDARY: &str = "limits-test-boundary";
+
+/// Open an upload to `path` that announces 10 MiB and sends only its first bytes.
+async fn start_upload(s: &Server, user: &common::User, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST {}{path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         X-Requested-With: t\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Content-Length: {}\r\n\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; \
+         name=\"file\"; filename=\"a.bin\"\r\n\r\n",
+        s.mount,
+        s.addr,
+        user.token,
+        10 * 1024 * 1024
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&[0u8; 4096]).await.unwrap();
+    tcp
+}
+
+/// The status of the answer on `tcp` (None: the connection closed first). The
+/// timeout guards against a hang; it asserts no speed.
+async fn status_of(tcp: &mut tokio::net::TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 1024];
+        while !buf.windows(2).any(|w| w == b"\r\n") {
+            match tcp.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an answer without the rest of the body");
+    let line = String::from_utf8_lossy(&buf);
+    line.split_whitespace().nth(1).and_then(|c| c.parse().ok())
+}
+
+/// A complete small file upload.
+async fn small_upload(s: &Server, user: &common::User, room: &str) -> Resp {
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{BOUNDARY}--\r\n"
+    );
+    let r = s
+        .req(Method::POST, &format!("/rooms/{room}/files"))
+        .bearer_auth(&user.token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    Resp::from(r).await
+}
+
+/// Room access is checked before an upload's body is read: a room that does not
+/// exist, or one the user is not in, is refused at once.
+#[tokio::test]
+async fn uploads_are_refused_before_their_body_is_read() {
+    let s = Server::start().await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let room = s.room(&alice, "public", "General").await;
+    let nowhere = uuid::Uuid::now_v7();
+    for (user, path, status) in [
+        (&bob, format!("/rooms/{nowhere}/files"), 404),
+        (&bob, format!("/rooms/{room}/files"), 403),
+        (&bob, format!("/rooms/{room}/avatar"), 403),
+        (&bob, format!("/rooms/{nowhere}/avatar"), 404),
+    ] {
+        let mut tcp = start_upload(&s, user, &path).await;
+        assert_eq!(status_of(&mut tcp).await, Some(status), "{path}");
+    }
+}
+
+/// At most `max_concurrent_uploads` uploads are read at once; others get 503
+/// `server_busy` until one ends.
+#[tokio::test]
+async fn concurrent_uploads_are_bounded() {
+    let mut setup = Setup::default();
+    setup.config.max_concurrent_uploads = 1;
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let room = s.room(&alice, "public", "General").await;
+    let slow = start_upload(&s, &alice, &format!("/rooms/{room}/files")).await;
+    // Once the slow upload holds the slot (it is being read), others are refused.
+    let mut busy = None;
+    for _ in 0..500 {
+        let r = small_upload(&s, &alice, &room).await;
+        if r.status == 503 {
+            busy = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 201, "{}", r.body);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let busy = busy.expect("an upload refused while another is read");
+    busy.assert_error(503, "server_busy");
+    assert!(busy.headers.contains_key("retry-after"));
+    // The slow client goes away: its slot is free again.
+    drop(slow);
+    let mut done = false;
+    for _ in 0..500 {
+        let r = small_upload(&s, &alice, &room).await;
+        if r.status == 201 {
+            done = true;
+            break;
+        }
+        r.assert_error(503, "server_busy");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(done, "the slot was never released");
+}

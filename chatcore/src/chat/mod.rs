@@ -23,7 +23,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
-pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
+pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, UploadTarget, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
 pub use rooms::{NewRoom, RoomUpdate};
