@@ -118,6 +118,14 @@ pub struct WsConfig {
     /// requests get 503 `server_busy` with `Retry-After`. Per user, see
     /// [`chatcore::Limits::max_connections_per_user`].
     pub max_connections: usize,
+    /// Most WebSockets open at once that have not authenticated yet (opened without
+    /// credentials, waiting for their `auth` frame), counted apart from
+    /// [`WsConfig::max_connections`] (default 1,000); further ones get 503
+    /// `server_busy`. When more than half are taken, new ones get a fifth of
+    /// [`WsConfig::auth_timeout`] to authenticate.
+    pub max_unauthenticated: usize,
+    /// Most unauthenticated WebSockets per client address (IPv6: per /64; default 8).
+    pub max_unauthenticated_per_ip: usize,
 }
 
 impl Default for WsConfig {
@@ -133,6 +141,8 @@ impl Default for WsConfig {
             commands_per_sec: 20,
             command_burst: 40,
             max_connections: 10_000,
+            max_unauthenticated: 1_000,
+            max_unauthenticated_per_ip: 8,
         }
     }
 }

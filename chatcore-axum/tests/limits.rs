@@ -681,3 +681,48 @@ async fn concurrent_uploads_are_bounded() {
     }
     assert!(done, "the slot was never released");
 }
+
+/// Sockets opened without credentials wait for their `auth` frame in slots of their
+/// own, capped per address: they cannot take the slots of authenticated ones.
+#[tokio::test]
+async fn unauthenticated_websockets_have_their_own_slots_capped_per_address() {
+    let mut setup = Setup::default();
+    setup.config.ws.max_connections = 2;
+    setup.config.ws.max_unauthenticated_per_ip = 3;
+    setup.config.ws.auth_timeout = Duration::from_secs(30);
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let mut anonymous = Vec::new();
+    for _ in 0..3 {
+        anonymous.push(Ws::connect(&s, &[]).await.expect("an anonymous socket"));
+    }
+    let refused = Ws::connect(&s, &[])
+        .await
+        .err()
+        .expect("a fourth anonymous socket from this address is refused");
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.body["error"]["code"], "server_busy");
+    // The authenticated get their slots.
+    let _a = s.ws(&alice).await;
+    let _b = s.ws(&bob).await;
+    assert_eq!(s.state.open_connections(), 2);
+    // An anonymous socket that authenticates needs a regular slot: all are taken.
+    let mut late = anonymous.pop().unwrap();
+    late.send(json!({"type": "auth", "token": alice.token}))
+        .await;
+    assert_eq!(late.close_code().await, Some(4029));
+    // Its unauthenticated slot is free again.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        match Ws::connect(&s, &[]).await {
+            Ok(ws) => {
+                anonymous.push(ws);
+                break;
+            }
+            Err(r) => assert_eq!(r.status, 503),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "slot never freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

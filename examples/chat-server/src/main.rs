@@ -360,6 +360,8 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
         config.login_rate_per_ip = None;
         config.register_rate_per_ip = None;
         config.password_rate_per_ip = None;
+        config.ws.max_unauthenticated = config.ws.max_unauthenticated.max(1_000_000);
+        config.ws.max_unauthenticated_per_ip = usize::MAX;
         config.ws.commands_per_sec = 1_000_000;
         config.ws.command_burst = 1_000_000;
     }
