@@ -19,7 +19,7 @@ use crate::config::ChatConfig;
 
 /// The rate-limit key of an address: IPv4 as is, IPv6 by its /64 prefix (one
 /// subscriber usually holds a whole /64, so single addresses are free to rotate).
-fn ip_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn ip_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
