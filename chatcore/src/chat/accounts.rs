@@ -310,10 +310,10 @@ impl Chat {
         if let Some(u) = &parsed {
             let pair = (u.normalized(), client);
             self.inner.login_limiter.check(&pair)?;
-            if let Err(limited) = self.inner.login_account_limiter.check(&pair.0) {
-                if client.is_none() || !self.inner.known_logins.contains(&pair) {
-                    return Err(limited);
-                }
+            if let Err(limited) = self.inner.login_account_limiter.check(&pair.0)
+                && (client.is_none() || !self.inner.known_logins.contains(&pair))
+            {
+                return Err(limited);
             }
         }
         let user = match &parsed {
