@@ -126,6 +126,7 @@ pub async fn serve(
             continue;
         };
         let _ = tcp.set_nodelay(true);
+        tracing::trace!(%peer, "connection accepted");
         tokio::spawn(connection(
             tcp,
             peer,
