@@ -45,6 +45,8 @@ pub mod codes {
     pub const INTERNAL: &str = "internal";
     /// WebSocket only: a frame that is not a valid command.
     pub const BAD_FRAME: &str = "bad_frame";
+    /// 408: the request (headers, then body) did not arrive in time ([`crate::serve()`]).
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
 }
 
 /// The JSON body of every error response.

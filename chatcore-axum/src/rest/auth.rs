@@ -10,7 +10,7 @@ use chatcore::{Register, SessionId, SessionToken};
 use crate::auth::{Actor, clear_cookie, session_cookie, user_agent};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{Json, Path};
-use crate::limits::IpAction;
+use crate::limits::{IpAction, client_key};
 use crate::state::ChatState;
 use crate::types::{AuthResponse, LoginRequest, SessionView};
 
@@ -111,7 +111,12 @@ pub(crate) async fn login(
         .check_ip(state.config(), (&headers, &extensions), IpAction::Login)?;
     let (me, token) = state
         .chat()
-        .login(&body.username, &body.password, user_agent(&headers))
+        .login_from(
+            &body.username,
+            &body.password,
+            user_agent(&headers),
+            client_key(state.config(), &headers, &extensions),
+        )
         .await?;
     Ok(session_response(&state, StatusCode::OK, me, token))
 }

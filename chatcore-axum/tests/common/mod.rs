@@ -111,6 +111,7 @@ impl Default for Setup {
         let mut config = ChatConfig::default();
         // Every test client comes from 127.0.0.1; tests of these limits turn them on.
         config.login_rate_per_ip = None;
+        config.password_rate_per_ip = None;
         config.register_rate_per_ip = None;
         Setup {
             limits: Limits::without_rate_limits(),
