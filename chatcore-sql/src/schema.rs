@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, messages, rooms, sessions, users,
+    account_tokens, bans, files, invites, memberships, message_mentions, messages, rooms, sessions,
+    users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "users",
     "sessions",
     "rooms",
@@ -27,13 +28,14 @@ pub const TABLES: [&str; 9] = [
     "messages",
     "account_tokens",
     "files",
+    "message_mentions",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 17] = [
+pub const INDEXES: [(&str, &str); 20] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -51,6 +53,12 @@ pub const INDEXES: [(&str, &str); 17] = [
     ("messages", "ux_messages_author_id_room_id_client_nonce"),
     ("account_tokens", "ux_account_tokens_token_hash"),
     ("account_tokens", "ix_account_tokens_user_id"),
+    ("messages", "ix_messages_room_id_author_id_seq"),
+    ("messages", "ix_messages_uncounted"),
+    (
+        "message_mentions",
+        "ix_message_mentions_user_id_room_id_seq",
+    ),
 ];
 
 /// One column as the database reports it.
@@ -90,6 +98,7 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, messages::Entity).await?;
     create(db, &schema, account_tokens::Entity).await?;
     create(db, &schema, files::Entity).await?;
+    create(db, &schema, message_mentions::Entity).await?;
     Ok(())
 }
 

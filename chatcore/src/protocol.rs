@@ -93,6 +93,26 @@ pub struct RoomView {
     /// views broadcast to a whole room). Computed by [`crate::perm::permissions`].
     #[serde(default)]
     pub permissions: Option<RoomPermissions>,
+    /// The viewer's read state (in `GET /me/rooms`; absent elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadState>,
+}
+
+/// A member's read position in a room and what is unread after it
+/// (see `docs/DOMAIN.md`, "Read state").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadState {
+    /// Room.
+    pub room: RoomId,
+    /// Every message up to this sequence number is read.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub last_read_seq: Seq,
+    /// Messages after it that count: other users' text, image and file messages,
+    /// not deleted.
+    pub unread: u64,
+    /// Of those, the ones that mention the member.
+    pub mentions: u64,
 }
 
 /// The actions a member may take in a room, from [`crate::perm::allowed`] for their
@@ -280,6 +300,14 @@ pub enum ClientCommand {
     },
     /// Application-level ping; answered with `pong`.
     Ping,
+    /// Mark a room read up to `seq` (moves only forward; capped at the room's last
+    /// message). Answered with `ack`; every connection of the user gets `read_state`.
+    MarkRead {
+        /// Room.
+        room: RoomId,
+        /// Last sequence number read.
+        seq: Seq,
+    },
 }
 
 /// Why the server dropped a user from a room.
@@ -313,6 +341,9 @@ pub enum ServerEvent {
         /// The server sends a WebSocket ping this often and closes the connection
         /// if nothing arrives for twice as long.
         heartbeat_ms: u64,
+        /// The user's read state in each of those rooms.
+        #[serde(default)]
+        read_states: Vec<ReadState>,
     },
     /// A command succeeded.
     Ack {
@@ -460,6 +491,13 @@ pub enum ServerEvent {
         online: bool,
         /// Last seen, when going offline.
         last_seen_at: Option<Timestamp>,
+    },
+    /// The recipient's read state in a room changed (sent to all their connections,
+    /// on every node, after `mark_read` or a mark-unread on any of them).
+    ReadState {
+        /// The new state.
+        #[serde(flatten)]
+        state: ReadState,
     },
 }
 

@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
 use crate::model::{
     AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
-    Room, Session, Timestamp, TokenPurpose, User,
+    ReadCounts, Room, Session, Timestamp, TokenPurpose, User,
 };
 
 /// Users and their credentials.
@@ -252,7 +252,7 @@ pub enum FileScope {
 
 /// Everything a [`crate::Chat`] needs.
 pub trait Store:
-    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore
+    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore + ReadStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
@@ -266,4 +266,33 @@ pub trait Maintenance: Send + Sync {
     /// Delete sessions, bans and account tokens that expired before `now`; returns how
     /// many records went.
     async fn delete_expired(&self, now: Timestamp) -> Result<u64>;
+}
+
+/// Read positions and the counts after them (see `docs/DOMAIN.md`, "Read state").
+///
+/// A member's read position (`last_read_seq`) lives with the membership: it goes
+/// when the membership goes. [`RoomStore::add_member`] starts it at the room's
+/// `last_seq` (a new member has nothing unread); members a room is created with
+/// start at 0. Mentions are stored with the message by
+/// [`MessageStore::append_message`] (from [`NewMessage::mentions`]), in the same
+/// transaction, so that they can be counted.
+#[async_trait]
+pub trait ReadStore: Send + Sync + 'static {
+    /// The member's read position; `None` if not a member.
+    async fn read_position(&self, room: RoomId, user: UserId) -> Result<Option<Seq>>;
+    /// Move read positions forward, each atomically to the greater of the stored and
+    /// the given value (a position never moves back here, whatever the order of
+    /// concurrent calls). Non-members are skipped. The caller keeps each value at or
+    /// below the room's `last_seq`.
+    async fn advance_read_positions(&self, positions: &[(RoomId, UserId, Seq)]) -> Result<()>;
+    /// Set a read position exactly (also backwards: "mark unread"); false if not a
+    /// member.
+    async fn set_read_position(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool>;
+    /// The counts of `user` in `room` after the position `after`, without a scan of
+    /// the history: `unread` is `last_seq - after` less the user's own messages and
+    /// the system and deleted messages after `after` (each an indexed count), and
+    /// `mentions` the not deleted messages after `after` that mention the user.
+    async fn read_counts(&self, room: RoomId, user: UserId, after: Seq) -> Result<ReadCounts>;
+    /// Replace the mentions of a message (after an edit). `NotFound` if missing.
+    async fn set_mentions(&self, message: MessageId, mentions: &[UserId]) -> Result<()>;
 }

@@ -19,6 +19,7 @@ pub mod bans;
 pub mod files;
 pub mod invites;
 pub mod memberships;
+pub mod message_mentions;
 pub mod messages;
 pub mod rooms;
 pub mod sessions;

@@ -12,6 +12,7 @@ use crate::error::{SqlStoreError, backend};
 mod append;
 mod media;
 mod messages;
+mod reads;
 mod rooms;
 mod sessions;
 mod txn;

@@ -11,6 +11,7 @@ mod moderation;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
+mod reads;
 mod rooms;
 mod tokens;
 mod validate;
@@ -93,6 +94,9 @@ pub struct Limits {
     /// Verification and reset emails per address (default: 5, then one every
     /// 5 minutes).
     pub mail_rate: Option<Rate>,
+    /// How long a read position may wait in memory before it is written (default
+    /// 2 s; see [`Chat::mark_read`]).
+    pub read_flush_interval: Duration,
 }
 
 impl Limits {
@@ -134,6 +138,7 @@ impl Default for Limits {
             verification_token_ttl: Duration::from_secs(24 * 3600),
             reset_token_ttl: Duration::from_secs(3600),
             mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
+            read_flush_interval: Duration::from_secs(2),
         }
     }
 }
@@ -160,6 +165,8 @@ struct Inner {
     mail_limiter: KeyedLimiter<String>,
     /// Rooms and memberships for the send path (see [`access`]).
     access: access::AccessCache,
+    /// Read positions not written yet (see [`reads`]).
+    reads: reads::PendingReads,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -250,6 +257,7 @@ impl ChatBuilder {
                 connections: Mutex::new(HashMap::new()),
                 sequencer: ordered::Sequencer::default(),
                 message_order: ordered::MessageOrder::default(),
+                reads: reads::PendingReads::default(),
             }),
         }
     }
@@ -449,6 +457,7 @@ impl Chat {
             code,
             peer,
             permissions: my_role.map(|role| crate::perm::permissions(role, room.kind)),
+            read: None,
         })
     }
 }

@@ -28,6 +28,7 @@ mod media;
 mod members;
 mod messages;
 pub mod pause;
+mod reads;
 mod rooms;
 mod users;
 
@@ -38,6 +39,7 @@ pub use history::*;
 pub use media::*;
 pub use members::*;
 pub use messages::*;
+pub use reads::*;
 pub use rooms::*;
 pub use users::*;
 
@@ -109,6 +111,12 @@ macro_rules! conformance_tests {
             files_records_attach_once_and_delete,
             files_message_attachment_rules,
             files_go_with_their_room_and_their_uploader,
+            reads_position_is_monotonic_and_capped,
+            reads_counts_exclude_own_and_system_messages,
+            reads_mentions_counted_and_cleared,
+            reads_mark_unread_moves_back,
+            reads_deleted_messages_do_not_count,
+            reads_parallel_devices_end_at_the_maximum,
         );
     };
 }
@@ -270,6 +278,7 @@ mod tests {
         ("media.rs", include_str!("media.rs")),
         ("members.rs", include_str!("members.rs")),
         ("messages.rs", include_str!("messages.rs")),
+        ("reads.rs", include_str!("reads.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
         ("users.rs", include_str!("users.rs")),
     ];

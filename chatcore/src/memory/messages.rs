@@ -40,6 +40,7 @@ impl MessageStore for MemoryStore {
             created_at: new.created_at,
             edited_at: None,
             deleted_at: None,
+            mentions: new.mentions,
         };
         if let (Some(author), Some(nonce)) = (msg.author_id, &msg.client_nonce) {
             i.nonces

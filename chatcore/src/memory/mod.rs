@@ -5,6 +5,7 @@
 
 mod media;
 mod messages;
+mod reads;
 mod rooms;
 mod sessions;
 mod users;
@@ -39,6 +40,8 @@ struct Inner {
     /// room -> seq -> message id
     by_seq: HashMap<RoomId, BTreeMap<Seq, MessageId>>,
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
+    /// Read positions of members (missing: 0); see `reads.rs`.
+    read: HashMap<(RoomId, UserId), Seq>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.
