@@ -106,6 +106,7 @@ fn every_command_and_event_is_documented() {
         "typing_stop",
         "history",
         "ping",
+        "mark_read",
     ] {
         assert!(
             PROTOCOL.contains(&format!("{{\"type\": \"{t}\"")),
@@ -131,6 +132,7 @@ fn every_command_and_event_is_documented() {
         "room_deleted",
         "typing",
         "presence",
+        "read_state",
     ] {
         assert!(
             PROTOCOL.contains(&format!("{{\"type\": \"{t}\"")),

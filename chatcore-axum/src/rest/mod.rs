@@ -4,6 +4,7 @@ mod auth;
 mod media;
 mod messages;
 pub(crate) mod meta;
+mod reads;
 mod rooms;
 mod users;
 
@@ -53,6 +54,9 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(messages::edit, messages::delete))
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
+        // read state
+        .routes(routes!(reads::mark_read))
+        .routes(routes!(reads::mark_unread))
         // realtime and meta
         // accounts and media
         .routes(routes!(media::verify_email))

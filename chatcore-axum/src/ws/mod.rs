@@ -197,10 +197,12 @@ async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent
     let chat = state.chat();
     let user = chat.get_user(actor.user).await?;
     let rooms = chat.my_room_ids(actor.user).await?;
+    let read_states = chat.read_states(actor.user).await?;
     Ok(ServerEvent::Hello {
         protocol: PROTOCOL_VERSION,
         user,
         rooms,
+        read_states,
         heartbeat_ms: u64::try_from(state.config().ws.heartbeat.as_millis()).unwrap_or(u64::MAX),
     })
 }
@@ -506,6 +508,10 @@ impl Reader {
                 reply(ServerEvent::History { id, page })
             }
             ClientCommand::Ping => reply(ServerEvent::Pong { id }),
+            ClientCommand::MarkRead { room, seq } => {
+                chat.mark_read(user, room, seq).await?;
+                Self::ack(id)
+            }
         })
     }
 }

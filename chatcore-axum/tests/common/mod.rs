@@ -59,6 +59,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/messages/{id}"),
     ("POST", "/direct"),
     ("GET", "/direct"),
+    ("POST", "/rooms/{id}/read"),
+    ("POST", "/rooms/{id}/unread"),
     ("POST", "/auth/verify-email"),
     ("POST", "/me/verify-email"),
     ("POST", "/auth/password-reset/request"),

@@ -128,15 +128,23 @@ impl Chat {
         let mut out = Vec::with_capacity(rooms.len());
         for (room, _) in rooms {
             // A membership that ended since the listing is left out.
-            let Some(stored) = self.inner.store.read_position(room.id, actor).await? else {
-                continue;
-            };
-            out.push(
-                self.read_state_at(actor, room.id, self.position(actor, room.id, stored))
-                    .await?,
-            );
+            out.extend(self.member_read_state(actor, room.id).await?);
         }
         Ok(out)
+    }
+
+    /// The actor's read state in a room, if a member (no access check: for the
+    /// actor's own listings).
+    pub(super) async fn member_read_state(
+        &self,
+        actor: UserId,
+        room: RoomId,
+    ) -> Result<Option<ReadState>> {
+        let Some(stored) = self.inner.store.read_position(room, actor).await? else {
+            return Ok(None);
+        };
+        let position = self.position(actor, room, stored);
+        Ok(Some(self.read_state_at(actor, room, position).await?))
     }
 
     /// Write every pending read position now (the server calls this on shutdown).
