@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use chatcore::model::{Attachment, Ban, Message, MessageKind, SystemEvent};
 use chatcore::protocol::{
-    ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, RemovalReason, RoomView,
-    ServerEvent, UserView,
+    ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, ReadState, RemovalReason,
+    RoomView, ServerEvent, UserView,
 };
 use chatcore::{MessageId, Role, RoomCode, RoomId, RoomKind, SessionId, UserId};
 use chatcore_axum::types as rest;
@@ -82,6 +82,16 @@ fn room_view(kind: RoomKind, owner: bool) -> RoomView {
         code: owner.then(|| "GP5P1RFI".parse::<RoomCode>().unwrap()),
         peer: (kind == RoomKind::Direct).then(|| user_view(2, false)),
         permissions: owner.then(|| chatcore::perm::permissions(Role::Owner, kind)),
+        read: owner.then(|| read_state(1, 3, 1, 0)),
+    }
+}
+
+fn read_state(r: u128, last_read_seq: i64, unread: u64, mentions: u64) -> ReadState {
+    ReadState {
+        room: room(r),
+        last_read_seq,
+        unread,
+        mentions,
     }
 }
 
@@ -148,6 +158,11 @@ fn message(kind: MessageKind, seq: i64) -> Message {
         created_at: at(5),
         edited_at: (kind == MessageKind::Text).then(|| at(6)),
         deleted_at: (kind == MessageKind::File).then(|| at(7)),
+        mentions: if kind == MessageKind::Text {
+            vec![user(2)]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -194,6 +209,7 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::RoomDeleted { .. } => "room_deleted",
         ServerEvent::Typing { .. } => "typing",
         ServerEvent::Presence { .. } => "presence",
+        ServerEvent::ReadState { .. } => "read_state",
     }
 }
 
@@ -211,6 +227,7 @@ fn command_name(c: &ClientCommand) -> &'static str {
         ClientCommand::TypingStop { .. } => "typing_stop",
         ClientCommand::History { .. } => "history",
         ClientCommand::Ping => "ping",
+        ClientCommand::MarkRead { .. } => "mark_read",
     }
 }
 
@@ -221,6 +238,7 @@ fn events() -> Vec<ServerEvent> {
             user: user_view(1, true),
             rooms: vec![room(1), room(2)],
             heartbeat_ms: 25_000,
+            read_states: vec![read_state(1, 3, 2, 1), read_state(2, 7, 0, 0)],
         },
         ServerEvent::Ack { id: Some(1) },
         ServerEvent::Ack { id: None },
@@ -314,6 +332,9 @@ fn events() -> Vec<ServerEvent> {
             online: true,
             last_seen_at: None,
         },
+        ServerEvent::ReadState {
+            state: read_state(1, 42, 0, 0),
+        },
     ]
 }
 
@@ -381,6 +402,13 @@ fn commands() -> Vec<ClientFrame> {
             },
         ),
         frame(Some(9), ClientCommand::Ping),
+        frame(
+            Some(10),
+            ClientCommand::MarkRead {
+                room: room(1),
+                seq: 42,
+            },
+        ),
     ]
 }
 
@@ -403,6 +431,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
         ]),
     );
     t.insert("MemberView", all([member_view()]));
+    t.insert("ReadState", all([read_state(1, 3, 2, 1)]));
     t.insert("Message", all(messages()));
     t.insert("SystemEvent", all(system_events()));
     t.insert("HistoryPage", all([page()]));
@@ -572,6 +601,10 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert(
         "EditMessageRequest",
         all([rest::EditMessageRequest { body: "hi!".into() }]),
+    );
+    t.insert(
+        "ReadPositionRequest",
+        all([rest::ReadPositionRequest { seq: 42 }]),
     );
     t.insert(
         "OpenDirectRequest",

@@ -74,6 +74,18 @@ export interface RoomView {
   peer: UserView | null;
   /** What the viewer may do here (members only; null in `room_updated` broadcasts). */
   permissions?: RoomPermissions | null;
+  /** The viewer's read state (in `GET /me/rooms` only). */
+  read?: ReadState;
+}
+
+/** A member's read position in a room and what is unread after it. */
+export interface ReadState {
+  room: RoomId;
+  last_read_seq: Seq;
+  /** Other users' text, image and file messages after `last_read_seq`, not deleted. */
+  unread: number;
+  /** Of those, the ones that mention the member. */
+  mentions: number;
 }
 
 /** Role changes allowed on members holding `target`. */
@@ -134,6 +146,8 @@ export interface Message {
   created_at: Timestamp;
   edited_at: Timestamp | null;
   deleted_at: Timestamp | null;
+  /** Mentioned user ids (left out when none). */
+  mentions?: UserId[];
 }
 
 export interface HistoryPage {
@@ -156,10 +170,12 @@ export interface TypingStartCommand { type: "typing_start"; room: RoomId }
 export interface TypingStopCommand { type: "typing_stop"; room: RoomId }
 export interface HistoryCommand { type: "history"; room: RoomId; before?: Seq | null; after?: Seq | null; limit?: number | null }
 export interface PingCommand { type: "ping" }
+export interface MarkReadCommand { type: "mark_read"; room: RoomId; seq: Seq }
 
 export type ClientCommand =
   | AuthCommand | JoinCommand | LeaveCommand | ResumeCommand | SendCommand | EditCommand
-  | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand;
+  | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand
+  | MarkReadCommand;
 
 /** What goes on the wire: a command and an optional request id. */
 export type ClientFrame = ClientCommand & { id?: number };
@@ -167,7 +183,7 @@ export type ClientFrame = ClientCommand & { id?: number };
 // ---------------------------------------------------------------------------------
 // Events (server → client)
 
-export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number }
+export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number; read_states: ReadState[] }
 export interface AckEvent { type: "ack"; id: number | null }
 export interface SentEvent { type: "sent"; id: number | null; nonce: string; room: RoomId; message_id: MessageId; seq: Seq }
 export interface ErrorEvent { type: "error"; id: number | null; code: ErrorCode; message: string; field?: string; retry_after_ms?: number }
@@ -185,12 +201,13 @@ export interface InvitedEvent { type: "invited"; room: RoomId; room_name: string
 export interface RoomDeletedEvent { type: "room_deleted"; room: RoomId }
 export interface TypingEvent { type: "typing"; room: RoomId; user: UserId; typing: boolean; expires_in_ms: number }
 export interface PresenceEvent { type: "presence"; room: RoomId; user: UserId; online: boolean; last_seen_at: Timestamp | null }
+export interface ReadStateEvent extends ReadState { type: "read_state" }
 
 export type ServerEvent =
   | HelloEvent | AckEvent | SentEvent | ErrorEvent | PongEvent | HistoryEvent
   | MessageCreatedEvent | MessageEditedEvent | MessageDeletedEvent | MemberJoinedEvent
   | MemberRemovedEvent | RoleChangedEvent | RoomCreatedEvent | RoomUpdatedEvent
-  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent;
+  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent | ReadStateEvent;
 
 /** The event of a given `type`. */
 export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
@@ -221,4 +238,5 @@ export interface BanRequest { user_id: UserId; reason?: string; expires_at?: Tim
 export interface Ban { room_id: RoomId; user_id: UserId; banned_by: UserId | null; reason: string; created_at: Timestamp; expires_at: Timestamp | null }
 export interface SendMessageRequest { body: string; reply_to?: MessageId | null; nonce?: string | null }
 export interface EditMessageRequest { body: string }
+export interface ReadPositionRequest { seq: Seq }
 export interface OpenDirectRequest { user_id?: UserId | null; username?: string | null }
