@@ -491,6 +491,27 @@ fn rows() -> Vec<Row> {
             public: [401, 403, 403, 200, 200, 200, 200],
             private: [401, 404, 404, 200, 200, 200, 200],
         },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/receipts",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
+            route: "/me/read-settings",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "PUT",
+            route: "/me/read-settings",
+            body: |_| Some(json!({"private_receipts": true})),
+            public: any_user(200),
+            private: any_user(200),
+        },
         // Only the author edits; moderators and up delete messages of lower ranks.
         // Messages of rooms one is not a member of do not exist for them.
         Row {

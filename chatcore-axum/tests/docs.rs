@@ -133,6 +133,7 @@ fn every_command_and_event_is_documented() {
         "typing",
         "presence",
         "read_state",
+        "receipt",
     ] {
         assert!(
             PROTOCOL.contains(&format!("{{\"type\": \"{t}\"")),

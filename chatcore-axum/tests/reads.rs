@@ -54,9 +54,14 @@ async fn reading_on_one_connection_clears_the_other() {
     let bob = s.register("bob").await;
     let room = s.room(&alice, "public", "general").await;
     s.join(&bob, &room).await;
+    let mut alice_ws = s.ws(&alice).await;
     let mut phone = s.ws(&bob).await;
     let mut laptop = s.ws(&bob).await;
     assert_eq!(hello_state(&laptop.hello, &room)["unread"], 0);
+    // Live events flow once a connection has sent its first command.
+    for ws in [&mut alice_ws, &mut phone, &mut laptop] {
+        ws.request(0, json!({"type": "ping"})).await;
+    }
 
     let m = s.send(&alice, &room, "hi @bob").await;
     assert_eq!(m["mentions"], json!([bob.id]));
@@ -75,17 +80,30 @@ async fn reading_on_one_connection_clears_the_other() {
     let tablet = s.ws(&bob).await;
     assert_eq!(hello_state(&tablet.hello, &room)["unread"], 1);
 
-    let ack = phone
-        .request(1, json!({"type": "mark_read", "room": room, "seq": seq}))
+    phone
+        .send(json!({"type": "mark_read", "id": 1, "room": room, "seq": seq}))
         .await;
-    assert_eq!(ack["type"], "ack", "{ack}");
+    // The phone gets its `ack` and its own `read_state`, in either order.
+    let (mut acked, mut told) = (false, false);
+    while !(acked && told) {
+        let ev = phone.next().await;
+        acked |= ev["type"] == "ack" && ev["id"] == 1;
+        told |= ev["type"] == "read_state" && ev["unread"] == 0;
+        assert_ne!(ev["type"], "error", "{ev}");
+    }
     let ev = laptop.next_of(&["read_state"]).await;
     assert_eq!(
         ev,
         json!({"type": "read_state", "room": room, "last_read_seq": seq, "unread": 0, "mentions": 0})
     );
-    let ev = phone.next_of(&["read_state"]).await;
-    assert_eq!(ev["unread"], 0);
+    // Alice sees that bob has read it (a small room: receipts are shown).
+    let ev = alice_ws.next_of(&["receipt"]).await;
+    assert_eq!(
+        ev,
+        json!({"type": "receipt", "room": room, "user": bob.id, "seq": seq})
+    );
+    let r = s.get(&alice, &format!("/rooms/{room}/receipts")).await;
+    assert_eq!(r.body, json!([{"room": room, "user": bob.id, "seq": seq}]));
     assert_eq!(listed(&s, &bob, &room).await["unread"], 0);
 
     // Written by the flush: a new service over the same database sees it.
@@ -106,6 +124,7 @@ async fn rest_read_and_unread() {
     let room = s.room(&alice, "public", "general").await;
     s.join(&bob, &room).await;
     let mut ws = s.ws(&bob).await;
+    ws.request(0, json!({"type": "ping"})).await;
     let first = s.send(&alice, &room, "one").await["seq"].as_i64().unwrap();
     let second = s.send(&alice, &room, "two").await["seq"].as_i64().unwrap();
     s.send(&bob, &room, "mine").await;

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use chatcore::model::{Attachment, Ban, Message, MessageKind, SystemEvent};
 use chatcore::protocol::{
-    ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, ReadState, RemovalReason,
-    RoomView, ServerEvent, UserView,
+    ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, ReadSettings, ReadState, Receipt,
+    RemovalReason, RoomView, ServerEvent, UserView,
 };
 use chatcore::{MessageId, Role, RoomCode, RoomId, RoomKind, SessionId, UserId};
 use chatcore_axum::types as rest;
@@ -210,6 +210,7 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::Typing { .. } => "typing",
         ServerEvent::Presence { .. } => "presence",
         ServerEvent::ReadState { .. } => "read_state",
+        ServerEvent::Receipt { .. } => "receipt",
     }
 }
 
@@ -335,6 +336,13 @@ fn events() -> Vec<ServerEvent> {
         ServerEvent::ReadState {
             state: read_state(1, 42, 0, 0),
         },
+        ServerEvent::Receipt {
+            receipt: Receipt {
+                room: room(1),
+                user: user(2),
+                seq: 42,
+            },
+        },
     ]
 }
 
@@ -432,6 +440,20 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert("MemberView", all([member_view()]));
     t.insert("ReadState", all([read_state(1, 3, 2, 1)]));
+    t.insert(
+        "Receipt",
+        all([Receipt {
+            room: room(1),
+            user: user(2),
+            seq: 42,
+        }]),
+    );
+    t.insert(
+        "ReadSettings",
+        all([ReadSettings {
+            private_receipts: true,
+        }]),
+    );
     t.insert("Message", all(messages()));
     t.insert("SystemEvent", all(system_events()));
     t.insert("HistoryPage", all([page()]));

@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, message_mentions, messages, rooms, sessions,
-    users,
+    account_tokens, bans, files, invites, memberships, message_mentions, messages, read_settings,
+    rooms, sessions, users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 11] = [
     "users",
     "sessions",
     "rooms",
@@ -29,6 +29,7 @@ pub const TABLES: [&str; 10] = [
     "account_tokens",
     "files",
     "message_mentions",
+    "read_settings",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
@@ -99,6 +100,7 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, account_tokens::Entity).await?;
     create(db, &schema, files::Entity).await?;
     create(db, &schema, message_mentions::Entity).await?;
+    create(db, &schema, read_settings::Entity).await?;
     Ok(())
 }
 

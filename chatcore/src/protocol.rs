@@ -98,6 +98,29 @@ pub struct RoomView {
     pub read: Option<ReadState>,
 }
 
+/// A member's read position as others see it ("seen by"), in direct rooms and
+/// rooms up to [`Limits::receipts_max_members`](crate::Limits) members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    /// Room.
+    pub room: RoomId,
+    /// Whose read position.
+    pub user: UserId,
+    /// They have read up to this sequence number.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub seq: Seq,
+}
+
+/// A user's read-state settings (`GET`/`PUT /me/read-settings`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadSettings {
+    /// Keep read receipts private: others never see this user's read positions
+    /// (their own read state and counts work as before).
+    pub private_receipts: bool,
+}
+
 /// A member's read position in a room and what is unread after it
 /// (see `docs/DOMAIN.md`, "Read state").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -498,6 +521,13 @@ pub enum ServerEvent {
         /// The new state.
         #[serde(flatten)]
         state: ReadState,
+    },
+    /// A member read further (sent to the room, in direct rooms and small rooms, for
+    /// members whose receipts are public).
+    Receipt {
+        /// The receipt.
+        #[serde(flatten)]
+        receipt: Receipt,
     },
 }
 

@@ -295,4 +295,11 @@ pub trait ReadStore: Send + Sync + 'static {
     async fn read_counts(&self, room: RoomId, user: UserId, after: Seq) -> Result<ReadCounts>;
     /// Replace the mentions of a message (after an edit). `NotFound` if missing.
     async fn set_mentions(&self, message: MessageId, mentions: &[UserId]) -> Result<()>;
+    /// Turn a user's public read receipts off (`true`) or on again.
+    async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()>;
+    /// Whether the user keeps their read receipts private (default false).
+    async fn private_receipts(&self, user: UserId) -> Result<bool>;
+    /// The read positions of a room's members, leaving out the users whose
+    /// receipts are private.
+    async fn list_receipts(&self, room: RoomId) -> Result<Vec<(UserId, Seq)>>;
 }

@@ -57,6 +57,8 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         // read state
         .routes(routes!(reads::mark_read))
         .routes(routes!(reads::mark_unread))
+        .routes(routes!(reads::receipts))
+        .routes(routes!(reads::get_settings, reads::put_settings))
         // realtime and meta
         // accounts and media
         .routes(routes!(media::verify_email))

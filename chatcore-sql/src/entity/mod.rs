@@ -21,6 +21,7 @@ pub mod invites;
 pub mod memberships;
 pub mod message_mentions;
 pub mod messages;
+pub mod read_settings;
 pub mod rooms;
 pub mod sessions;
 pub mod users;

@@ -1,5 +1,5 @@
 //! Read state: `memberships.last_read_seq`, `messages.mentions`, the
-//! `message_mentions` table, and the indexes that count unread messages without a
+//! `message_mentions` and `read_settings` tables, and the indexes that count unread messages without a
 //! scan of the history (see `chatcore::store::ReadStore`).
 
 use sea_orm_migration::prelude::*;
@@ -32,6 +32,13 @@ enum Messages {
 enum Users {
     Table,
     Id,
+}
+
+#[derive(DeriveIden)]
+enum ReadSettings {
+    Table,
+    UserId,
+    PrivateReceipts,
 }
 
 #[derive(DeriveIden)]
@@ -101,6 +108,31 @@ impl MigrationTrait for Migration {
                         ForeignKey::create()
                             .name("fk_message_mentions_user")
                             .from(MessageMentions::Table, MessageMentions::UserId)
+                            .to(Users::Table, Users::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ReadSettings::Table)
+                    .col(
+                        ColumnDef::new(ReadSettings::UserId)
+                            .uuid()
+                            .not_null()
+                            .primary_key(),
+                    )
+                    .col(
+                        ColumnDef::new(ReadSettings::PrivateReceipts)
+                            .boolean()
+                            .not_null(),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_read_settings_user")
+                            .from(ReadSettings::Table, ReadSettings::UserId)
                             .to(Users::Table, Users::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )

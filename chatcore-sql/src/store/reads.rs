@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::SqlStore;
 use crate::convert;
-use crate::entity::{memberships, message_mentions, messages, rooms};
+use crate::entity::{memberships, message_mentions, messages, read_settings, rooms};
 use crate::error::backend;
 
 /// The room's `last_seq` (0 if absent), inside a transaction.
@@ -183,5 +183,63 @@ impl ReadStore for SqlStore {
             Ok(())
         })
         .await
+    }
+
+    async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()> {
+        use sea_orm::sea_query::OnConflict;
+        read_settings::Entity::insert(read_settings::ActiveModel {
+            user_id: Set(user.0),
+            private_receipts: Set(private),
+        })
+        .on_conflict(
+            OnConflict::column(read_settings::Column::UserId)
+                .update_column(read_settings::Column::PrivateReceipts)
+                .to_owned(),
+        )
+        .exec_without_returning(self.write())
+        .await
+        .map_err(|e| crate::error::write_err(e, "user"))?;
+        Ok(())
+    }
+
+    async fn private_receipts(&self, user: UserId) -> Result<bool> {
+        let row = read_settings::Entity::find_by_id(user.0)
+            .one(self.read())
+            .await
+            .map_err(backend)?;
+        Ok(row.is_some_and(|r| r.private_receipts))
+    }
+
+    async fn list_receipts(&self, room: RoomId) -> Result<Vec<(UserId, Seq)>> {
+        let rows: Vec<(Uuid, i64)> = memberships::Entity::find()
+            .select_only()
+            .column(memberships::Column::UserId)
+            .column(memberships::Column::LastReadSeq)
+            .filter(memberships::Column::RoomId.eq(room.0))
+            .into_tuple()
+            .all(self.read())
+            .await
+            .map_err(backend)?;
+        let mut private = std::collections::HashSet::new();
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        for chunk in ids.chunks(super::IN_CHUNK) {
+            let found: Vec<Uuid> = read_settings::Entity::find()
+                .select_only()
+                .column(read_settings::Column::UserId)
+                .filter(read_settings::Column::UserId.is_in(chunk.iter().copied()))
+                .filter(read_settings::Column::PrivateReceipts.eq(true))
+                .into_tuple()
+                .all(self.read())
+                .await
+                .map_err(backend)?;
+            private.extend(found);
+        }
+        let mut out: Vec<(UserId, Seq)> = rows
+            .into_iter()
+            .filter(|(u, _)| !private.contains(u))
+            .map(|(u, s)| (UserId(u), s))
+            .collect();
+        out.sort();
+        Ok(out)
     }
 }

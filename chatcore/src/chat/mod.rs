@@ -97,6 +97,9 @@ pub struct Limits {
     /// How long a read position may wait in memory before it is written (default
     /// 2 s; see [`Chat::mark_read`]).
     pub read_flush_interval: Duration,
+    /// Rooms with at most this many members (and direct rooms) show read receipts
+    /// (default 50).
+    pub receipts_max_members: u64,
 }
 
 impl Limits {
@@ -139,6 +142,7 @@ impl Default for Limits {
             reset_token_ttl: Duration::from_secs(3600),
             mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
             read_flush_interval: Duration::from_secs(2),
+            receipts_max_members: 50,
         }
     }
 }

@@ -36,7 +36,8 @@ use crate::error::{Error, Result};
 use crate::hub::Dispatch;
 use crate::ids::{RoomId, Seq, UserId};
 use crate::model::Role;
-use crate::protocol::{ReadState, ServerEvent};
+use crate::model::{Room, RoomKind};
+use crate::protocol::{ReadSettings, ReadState, Receipt, ServerEvent};
 
 /// Most distinct `@names` looked up in one message (more are ignored).
 pub(super) const MAX_MENTION_NAMES: usize = 20;
@@ -88,6 +89,18 @@ impl Chat {
         self.start_flusher();
         let state = self.read_state_at(actor, room.id, position).await?;
         self.publish_read_state(actor, state);
+        if self.shows_receipts(&room).await? && !self.inner.store.private_receipts(actor).await? {
+            self.publish_room(
+                room.id,
+                ServerEvent::Receipt {
+                    receipt: Receipt {
+                        room: room.id,
+                        user: actor,
+                        seq: position,
+                    },
+                },
+            );
+        }
         Ok(state)
     }
 
@@ -145,6 +158,55 @@ impl Chat {
         };
         let position = self.position(actor, room, stored);
         Ok(Some(self.read_state_at(actor, room, position).await?))
+    }
+
+    /// The read receipts of a room's other members (members only): empty for rooms
+    /// over [`Limits::receipts_max_members`], and without the users whose receipts
+    /// are private.
+    pub async fn receipts(&self, actor: UserId, room: RoomId) -> Result<Vec<Receipt>> {
+        let (room, _) = self.require_member(actor, room).await?;
+        if !self.shows_receipts(&room).await? {
+            return Ok(Vec::new());
+        }
+        let stored = self.inner.store.list_receipts(room.id).await?;
+        Ok(stored
+            .into_iter()
+            .filter(|(u, _)| *u != actor)
+            .map(|(user, seq)| Receipt {
+                room: room.id,
+                user,
+                seq: self.position(user, room.id, seq),
+            })
+            .collect())
+    }
+
+    /// The actor's read-state settings.
+    pub async fn read_settings(&self, actor: UserId) -> Result<ReadSettings> {
+        Ok(ReadSettings {
+            private_receipts: self.inner.store.private_receipts(actor).await?,
+        })
+    }
+
+    /// Change the actor's read-state settings.
+    pub async fn set_read_settings(
+        &self,
+        actor: UserId,
+        settings: ReadSettings,
+    ) -> Result<ReadSettings> {
+        self.inner
+            .store
+            .set_private_receipts(actor, settings.private_receipts)
+            .await?;
+        Ok(settings)
+    }
+
+    /// Whether members see each other's read positions in this room.
+    async fn shows_receipts(&self, room: &Room) -> Result<bool> {
+        if room.kind == RoomKind::Direct {
+            return Ok(true);
+        }
+        let n = self.inner.store.count_members(room.id).await?;
+        Ok(n <= self.inner.limits.receipts_max_members)
     }
 
     /// Write every pending read position now (the server calls this on shutdown).

@@ -117,6 +117,7 @@ macro_rules! conformance_tests {
             reads_mark_unread_moves_back,
             reads_deleted_messages_do_not_count,
             reads_parallel_devices_end_at_the_maximum,
+            reads_receipts_show_public_positions_only,
         );
     };
 }

@@ -210,3 +210,37 @@ pub async fn reads_parallel_devices_end_at_the_maximum(store: Arc<dyn Store>) {
         assert_eq!(two.read_state(b, r).await.unwrap().unread, 0);
     }
 }
+
+pub async fn reads_receipts_show_public_positions_only(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let (a, b, r) = two_in_a_room(&chat).await;
+    let m = say(&chat, a, r, "seen?").await;
+    chat.mark_read(b, r, m.seq).await.unwrap();
+    chat.flush_read_positions().await.unwrap();
+    let seen = chat.receipts(a, r).await.unwrap();
+    assert_eq!(seen.len(), 1, "the other member only: {seen:?}");
+    assert_eq!((seen[0].user, seen[0].seq), (b, m.seq));
+    // Private receipts: b's position is no longer shown; b's own state still works.
+    let settings = crate::protocol::ReadSettings {
+        private_receipts: true,
+    };
+    chat.set_read_settings(b, settings).await.unwrap();
+    assert_eq!(chat.read_settings(b).await.unwrap(), settings);
+    assert!(chat.receipts(a, r).await.unwrap().is_empty());
+    assert_eq!(state(&chat, b, r).await.last_read_seq, m.seq);
+    chat.set_read_settings(b, crate::protocol::ReadSettings::default())
+        .await
+        .unwrap();
+    assert_eq!(chat.receipts(a, r).await.unwrap().len(), 1);
+    // Rooms over the size limit show none.
+    let small = Chat::builder(store.clone())
+        .limits(crate::Limits {
+            receipts_max_members: 1,
+            ..crate::Limits::without_rate_limits()
+        })
+        .build();
+    assert!(small.receipts(a, r).await.unwrap().is_empty());
+    // Non-members see nothing.
+    let c = register(&chat, "readc").await.user.id;
+    assert!(chat.receipts(c, r).await.is_err());
+}

@@ -42,6 +42,8 @@ struct Inner {
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
     /// Read positions of members (missing: 0); see `reads.rs`.
     read: HashMap<(RoomId, UserId), Seq>,
+    /// Users whose read receipts are private.
+    private_receipts: std::collections::HashSet<UserId>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

@@ -87,4 +87,32 @@ impl ReadStore for MemoryStore {
         m.mentions = mentions.to_vec();
         Ok(())
     }
+
+    async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()> {
+        let mut i = self.inner.lock();
+        if private {
+            i.private_receipts.insert(user);
+        } else {
+            i.private_receipts.remove(&user);
+        }
+        Ok(())
+    }
+
+    async fn private_receipts(&self, user: UserId) -> Result<bool> {
+        Ok(self.inner.lock().private_receipts.contains(&user))
+    }
+
+    async fn list_receipts(&self, room: RoomId) -> Result<Vec<(UserId, Seq)>> {
+        let i = self.inner.lock();
+        let Some(ms) = i.members.get(&room) else {
+            return Ok(Vec::new());
+        };
+        let mut out: Vec<(UserId, Seq)> = ms
+            .keys()
+            .filter(|u| !i.private_receipts.contains(u))
+            .map(|u| (*u, i.read.get(&(room, *u)).copied().unwrap_or(0)))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
 }

@@ -78,6 +78,19 @@ export interface RoomView {
   read?: ReadState;
 }
 
+/** Another member's read position ("seen by"), in direct and small rooms. */
+export interface Receipt {
+  room: RoomId;
+  user: UserId;
+  seq: Seq;
+}
+
+/** `GET`/`PUT /me/read-settings`. */
+export interface ReadSettings {
+  /** Others do not see this user's read positions. */
+  private_receipts: boolean;
+}
+
 /** A member's read position in a room and what is unread after it. */
 export interface ReadState {
   room: RoomId;
@@ -202,12 +215,14 @@ export interface RoomDeletedEvent { type: "room_deleted"; room: RoomId }
 export interface TypingEvent { type: "typing"; room: RoomId; user: UserId; typing: boolean; expires_in_ms: number }
 export interface PresenceEvent { type: "presence"; room: RoomId; user: UserId; online: boolean; last_seen_at: Timestamp | null }
 export interface ReadStateEvent extends ReadState { type: "read_state" }
+export interface ReceiptEvent extends Receipt { type: "receipt" }
 
 export type ServerEvent =
   | HelloEvent | AckEvent | SentEvent | ErrorEvent | PongEvent | HistoryEvent
   | MessageCreatedEvent | MessageEditedEvent | MessageDeletedEvent | MemberJoinedEvent
   | MemberRemovedEvent | RoleChangedEvent | RoomCreatedEvent | RoomUpdatedEvent
-  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent | ReadStateEvent;
+  | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent | ReadStateEvent
+  | ReceiptEvent;
 
 /** The event of a given `type`. */
 export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
