@@ -25,6 +25,7 @@ pub use chat::{
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
     SessionToken, is_inline_image, user_view,
 };
+pub use chat::{NoNotifier, Notification, Notifier, NotifyReason};
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};
 pub use ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};

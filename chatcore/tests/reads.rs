@@ -91,3 +91,59 @@ async fn flush_writes_what_is_pending_at_once() {
     chat.flush_read_positions().await.unwrap();
     assert_eq!(store.read_position(room, a).await.unwrap(), Some(last));
 }
+
+/// Records notifications.
+#[derive(Default)]
+struct Recorder(parking_lot::Mutex<Vec<chatcore::Notification>>);
+
+#[async_trait::async_trait]
+impl chatcore::Notifier for Recorder {
+    async fn notify(&self, n: chatcore::Notification) {
+        self.0.lock().push(n);
+    }
+}
+
+impl Recorder {
+    async fn wait_for(&self, n: usize) -> Vec<chatcore::Notification> {
+        for _ in 0..500 {
+            if self.0.lock().len() >= n {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.0.lock().clone()
+    }
+}
+
+#[tokio::test]
+async fn offline_members_are_notified_once_per_room_until_they_read() {
+    let recorder = Arc::new(Recorder::default());
+    let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let chat = Chat::builder(store.clone())
+        .limits(Limits::without_rate_limits())
+        .notifier(recorder.clone())
+        .build();
+    let a = register(&chat, "alice").await;
+    let b = register(&chat, "bob").await;
+    let dm = chat.open_direct(a, b).await.unwrap().id;
+    let say = |body: &str| SendMessage {
+        body: body.into(),
+        ..Default::default()
+    };
+    let first = chat.send_message(a, dm, say("one")).await.unwrap();
+    chat.send_message(a, dm, say("two")).await.unwrap();
+    let got = recorder.wait_for(1).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!((got[0].user, got[0].room), (b, dm));
+    assert_eq!(got[0].reason, chatcore::NotifyReason::Direct);
+    assert_eq!(got[0].message.id, first.id);
+    // Once bob has read, the next message notifies again.
+    let last = store.last_seq(dm).await.unwrap();
+    chat.mark_read(b, dm, last).await.unwrap();
+    let third = chat.send_message(a, dm, say("three")).await.unwrap();
+    let got = recorder.wait_for(2).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[1].message.id, third.id);
+    // The author is never notified of their own messages.
+    assert!(got.iter().all(|n| n.user == b));
+}

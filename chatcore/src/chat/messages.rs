@@ -157,6 +157,9 @@ impl Chat {
             })
             .await?;
         self.clear_typing(room.id, actor);
+        if message.id == id {
+            self.notify_offline(room.kind, &message);
+        }
         Ok(message)
     }
 

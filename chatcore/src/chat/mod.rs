@@ -8,6 +8,7 @@ mod live;
 mod members;
 mod messages;
 mod moderation;
+mod notify;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
@@ -26,6 +27,7 @@ pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
+pub use notify::{NoNotifier, Notification, Notifier, NotifyReason};
 pub use rooms::{NewRoom, RoomUpdate};
 pub use tokens::AccountSettings;
 
@@ -100,6 +102,9 @@ pub struct Limits {
     /// Rooms with at most this many members (and direct rooms) show read receipts
     /// (default 50).
     pub receipts_max_members: u64,
+    /// Rooms with at most this many members notify offline members of every message;
+    /// larger ones of mentions only (default 50; see [`Notifier`]).
+    pub notify_all_max_members: u64,
 }
 
 impl Limits {
@@ -143,6 +148,7 @@ impl Default for Limits {
             mail_rate: Some(Rate::new(5, Duration::from_secs(300))),
             read_flush_interval: Duration::from_secs(2),
             receipts_max_members: 50,
+            notify_all_max_members: 50,
         }
     }
 }
@@ -171,6 +177,10 @@ struct Inner {
     access: access::AccessCache,
     /// Read positions not written yet (see [`reads`]).
     reads: reads::PendingReads,
+    /// Notifications of offline users (see [`notify`]); None: off.
+    notifier: Option<Arc<dyn Notifier>>,
+    /// The notification task's queue, once started.
+    notify_queue: Mutex<Option<notify::NotifyQueue>>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -199,9 +209,16 @@ pub struct ChatBuilder {
     mailer: Option<Arc<dyn Mailer>>,
     blobs: Option<Arc<dyn BlobStore>>,
     accounts: AccountSettings,
+    notifier: Option<Arc<dyn Notifier>>,
 }
 
 impl ChatBuilder {
+    /// Notify offline users of messages they should hear of with this (default:
+    /// none, which is [`NoNotifier`]'s behaviour at no cost).
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
     /// Send verification and reset emails with this (default: [`LogMailer`]).
     pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = Some(mailer);
@@ -262,6 +279,8 @@ impl ChatBuilder {
                 sequencer: ordered::Sequencer::default(),
                 message_order: ordered::MessageOrder::default(),
                 reads: reads::PendingReads::default(),
+                notifier: self.notifier,
+                notify_queue: Mutex::new(None),
             }),
         }
     }
@@ -306,6 +325,7 @@ impl Chat {
             mailer: None,
             blobs: None,
             accounts: AccountSettings::default(),
+            notifier: None,
         }
     }
 

@@ -87,6 +87,7 @@ impl Chat {
                 .await;
         };
         self.start_flusher();
+        self.rearm_notifications(actor, room.id);
         let state = self.read_state_at(actor, room.id, position).await?;
         self.publish_read_state(actor, state);
         if self.shows_receipts(&room).await? && !self.inner.store.private_receipts(actor).await? {
@@ -114,6 +115,7 @@ impl Chat {
         let (room, _) = self.require_member(actor, room).await?;
         let position = (seq - 1).min(room.last_seq);
         self.inner.reads.positions.lock().remove(&(room.id, actor));
+        self.rearm_notifications(actor, room.id);
         if !self
             .inner
             .store
