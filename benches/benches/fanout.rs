@@ -33,6 +33,7 @@ fn event(room: RoomId, seq: i64) -> ServerEvent {
             edited_at: None,
             deleted_at: None,
             reactions: Vec::new(),
+            mentions: Vec::new(),
         },
     }
 }

@@ -36,6 +36,7 @@ use crate::error::ErrorBody;
         (name = "moderation", description = "Roles, kicks and bans"),
         (name = "messages", description = "Messages and history"),
         (name = "direct", description = "Direct rooms between two users"),
+        (name = "reads", description = "Read positions, unread and mention counts"),
         (name = "realtime", description = "The WebSocket"),
         (name = "meta", description = "This document"),
     )

@@ -182,6 +182,15 @@ pub struct EditMessageRequest {
     pub body: String,
 }
 
+/// `POST /rooms/{id}/read` and `POST /rooms/{id}/unread`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReadPositionRequest {
+    /// A message's sequence number: read up to it (`read`), or unread from it on
+    /// (`unread`).
+    #[schema(value_type = i64)]
+    pub seq: chatcore::Seq,
+}
+
 /// `POST /direct`: the other user, by id or by username (exactly one).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OpenDirectRequest {

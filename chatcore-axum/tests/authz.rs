@@ -478,6 +478,42 @@ fn rows() -> Vec<Row> {
             public: [401, 403, 403, 201, 201, 201, 201],
             private: [401, 404, 404, 201, 201, 201, 201],
         },
+        // Read positions are the members' own.
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/read",
+            body: |_| Some(json!({"seq": 1})),
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/rooms/{room}/unread",
+            body: |_| Some(json!({"seq": 1})),
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/receipts",
+            body: none,
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
+            route: "/me/read-settings",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "PUT",
+            route: "/me/read-settings",
+            body: |_| Some(json!({"private_receipts": true})),
+            public: any_user(200),
+            private: any_user(200),
+        },
         // Only the author edits; moderators and up delete messages of lower ranks.
         // Messages of rooms one is not a member of do not exist for them.
         Row {

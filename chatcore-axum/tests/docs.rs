@@ -107,6 +107,7 @@ fn every_command_and_event_is_documented() {
         "typing_stop",
         "history",
         "ping",
+        "mark_read",
     ] {
         assert!(
             PROTOCOL.contains(&format!("{{\"type\": \"{t}\"")),
@@ -132,6 +133,8 @@ fn every_command_and_event_is_documented() {
         "room_deleted",
         "typing",
         "presence",
+        "read_state",
+        "receipt",
     ] {
         assert!(
             PROTOCOL.contains(&format!("{{\"type\": \"{t}\"")),

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use chatcore::model::{Attachment, Ban, Message, MessageKind, ReactionSummary, SystemEvent};
 use chatcore::protocol::{
-    ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, RemovalReason, RoomView,
-    ServerEvent, UserView,
+    ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, ReadSettings, ReadState, Receipt,
+    RemovalReason, RoomView, ServerEvent, UserView,
 };
 use chatcore::{MessageId, Role, RoomCode, RoomId, RoomKind, SessionId, UserId};
 use chatcore_axum::types as rest;
@@ -82,6 +82,16 @@ fn room_view(kind: RoomKind, owner: bool) -> RoomView {
         code: owner.then(|| "GP5P1RFI".parse::<RoomCode>().unwrap()),
         peer: (kind == RoomKind::Direct).then(|| user_view(2, false)),
         permissions: owner.then(|| chatcore::perm::permissions(Role::Owner, kind)),
+        read: owner.then(|| read_state(1, 3, 1, 0)),
+    }
+}
+
+fn read_state(r: u128, last_read_seq: i64, unread: u64, mentions: u64) -> ReadState {
+    ReadState {
+        room: room(r),
+        last_read_seq,
+        unread,
+        mentions,
     }
 }
 
@@ -165,6 +175,11 @@ fn message(kind: MessageKind, seq: i64) -> Message {
         } else {
             Vec::new()
         },
+        mentions: if kind == MessageKind::Text {
+            vec![user(2)]
+        } else {
+            Vec::new()
+        },
     }
 }
 
@@ -215,6 +230,8 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::ReactionRemoved { .. } => "reaction_removed",
         ServerEvent::MessagePinned { .. } => "message_pinned",
         ServerEvent::MessageUnpinned { .. } => "message_unpinned",
+        ServerEvent::ReadState { .. } => "read_state",
+        ServerEvent::Receipt { .. } => "receipt",
     }
 }
 
@@ -236,6 +253,7 @@ fn command_name(c: &ClientCommand) -> &'static str {
         ClientCommand::Unreact { .. } => "unreact",
         ClientCommand::Pin { .. } => "pin",
         ClientCommand::Unpin { .. } => "unpin",
+        ClientCommand::MarkRead { .. } => "mark_read",
     }
 }
 
@@ -246,6 +264,7 @@ fn events() -> Vec<ServerEvent> {
             user: user_view(1, true),
             rooms: vec![room(1), room(2)],
             heartbeat_ms: 25_000,
+            read_states: vec![read_state(1, 3, 2, 1), read_state(2, 7, 0, 0)],
         },
         ServerEvent::Ack { id: Some(1) },
         ServerEvent::Ack { id: None },
@@ -366,6 +385,16 @@ fn events() -> Vec<ServerEvent> {
             message_id: msg(1),
             by: user(1),
         },
+        ServerEvent::ReadState {
+            state: read_state(1, 42, 0, 0),
+        },
+        ServerEvent::Receipt {
+            receipt: Receipt {
+                room: room(1),
+                user: user(2),
+                seq: 42,
+            },
+        },
     ]
 }
 
@@ -449,6 +478,13 @@ fn commands() -> Vec<ClientFrame> {
         ),
         frame(Some(12), ClientCommand::Pin { message: msg(1) }),
         frame(Some(13), ClientCommand::Unpin { message: msg(1) }),
+        frame(
+            Some(14),
+            ClientCommand::MarkRead {
+                room: room(1),
+                seq: 42,
+            },
+        ),
     ]
 }
 
@@ -471,6 +507,21 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
         ]),
     );
     t.insert("MemberView", all([member_view()]));
+    t.insert("ReadState", all([read_state(1, 3, 2, 1)]));
+    t.insert(
+        "Receipt",
+        all([Receipt {
+            room: room(1),
+            user: user(2),
+            seq: 42,
+        }]),
+    );
+    t.insert(
+        "ReadSettings",
+        all([ReadSettings {
+            private_receipts: true,
+        }]),
+    );
     t.insert("Message", all(messages()));
     t.insert("SystemEvent", all(system_events()));
     t.insert("HistoryPage", all([page()]));
@@ -659,6 +710,10 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert(
         "EditMessageRequest",
         all([rest::EditMessageRequest { body: "hi!".into() }]),
+    );
+    t.insert(
+        "ReadPositionRequest",
+        all([rest::ReadPositionRequest { seq: 42 }]),
     );
     t.insert(
         "OpenDirectRequest",

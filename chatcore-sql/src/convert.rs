@@ -151,6 +151,11 @@ pub(crate) fn message(m: messages::Model) -> Result<Message> {
                 .map_err(|e| corrupt("messages", format!("attachment: {e}")))
         })
         .transpose()?;
+    let mentions = match m.mentions {
+        None => Vec::new(),
+        Some(s) => serde_json::from_str::<Vec<UserId>>(&s)
+            .map_err(|e| corrupt("messages", format!("mentions: {e}")))?,
+    };
     Ok(Message {
         id: MessageId(m.id),
         room_id: RoomId(m.room_id),
@@ -166,6 +171,7 @@ pub(crate) fn message(m: messages::Model) -> Result<Message> {
         edited_at: from_ts_opt(m.edited_at),
         deleted_at: from_ts_opt(m.deleted_at),
         reactions: Vec::new(),
+        mentions,
     })
 }
 
@@ -186,5 +192,10 @@ pub(crate) fn message_row(m: &Message) -> Result<messages::ActiveModel> {
         created_at: Set(ts(m.created_at)?),
         edited_at: Set(ts_opt(m.edited_at)?),
         deleted_at: Set(ts_opt(m.deleted_at)?),
+        mentions: Set(if m.mentions.is_empty() {
+            None
+        } else {
+            Some(json(&m.mentions)?)
+        }),
     })
 }

@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, messages, pins, reactions, rooms, sessions,
-    users,
+    account_tokens, bans, files, invites, memberships, message_mentions, messages, pins, reactions,
+    read_settings, rooms, sessions, users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 13] = [
     "users",
     "sessions",
     "rooms",
@@ -30,13 +30,15 @@ pub const TABLES: [&str; 11] = [
     "files",
     "reactions",
     "pins",
+    "message_mentions",
+    "read_settings",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 20] = [
+pub const INDEXES: [(&str, &str); 23] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -57,6 +59,12 @@ pub const INDEXES: [(&str, &str); 20] = [
     ("reactions", "ix_reactions_user_id"),
     ("pins", "ix_pins_room_id_pinned_at"),
     ("pins", "ix_pins_pinned_by"),
+    ("messages", "ix_messages_room_id_author_id_seq"),
+    ("messages", "ix_messages_uncounted"),
+    (
+        "message_mentions",
+        "ix_message_mentions_user_id_room_id_seq",
+    ),
 ];
 
 /// One column as the database reports it.
@@ -98,6 +106,8 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, files::Entity).await?;
     create(db, &schema, reactions::Entity).await?;
     create(db, &schema, pins::Entity).await?;
+    create(db, &schema, message_mentions::Entity).await?;
+    create(db, &schema, read_settings::Entity).await?;
     Ok(())
 }
 

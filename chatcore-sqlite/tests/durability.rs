@@ -58,6 +58,7 @@ async fn durability_child() {
                         reply_to: None,
                         client_nonce: None,
                         created_at: Utc::now(),
+                        mentions: Vec::new(),
                     })
                     .await
                     .unwrap();

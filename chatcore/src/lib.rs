@@ -28,6 +28,7 @@ pub use chat::{
 pub use chat::{
     MAX_EMOJI_BYTES, PinView, SearchHit, SearchPage, SearchRequest, is_emoji, search_words,
 };
+pub use chat::{NoNotifier, Notification, Notifier, NotifyReason};
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};
 pub use ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};

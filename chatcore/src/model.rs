@@ -378,6 +378,10 @@ pub struct Message {
     /// and live events leave it empty (and it is then left out of the JSON).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionSummary>,
+    /// The users this message mentions, resolved by the service when it was sent or
+    /// last edited (`@username` of a member; `@room` and `@here`). Never the author.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<UserId>,
 }
 
 /// The reactions with one emoji on one message.
@@ -416,6 +420,21 @@ pub struct NewMessage {
     pub client_nonce: Option<String>,
     /// Created.
     pub created_at: Timestamp,
+    /// Mentioned users (see [`Message::mentions`]).
+    pub mentions: Vec<UserId>,
+}
+
+/// A member's read position in a room and the counts after it
+/// (see [`crate::store::ReadStore::read_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ReadCounts {
+    /// The room's last sequence number.
+    pub last_seq: Seq,
+    /// Messages after the position that count: other users' text, image and file
+    /// messages that are not deleted (never one's own, never system messages).
+    pub unread: u64,
+    /// Of those, the ones that mention the member.
+    pub mentions: u64,
 }
 
 /// A page request over a room's messages, by sequence number.

@@ -93,6 +93,49 @@ pub struct RoomView {
     /// views broadcast to a whole room). Computed by [`crate::perm::permissions`].
     #[serde(default)]
     pub permissions: Option<RoomPermissions>,
+    /// The viewer's read state (in `GET /me/rooms`; absent elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ReadState>,
+}
+
+/// A member's read position as others see it ("seen by"), in direct rooms and
+/// rooms up to [`Limits::receipts_max_members`](crate::Limits) members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Receipt {
+    /// Room.
+    pub room: RoomId,
+    /// Whose read position.
+    pub user: UserId,
+    /// They have read up to this sequence number.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub seq: Seq,
+}
+
+/// A user's read-state settings (`GET`/`PUT /me/read-settings`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadSettings {
+    /// Keep read receipts private: others never see this user's read positions
+    /// (their own read state and counts work as before).
+    pub private_receipts: bool,
+}
+
+/// A member's read position in a room and what is unread after it
+/// (see `docs/DOMAIN.md`, "Read state").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReadState {
+    /// Room.
+    pub room: RoomId,
+    /// Every message up to this sequence number is read.
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub last_read_seq: Seq,
+    /// Messages after it that count: other users' text, image and file messages,
+    /// not deleted.
+    pub unread: u64,
+    /// Of those, the ones that mention the member.
+    pub mentions: u64,
 }
 
 /// The actions a member may take in a room, from [`crate::perm::allowed`] for their
@@ -310,6 +353,14 @@ pub enum ClientCommand {
         /// Message.
         message: MessageId,
     },
+    /// Mark a room read up to `seq` (moves only forward; capped at the room's last
+    /// message). Answered with `ack`; every connection of the user gets `read_state`.
+    MarkRead {
+        /// Room.
+        room: RoomId,
+        /// Last sequence number read.
+        seq: Seq,
+    },
 }
 
 /// Why the server dropped a user from a room.
@@ -343,6 +394,9 @@ pub enum ServerEvent {
         /// The server sends a WebSocket ping this often and closes the connection
         /// if nothing arrives for twice as long.
         heartbeat_ms: u64,
+        /// The user's read state in each of those rooms.
+        #[serde(default)]
+        read_states: Vec<ReadState>,
     },
     /// A command succeeded.
     Ack {
@@ -540,6 +594,20 @@ pub enum ServerEvent {
         message_id: MessageId,
         /// By whom.
         by: UserId,
+    },
+    /// The recipient's read state in a room changed (sent to all their connections,
+    /// on every node, after `mark_read` or a mark-unread on any of them).
+    ReadState {
+        /// The new state.
+        #[serde(flatten)]
+        state: ReadState,
+    },
+    /// A member read further (sent to the room, in direct rooms and small rooms, for
+    /// members whose receipts are public).
+    Receipt {
+        /// The receipt.
+        #[serde(flatten)]
+        receipt: Receipt,
     },
 }
 

@@ -18,7 +18,7 @@ use crate::error::Result;
 use crate::ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId};
 use crate::model::{
     AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
-    Pin, ReactionSummary, Room, SearchQuery, Session, Timestamp, TokenPurpose, User,
+    Pin, ReactionSummary, ReadCounts, Room, SearchQuery, Session, Timestamp, TokenPurpose, User,
 };
 
 /// Users and their credentials.
@@ -261,6 +261,7 @@ pub trait Store:
     + ReactionStore
     + PinStore
     + SearchStore
+    + ReadStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
@@ -325,4 +326,40 @@ pub trait SearchStore: Send + Sync + 'static {
     /// `query.viewer` is a member of at the time of the call, never deleted or system
     /// messages, with the body as stored now (edits are found at once).
     async fn search_messages(&self, query: &SearchQuery) -> Result<Vec<Message>>;
+}
+
+/// Read positions and the counts after them (see `docs/DOMAIN.md`, "Read state").
+///
+/// A member's read position (`last_read_seq`) lives with the membership: it goes
+/// when the membership goes. [`RoomStore::add_member`] starts it at the room's
+/// `last_seq` (a new member has nothing unread); members a room is created with
+/// start at 0. Mentions are stored with the message by
+/// [`MessageStore::append_message`] (from [`NewMessage::mentions`]), in the same
+/// transaction, so that they can be counted.
+#[async_trait]
+pub trait ReadStore: Send + Sync + 'static {
+    /// The member's read position; `None` if not a member.
+    async fn read_position(&self, room: RoomId, user: UserId) -> Result<Option<Seq>>;
+    /// Move read positions forward, each atomically to the greater of the stored and
+    /// the given value (a position never moves back here, whatever the order of
+    /// concurrent calls). Non-members are skipped. The caller keeps each value at or
+    /// below the room's `last_seq`.
+    async fn advance_read_positions(&self, positions: &[(RoomId, UserId, Seq)]) -> Result<()>;
+    /// Set a read position exactly (also backwards: "mark unread"); false if not a
+    /// member.
+    async fn set_read_position(&self, room: RoomId, user: UserId, seq: Seq) -> Result<bool>;
+    /// The counts of `user` in `room` after the position `after`, without a scan of
+    /// the history: `unread` is `last_seq - after` less the user's own messages and
+    /// the system and deleted messages after `after` (each an indexed count), and
+    /// `mentions` the not deleted messages after `after` that mention the user.
+    async fn read_counts(&self, room: RoomId, user: UserId, after: Seq) -> Result<ReadCounts>;
+    /// Replace the mentions of a message (after an edit). `NotFound` if missing.
+    async fn set_mentions(&self, message: MessageId, mentions: &[UserId]) -> Result<()>;
+    /// Turn a user's public read receipts off (`true`) or on again.
+    async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()>;
+    /// Whether the user keeps their read receipts private (default false).
+    async fn private_receipts(&self, user: UserId) -> Result<bool>;
+    /// The read positions of a room's members, leaving out the users whose
+    /// receipts are private.
+    async fn list_receipts(&self, room: RoomId) -> Result<Vec<(UserId, Seq)>>;
 }

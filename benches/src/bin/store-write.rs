@@ -154,6 +154,7 @@ async fn run(
                         // Clients send a nonce with each message: the look-up is part of the cost.
                         client_nonce: Some(format!("n{sent}")),
                         created_at: Utc::now(),
+                        mentions: Vec::new(),
                     })
                     .await?;
                 if measuring.load(Ordering::Relaxed) {

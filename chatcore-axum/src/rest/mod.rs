@@ -6,6 +6,7 @@ mod messages;
 pub(crate) mod meta;
 mod pins;
 mod reactions;
+mod reads;
 mod rooms;
 mod search;
 mod users;
@@ -60,6 +61,11 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(search::search))
         // direct
         .routes(routes!(messages::open_direct, messages::list_direct))
+        // read state
+        .routes(routes!(reads::mark_read))
+        .routes(routes!(reads::mark_unread))
+        .routes(routes!(reads::receipts))
+        .routes(routes!(reads::get_settings, reads::put_settings))
         // realtime and meta
         // accounts and media
         .routes(routes!(media::verify_email))

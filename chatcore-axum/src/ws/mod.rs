@@ -241,10 +241,12 @@ async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent
     let chat = state.chat();
     let user = chat.get_user(actor.user).await?;
     let rooms = chat.my_room_ids(actor.user).await?;
+    let read_states = chat.read_states(actor.user).await?;
     Ok(ServerEvent::Hello {
         protocol: PROTOCOL_VERSION,
         user,
         rooms,
+        read_states,
         heartbeat_ms: u64::try_from(state.config().ws.heartbeat.as_millis()).unwrap_or(u64::MAX),
     })
 }
@@ -568,6 +570,10 @@ impl Reader {
             }
             ClientCommand::Unpin { message } => {
                 chat.unpin_message(user, message).await?;
+                Self::ack(id)
+            }
+            ClientCommand::MarkRead { room, seq } => {
+                chat.mark_read(user, room, seq).await?;
                 Self::ack(id)
             }
         })

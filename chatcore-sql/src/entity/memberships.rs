@@ -15,6 +15,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub role: String,
     pub joined_at: i64,
+    /// Read position: the member has read every message up to this `seq`.
+    pub last_read_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

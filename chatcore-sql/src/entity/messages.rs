@@ -31,6 +31,10 @@ pub struct Model {
     pub created_at: i64,
     pub edited_at: Option<i64>,
     pub deleted_at: Option<i64>,
+    /// JSON array of the mentioned user ids (NULL: none); counted through
+    /// `message_mentions`.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub mentions: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

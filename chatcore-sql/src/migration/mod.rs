@@ -13,6 +13,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20250601_000001_initial;
 mod m20251121_000002_media;
+mod m20261202_01_read_state;
 mod m20261202_02a_reactions;
 mod m20261202_02b_pins;
 mod m20261202_02c_search;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20250601_000001_initial::Migration),
             Box::new(m20251121_000002_media::Migration),
+            Box::new(m20261202_01_read_state::Migration),
             Box::new(m20261202_02a_reactions::Migration),
             Box::new(m20261202_02b_pins::Migration),
             Box::new(m20261202_02c_search::Migration),

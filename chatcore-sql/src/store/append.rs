@@ -43,10 +43,10 @@ use uuid::Uuid;
 
 use super::txn::{IN_CHUNK, begin_write};
 use crate::convert;
-use crate::entity::{messages, rooms};
+use crate::entity::{message_mentions, messages, rooms};
 use crate::error::{SqlStoreError, write_err};
 
-/// Rows per multi-row `INSERT` (13 bound values each: well below the SQLite and
+/// Rows per multi-row `INSERT` (14 bound values each: well below the SQLite and
 /// PostgreSQL limits on bound parameters).
 const ROWS_PER_INSERT: usize = 200;
 /// `(room, author, nonce)` keys per look-up statement.
@@ -200,6 +200,7 @@ fn prepare(new: &NewMessage) -> Slot {
         edited_at: None,
         deleted_at: None,
         reactions: Vec::new(),
+        mentions: new.mentions.clone(),
     };
     match convert::message_row(&msg) {
         Ok(row) => Slot::Ready(Box::new((msg, row))),
@@ -308,6 +309,7 @@ async fn assign_and_insert(
     let mut results: Vec<Result<Message>> = Vec::with_capacity(slots.len());
     let mut in_batch: HashMap<NonceKey, usize> = HashMap::new();
     let mut rows: Vec<messages::ActiveModel> = Vec::with_capacity(slots.len());
+    let mut mentions: Vec<message_mentions::ActiveModel> = Vec::new();
     for slot in slots {
         let (mut msg, mut row) = match slot {
             Slot::Failed(e) => {
@@ -339,6 +341,12 @@ async fn assign_and_insert(
             in_batch.insert(k, results.len());
         }
         rows.push(row);
+        mentions.extend(super::reads::mention_rows(
+            msg.id.0,
+            msg.room_id.0,
+            msg.seq,
+            &msg.mentions,
+        ));
         results.push(Ok(msg));
     }
 
@@ -407,6 +415,16 @@ async fn assign_and_insert(
     if inserted != expected {
         // A nonce was stored before this batch: redo with the look-up.
         return Ok(None);
+    }
+    // The mentions of the new messages, in the same transaction (counted by
+    // `ReadStore::read_counts`).
+    let mut mentions = mentions.into_iter().peekable();
+    while mentions.peek().is_some() {
+        let chunk: Vec<message_mentions::ActiveModel> =
+            mentions.by_ref().take(ROWS_PER_INSERT * 2).collect();
+        message_mentions::Entity::insert_many(chunk)
+            .exec_without_returning(txn)
+            .await?;
     }
     Ok(Some(results))
 }

@@ -14,6 +14,7 @@ mod media;
 mod messages;
 mod pins;
 mod reactions;
+mod reads;
 mod rooms;
 mod search;
 mod sessions;

@@ -25,6 +25,9 @@ fn membership_row(m: &Membership) -> Result<memberships::ActiveModel> {
         user_id: Set(m.user_id.0),
         role: Set(m.role.as_str().to_owned()),
         joined_at: Set(ts(m.joined_at)?),
+        // A new room's members have read its nothing; `add_member` starts a joining
+        // member at the room's last message.
+        last_read_seq: Set(0),
     })
 }
 
@@ -234,7 +237,7 @@ impl RoomStore for SqlStore {
     }
 
     async fn add_member(&self, member: Membership, max_members: u32) -> Result<Membership> {
-        let row = membership_row(&member)?;
+        let mut row = membership_row(&member)?;
         let (room, user, joined_at) = (member.room_id.0, member.user_id.0, member.joined_at);
         self.write_txn(async move |txn| {
             // The room lock serializes joins of one room: the count below stays true
@@ -269,6 +272,9 @@ impl RoomStore for SqlStore {
             if count >= u64::from(max_members) {
                 return Err(Error::Conflict(Conflict::RoomFull));
             }
+            // A joining member has read what came before (under the room lock, so
+            // no message is appended in between).
+            row.last_read_seq = Set(super::reads::room_last_seq(txn, room).await?);
             memberships::Entity::insert(row)
                 .exec_without_returning(txn)
                 .await

@@ -145,6 +145,7 @@ fn text(room: RoomId, author: UserId, body: &str) -> NewMessage {
         reply_to: None,
         client_nonce: None,
         created_at: Utc::now(),
+        mentions: Vec::new(),
     }
 }
 

@@ -55,6 +55,7 @@ impl Chat {
             reply_to: None,
             client_nonce: None,
             created_at: self.now(),
+            mentions: Vec::new(),
         })
         .await
     }
@@ -136,6 +137,9 @@ impl Chat {
                 return Err(Error::invalid("reply_to", "no such message in this room"));
             }
         }
+        let mentions = self
+            .resolve_mentions(room.id, me.role, actor, &body)
+            .await?;
         let id = MessageId::new();
         let message = self
             .append_and_publish(NewMessage {
@@ -149,9 +153,13 @@ impl Chat {
                 reply_to: input.reply_to,
                 client_nonce: input.nonce,
                 created_at: now,
+                mentions,
             })
             .await?;
         self.clear_typing(room.id, actor);
+        if message.id == id {
+            self.notify_offline(room.kind, &message);
+        }
         Ok(message)
     }
 
@@ -210,7 +218,7 @@ impl Chat {
 
     /// Edit one's own message (not deleted ones, not system messages).
     pub async fn edit_message(&self, actor: UserId, id: MessageId, body: &str) -> Result<Message> {
-        let (mut msg, _) = self.member_message(actor, id).await?;
+        let (mut msg, role) = self.member_message(actor, id).await?;
         if msg.author_id != Some(actor) || msg.kind == MessageKind::System {
             return Err(Error::Forbidden("only the author may edit a message"));
         }
@@ -223,12 +231,19 @@ impl Chat {
         } else {
             validate::text("body", body, l.max_message_chars)?
         };
+        let mentions = self
+            .resolve_mentions(msg.room_id, role, actor, &body)
+            .await?;
         let now = self.now();
         // From the store update to the publication, under the message's lock (which
         // deletes take too): events leave in the order the store applied the changes.
         let _order = self.inner.message_order.lock(id).await;
         self.inner.store.edit_message(id, &body, now).await?;
+        if mentions != msg.mentions {
+            self.inner.store.set_mentions(id, &mentions).await?;
+        }
         msg.body = body;
+        msg.mentions = mentions;
         msg.edited_at = Some(now);
         self.publish_room(
             msg.room_id,

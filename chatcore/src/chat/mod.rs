@@ -8,11 +8,13 @@ mod live;
 mod members;
 mod messages;
 mod moderation;
+mod notify;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
 mod pins;
 mod reactions;
+mod reads;
 mod rooms;
 mod search;
 mod tokens;
@@ -29,6 +31,7 @@ pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, UploadTarget, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
+pub use notify::{NoNotifier, Notification, Notifier, NotifyReason};
 pub use pins::PinView;
 pub use reactions::{MAX_EMOJI_BYTES, is_emoji};
 pub use rooms::{NewRoom, RoomUpdate};
@@ -125,6 +128,15 @@ pub struct Limits {
     /// Email address changes per user, each mailing a verification link and each able
     /// to answer `email_taken` (default: 5, then one every 5 minutes).
     pub email_change_rate: Option<Rate>,
+    /// How long a read position may wait in memory before it is written (default
+    /// 2 s; see [`Chat::mark_read`]).
+    pub read_flush_interval: Duration,
+    /// Rooms with at most this many members (and direct rooms) show read receipts
+    /// (default 50).
+    pub receipts_max_members: u64,
+    /// Rooms with at most this many members notify offline members of every message;
+    /// larger ones of mentions only (default 50; see [`Notifier`]).
+    pub notify_all_max_members: u64,
 }
 
 impl Limits {
@@ -176,6 +188,9 @@ impl Default for Limits {
             login_account_rate: Some(Rate::new(100, Duration::from_secs(60))),
             password_rate: Some(Rate::new(10, Duration::from_secs(60))),
             email_change_rate: Some(Rate::new(5, Duration::from_secs(300))),
+            read_flush_interval: Duration::from_secs(2),
+            receipts_max_members: 50,
+            notify_all_max_members: 50,
         }
     }
 }
@@ -213,6 +228,12 @@ struct Inner {
     known_logins: RecentKeys<(String, Option<IpAddr>)>,
     password_limiter: KeyedLimiter<UserId>,
     email_change_limiter: KeyedLimiter<UserId>,
+    /// Read positions not written yet (see [`reads`]).
+    reads: reads::PendingReads,
+    /// Notifications of offline users (see [`notify`]); None: off.
+    notifier: Option<Arc<dyn Notifier>>,
+    /// The notification task's queue, once started.
+    notify_queue: Mutex<Option<notify::NotifyQueue>>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -241,9 +262,16 @@ pub struct ChatBuilder {
     mailer: Option<Arc<dyn Mailer>>,
     blobs: Option<Arc<dyn BlobStore>>,
     accounts: AccountSettings,
+    notifier: Option<Arc<dyn Notifier>>,
 }
 
 impl ChatBuilder {
+    /// Notify offline users of messages they should hear of with this (default:
+    /// none, which is [`NoNotifier`]'s behaviour at no cost).
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
     /// Send verification and reset emails with this (default: [`LogMailer`]).
     pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = Some(mailer);
@@ -307,6 +335,9 @@ impl ChatBuilder {
                 connections: Mutex::new(HashMap::new()),
                 sequencer: ordered::Sequencer::default(),
                 message_order: ordered::MessageOrder::default(),
+                reads: reads::PendingReads::default(),
+                notifier: self.notifier,
+                notify_queue: Mutex::new(None),
             }),
         }
     }
@@ -351,6 +382,7 @@ impl Chat {
             mailer: None,
             blobs: None,
             accounts: AccountSettings::default(),
+            notifier: None,
         }
     }
 
@@ -506,6 +538,7 @@ impl Chat {
             code,
             peer,
             permissions: my_role.map(|role| crate::perm::permissions(role, room.kind)),
+            read: None,
         })
     }
 }

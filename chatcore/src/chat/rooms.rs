@@ -237,7 +237,9 @@ impl Chat {
         let rooms = self.inner.store.list_user_rooms(actor).await?;
         let mut out = Vec::with_capacity(rooms.len());
         for (room, m) in rooms {
-            out.push(self.room_view(&room, Some(m.role), Some(actor)).await?);
+            let mut view = self.room_view(&room, Some(m.role), Some(actor)).await?;
+            view.read = self.member_read_state(actor, room.id).await?;
+            out.push(view);
         }
         Ok(out)
     }

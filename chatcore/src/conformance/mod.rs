@@ -30,6 +30,7 @@ mod messages;
 pub mod pause;
 mod pins;
 mod reactions;
+mod reads;
 mod rooms;
 mod search;
 mod users;
@@ -43,6 +44,7 @@ pub use members::*;
 pub use messages::*;
 pub use pins::*;
 pub use reactions::*;
+pub use reads::*;
 pub use rooms::*;
 pub use search::*;
 pub use users::*;
@@ -122,6 +124,13 @@ macro_rules! conformance_tests {
             search_finds_words_with_filters_and_pages,
             search_sees_edits_and_deletes_at_once,
             search_never_crosses_membership,
+            reads_position_is_monotonic_and_capped,
+            reads_counts_exclude_own_and_system_messages,
+            reads_mentions_counted_and_cleared,
+            reads_mark_unread_moves_back,
+            reads_deleted_messages_do_not_count,
+            reads_parallel_devices_end_at_the_maximum,
+            reads_receipts_show_public_positions_only,
         );
     };
 }
@@ -285,6 +294,7 @@ mod tests {
         ("messages.rs", include_str!("messages.rs")),
         ("pins.rs", include_str!("pins.rs")),
         ("reactions.rs", include_str!("reactions.rs")),
+        ("reads.rs", include_str!("reads.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
         ("search.rs", include_str!("search.rs")),
         ("users.rs", include_str!("users.rs")),

@@ -41,6 +41,7 @@ impl MessageStore for MemoryStore {
             edited_at: None,
             deleted_at: None,
             reactions: Vec::new(),
+            mentions: new.mentions,
         };
         if let (Some(author), Some(nonce)) = (msg.author_id, &msg.client_nonce) {
             i.nonces

@@ -7,6 +7,7 @@ mod media;
 mod messages;
 mod pins;
 mod reactions;
+mod reads;
 mod rooms;
 mod search;
 mod sessions;
@@ -46,6 +47,10 @@ struct Inner {
     reactions: HashMap<MessageId, Vec<(String, UserId, Timestamp)>>,
     /// room -> pins, in the order pinned
     pins: HashMap<RoomId, Vec<crate::model::Pin>>,
+    /// Read positions of members (missing: 0); see `reads.rs`.
+    read: HashMap<(RoomId, UserId), Seq>,
+    /// Users whose read receipts are private.
+    private_receipts: std::collections::HashSet<UserId>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

@@ -181,6 +181,9 @@ impl RoomStore for MemoryStore {
         }
         ms.insert(member.user_id, member.clone());
         i.invites.remove(&(member.room_id, member.user_id));
+        // A joining member has read what came before.
+        let last = i.rooms.get(&member.room_id).map_or(0, |r| r.last_seq);
+        i.read.insert((member.room_id, member.user_id), last);
         Ok(member)
     }
 

@@ -74,6 +74,31 @@ export interface RoomView {
   peer: UserView | null;
   /** What the viewer may do here (members only; null in `room_updated` broadcasts). */
   permissions?: RoomPermissions | null;
+  /** The viewer's read state (in `GET /me/rooms` only). */
+  read?: ReadState;
+}
+
+/** Another member's read position ("seen by"), in direct and small rooms. */
+export interface Receipt {
+  room: RoomId;
+  user: UserId;
+  seq: Seq;
+}
+
+/** `GET`/`PUT /me/read-settings`. */
+export interface ReadSettings {
+  /** Others do not see this user's read positions. */
+  private_receipts: boolean;
+}
+
+/** A member's read position in a room and what is unread after it. */
+export interface ReadState {
+  room: RoomId;
+  last_read_seq: Seq;
+  /** Other users' text, image and file messages after `last_read_seq`, not deleted. */
+  unread: number;
+  /** Of those, the ones that mention the member. */
+  mentions: number;
 }
 
 /** Role changes allowed on members holding `target`. */
@@ -142,6 +167,8 @@ export interface Message {
   deleted_at: Timestamp | null;
   /** In history, for the viewer; left out when there are none, and in live events. */
   reactions?: ReactionSummary[];
+  /** Mentioned user ids (left out when none). */
+  mentions?: UserId[];
 }
 
 /** The reactions with one emoji on one message. */
@@ -195,11 +222,12 @@ export interface ReactCommand { type: "react"; message: MessageId; emoji: string
 export interface UnreactCommand { type: "unreact"; message: MessageId; emoji: string }
 export interface PinCommand { type: "pin"; message: MessageId }
 export interface UnpinCommand { type: "unpin"; message: MessageId }
+export interface MarkReadCommand { type: "mark_read"; room: RoomId; seq: Seq }
 
 export type ClientCommand =
   | AuthCommand | JoinCommand | LeaveCommand | ResumeCommand | SendCommand | EditCommand
   | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand
-  | ReactCommand | UnreactCommand | PinCommand | UnpinCommand;
+  | ReactCommand | UnreactCommand | PinCommand | UnpinCommand | MarkReadCommand;
 
 /** What goes on the wire: a command and an optional request id. */
 export type ClientFrame = ClientCommand & { id?: number };
@@ -207,7 +235,7 @@ export type ClientFrame = ClientCommand & { id?: number };
 // ---------------------------------------------------------------------------------
 // Events (server → client)
 
-export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number }
+export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number; read_states: ReadState[] }
 export interface AckEvent { type: "ack"; id: number | null }
 export interface SentEvent { type: "sent"; id: number | null; nonce: string; room: RoomId; message_id: MessageId; seq: Seq }
 export interface ErrorEvent { type: "error"; id: number | null; code: ErrorCode; message: string; field?: string; retry_after_ms?: number }
@@ -229,13 +257,16 @@ export interface ReactionAddedEvent { type: "reaction_added"; room: RoomId; mess
 export interface MessagePinnedEvent { type: "message_pinned"; room: RoomId; message_id: MessageId; by: UserId; pinned_at: Timestamp }
 export interface MessageUnpinnedEvent { type: "message_unpinned"; room: RoomId; message_id: MessageId; by: UserId }
 export interface ReactionRemovedEvent { type: "reaction_removed"; room: RoomId; message_id: MessageId; seq: Seq; emoji: string; user: UserId; count: number }
+export interface ReadStateEvent extends ReadState { type: "read_state" }
+export interface ReceiptEvent extends Receipt { type: "receipt" }
 
 export type ServerEvent =
   | HelloEvent | AckEvent | SentEvent | ErrorEvent | PongEvent | HistoryEvent
   | MessageCreatedEvent | MessageEditedEvent | MessageDeletedEvent | MemberJoinedEvent
   | MemberRemovedEvent | RoleChangedEvent | RoomCreatedEvent | RoomUpdatedEvent
   | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent
-  | ReactionAddedEvent | ReactionRemovedEvent | MessagePinnedEvent | MessageUnpinnedEvent;
+  | ReactionAddedEvent | ReactionRemovedEvent | MessagePinnedEvent | MessageUnpinnedEvent
+  | ReadStateEvent | ReceiptEvent;
 
 /** The event of a given `type`. */
 export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
@@ -266,4 +297,5 @@ export interface BanRequest { user_id: UserId; reason?: string; expires_at?: Tim
 export interface Ban { room_id: RoomId; user_id: UserId; banned_by: UserId | null; reason: string; created_at: Timestamp; expires_at: Timestamp | null }
 export interface SendMessageRequest { body: string; reply_to?: MessageId | null; nonce?: string | null }
 export interface EditMessageRequest { body: string }
+export interface ReadPositionRequest { seq: Seq }
 export interface OpenDirectRequest { user_id?: UserId | null; username?: string | null }

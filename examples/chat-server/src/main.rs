@@ -423,6 +423,10 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
             tokio::time::sleep(grace).await;
         } => tracing::warn!(secs = grace.as_secs(), "grace period over; dropping remaining connections"),
     }
+    // Read positions are written every 2 s; write what is still pending.
+    if let Err(e) = chat.flush_read_positions().await {
+        tracing::warn!(error = %e, "writing the pending read positions failed");
+    }
     tracing::info!("stopped");
     Ok(())
 }

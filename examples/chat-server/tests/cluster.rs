@@ -277,6 +277,22 @@ async fn scenario(database_url: String, broker: &str) {
     })
     .await;
 
+    // Read state across nodes: bob reads on B; his connection on A is told.
+    let hello_seq = created(&got).unwrap().0;
+    let mut bob_on_a = connect(&a, &bob_t).await;
+    send(
+        &mut bob_ws,
+        json!({"type": "mark_read", "room": room_id, "seq": hello_seq}),
+    )
+    .await;
+    let state = wait_for(&mut bob_on_a, |v| is(v, "read_state")).await;
+    assert_eq!(
+        state,
+        json!({"type": "read_state", "room": room_id, "last_read_seq": hello_seq,
+               "unread": 0, "mentions": 0})
+    );
+    drop(bob_on_a);
+
     // A ban issued on A refuses mallory's very next send on B (B's access cache was
     // told before the ban returned) and cuts her subscription there.
     let mut mal_ws = connect(&b, &mal_t).await;
