@@ -1,0 +1,83 @@
+#![doc = include_str!("../README.md")]
+
+mod command;
+mod connect;
+mod pump;
+
+use chatcore_axum::ChatState;
+use socketioxide::extract::{SocketRef, TryData};
+use socketioxide::handler::ConnectHandler as _;
+use socketioxide::layer::SocketIoLayer;
+use socketioxide::{SocketIo, TransportType};
+
+/// Where and how the Socket.IO endpoint is served.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SocketIoOptions {
+    /// The request path of the endpoint (socket.io-client's `path`), `/socket.io` by
+    /// default.
+    pub path: String,
+    /// Accept HTTP long-polling as well as WebSocket. Off by default: a polling
+    /// session lives in the memory of the node that opened it, so behind a load
+    /// balancer with several nodes polling needs sticky sessions (every request of a
+    /// session routed to the same node, e.g. by the `sid` query parameter or a
+    /// cookie). WebSocket-only clients need nothing of the kind.
+    pub polling: bool,
+}
+
+impl Default for SocketIoOptions {
+    fn default() -> Self {
+        SocketIoOptions {
+            path: "/socket.io".to_owned(),
+            polling: false,
+        }
+    }
+}
+
+impl SocketIoOptions {
+    /// Serve at `path` instead of `/socket.io`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Accept HTTP long-polling (see [`SocketIoOptions::polling`] for sticky sessions).
+    pub fn polling(mut self, polling: bool) -> Self {
+        self.polling = polling;
+        self
+    }
+}
+
+/// The Socket.IO endpoint of `state`'s [`chatcore::Chat`], as a tower layer to put on
+/// an axum router (beside [`chatcore_axum::router`]).
+///
+/// Its limits are the WebSocket's ([`chatcore_axum::WsConfig`]): message size,
+/// heartbeat, command rate, authentication timeout, events queued per socket.
+/// The [`SocketIo`] handle is returned too, but the layer needs nothing from it:
+/// events reach sockets from chatcore's hub, never through a Socket.IO adapter.
+pub fn layer(state: ChatState, options: SocketIoOptions) -> (SocketIoLayer, SocketIo) {
+    let ws = &state.config().ws;
+    let max = ws.max_message_bytes;
+    let builder = SocketIo::builder()
+        .req_path(options.path)
+        .ping_interval(ws.heartbeat)
+        .ping_timeout(ws.heartbeat)
+        .connect_timeout(ws.auth_timeout)
+        .max_payload(u64::try_from(max).unwrap_or(u64::MAX))
+        .ws_max_message_size(max)
+        .ws_max_frame_size(max)
+        // Packets queued for one socket: past this the socket is a slow consumer.
+        .max_buffer_size(ws.max_held_events.max(64));
+    let builder = if options.polling {
+        builder.transports([TransportType::Polling, TransportType::Websocket])
+    } else {
+        builder.transports([TransportType::Websocket])
+    };
+    let (layer, io) = builder.build_layer();
+    let middleware = move |socket: SocketRef, TryData(auth): TryData<serde_json::Value>| {
+        let state = state.clone();
+        async move { connect::start(state, socket, auth.ok()).await }
+    };
+    io.ns("/", (async || {}).with(middleware));
+    (layer, io)
+}
