@@ -31,7 +31,7 @@ impl Command {
 /// What a command answers.
 enum Answer {
     /// This event, now.
-    Now(ServerEvent),
+    Now(Box<ServerEvent>),
     /// `ack`, once the pump has replayed these rooms.
     Replay(Vec<(chatcore::RoomId, chatcore::Seq)>),
 }
@@ -153,7 +153,7 @@ impl Commands {
     async fn command(&mut self, command: ClientCommand) -> chatcore::Result<Answer> {
         let chat = &self.chat;
         let user = self.user;
-        let ack = Answer::Now(ServerEvent::Ack { id: None });
+        let ack = Answer::Now(Box::new(ServerEvent::Ack { id: None }));
         Ok(match command {
             ClientCommand::Auth { .. } => {
                 return Err(Error::invalid(
@@ -195,13 +195,13 @@ impl Commands {
                         },
                     )
                     .await?;
-                Answer::Now(ServerEvent::Sent {
+                Answer::Now(Box::new(ServerEvent::Sent {
                     id: None,
                     nonce,
                     room: message.room_id,
                     message_id: message.id,
                     seq: message.seq,
-                })
+                }))
             }
             ClientCommand::Edit { message, body } => {
                 chat.edit_message(user, message, &body).await?;
@@ -236,9 +236,9 @@ impl Commands {
                         },
                     )
                     .await?;
-                Answer::Now(ServerEvent::History { id: None, page })
+                Answer::Now(Box::new(ServerEvent::History { id: None, page }))
             }
-            ClientCommand::Ping => Answer::Now(ServerEvent::Pong { id: None }),
+            ClientCommand::Ping => Answer::Now(Box::new(ServerEvent::Pong { id: None })),
         })
     }
 }

@@ -78,6 +78,7 @@ pub fn layer(state: ChatState, options: SocketIoOptions) -> (SocketIoLayer, Sock
         let state = state.clone();
         async move { connect::start(state, socket, auth.ok()).await }
     };
-    io.ns("/", (async || {}).with(middleware));
+    let connected = async |socket: SocketRef| pump::connected(&socket);
+    io.ns("/", connected.with(middleware));
     (layer, io)
 }

@@ -14,7 +14,7 @@ use chatcore_axum::{Actor, ChatState, Delivered};
 use serde_json::Value;
 use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
 use socketioxide::{SendError, SocketError};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use crate::command::{Command, Commands};
 
@@ -28,6 +28,22 @@ pub(crate) enum ToPump {
     },
     /// Tell the client why, and disconnect it.
     Close(CloseReason),
+}
+
+/// Commands queued for one socket at most (its burst, when smaller).
+const MAX_QUEUED: usize = 256;
+
+/// Put in a socket's extensions by the connect middleware; the connect handler,
+/// which socketioxide runs once the client has its CONNECT packet, notifies it: the
+/// pump emits nothing before (an event before the CONNECT is dropped by the client).
+#[derive(Clone)]
+pub(crate) struct Connected(Arc<Notify>);
+
+/// The connect handler: let the socket's pump start.
+pub(crate) fn connected(socket: &SocketRef) {
+    if let Some(Connected(notify)) = socket.extensions.remove::<Connected>() {
+        notify.notify_one();
+    }
 }
 
 /// The socket went away (or cannot take more).
@@ -44,7 +60,8 @@ pub(crate) fn spawn(
 ) {
     let ws = &state.config().ws;
     let burst = ws.command_burst.max(1);
-    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(usize::try_from(burst).unwrap_or(1));
+    let depth = usize::try_from(burst).unwrap_or(1).min(MAX_QUEUED);
+    let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(depth);
     let (pump_tx, pump_rx) = mpsc::channel::<ToPump>(4);
     let (gone_tx, gone_rx) = watch::channel(false);
     let gone_tx = Arc::new(gone_tx);
@@ -84,6 +101,8 @@ pub(crate) fn spawn(
         pump: pump_tx,
     };
     tokio::spawn(commands.run(cmd_rx, gone_rx.clone()));
+    let connected = Arc::new(Notify::new());
+    socket.extensions.insert(Connected(connected.clone()));
     let pump = Pump {
         state: state.clone(),
         socket,
@@ -91,7 +110,7 @@ pub(crate) fn spawn(
         delivered: Delivered::default(),
         batch: ws.batch.max(1),
     };
-    tokio::spawn(pump.run(conn, hello, resume, pump_rx, gone_rx));
+    tokio::spawn(pump.run(connected, conn, hello, resume, pump_rx, gone_rx));
 }
 
 struct Pump {
@@ -105,15 +124,24 @@ struct Pump {
 impl Pump {
     async fn run(
         mut self,
+        connected: Arc<Notify>,
         mut conn: ChatConnection,
         hello: ServerEvent,
         resume: BTreeMap<RoomId, Seq>,
         mut rx: mpsc::Receiver<ToPump>,
         mut gone: watch::Receiver<bool>,
     ) {
-        let reason = self
-            .deliver(&mut conn, hello, resume, &mut rx, &mut gone)
-            .await;
+        let started = tokio::select! {
+            () = connected.notified() => true,
+            () = gone_signal(&mut gone) => false,
+        };
+        let reason = match started {
+            true => {
+                self.deliver(&mut conn, hello, resume, &mut rx, &mut gone)
+                    .await
+            }
+            false => None,
+        };
         if let Some(reason) = reason {
             let close = serde_json::json!({ "code": reason.code(), "reason": reason.as_str() });
             let _ = self.socket.emit("close", &close);
