@@ -3,6 +3,8 @@
 //! through the Socket.IO ack with the event the WebSocket would send (`ack`, `sent`,
 //! `history`, `pong` or `error`).
 
+use std::sync::Arc;
+
 use chatcore::hub::{CloseReason, ConnId};
 use chatcore::model::PageRequest;
 use chatcore::protocol::{ClientCommand, ServerEvent};
@@ -12,6 +14,7 @@ use serde_json::Value;
 use socketioxide::extract::AckSender;
 use tokio::sync::{mpsc, watch};
 
+use crate::Translate;
 use crate::pump::ToPump;
 
 /// An event from the client.
@@ -49,6 +52,7 @@ pub(crate) struct Commands {
     pub(crate) bad: u32,
     pub(crate) max_bad: u32,
     pub(crate) pump: mpsc::Sender<ToPump>,
+    pub(crate) names: Arc<dyn Translate>,
 }
 
 /// A bad command's error.
@@ -116,6 +120,7 @@ impl Commands {
         }
         self.refused = 0;
         let Command { name, data, ack } = cmd;
+        let (name, data) = self.names.command(name, data);
         let command = match parse(&name, data) {
             Ok(c) => c,
             Err(message) => {

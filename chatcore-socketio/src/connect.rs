@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 use axum::http::header;
 use chatcore::hub::CloseReason;
@@ -12,6 +13,8 @@ use chatcore::{Error, RoomId, Seq};
 use chatcore_axum::{Actor, AuthMethod, ChatState};
 use serde::Deserialize;
 use socketioxide::extract::SocketRef;
+
+use crate::Translate;
 
 /// The `auth` payload of socket.io-client (`io(url, { auth: { … } })`).
 #[derive(Debug, Default, Deserialize)]
@@ -46,6 +49,7 @@ impl From<CloseReason> for Refused {
 
 pub(crate) async fn start(
     state: ChatState,
+    names: Arc<dyn Translate>,
     socket: SocketRef,
     auth: Option<serde_json::Value>,
 ) -> Result<(), Refused> {
@@ -100,7 +104,7 @@ pub(crate) async fn start(
             return Err(CloseReason::InternalError.into());
         }
     };
-    crate::pump::spawn(state, socket, actor, conn, hello, auth.resume);
+    crate::pump::spawn(state, names, socket, actor, conn, hello, auth.resume);
     Ok(())
 }
 

@@ -3,6 +3,9 @@
 mod command;
 mod connect;
 mod pump;
+mod translate;
+
+use std::sync::Arc;
 
 use chatcore_axum::ChatState;
 use socketioxide::extract::{SocketRef, TryData};
@@ -10,8 +13,10 @@ use socketioxide::handler::ConnectHandler as _;
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SocketIo, TransportType};
 
+pub use translate::{ChatcoreNames, Translate};
+
 /// Where and how the Socket.IO endpoint is served.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct SocketIoOptions {
     /// The request path of the endpoint (socket.io-client's `path`), `/socket.io` by
@@ -23,6 +28,17 @@ pub struct SocketIoOptions {
     /// session routed to the same node, e.g. by the `sid` query parameter or a
     /// cookie). WebSocket-only clients need nothing of the kind.
     pub polling: bool,
+    /// The event names the clients use ([`ChatcoreNames`] by default).
+    pub names: Arc<dyn Translate>,
+}
+
+impl std::fmt::Debug for SocketIoOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SocketIoOptions")
+            .field("path", &self.path)
+            .field("polling", &self.polling)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for SocketIoOptions {
@@ -30,6 +46,7 @@ impl Default for SocketIoOptions {
         SocketIoOptions {
             path: "/socket.io".to_owned(),
             polling: false,
+            names: Arc::new(ChatcoreNames),
         }
     }
 }
@@ -38,6 +55,12 @@ impl SocketIoOptions {
     /// Serve at `path` instead of `/socket.io`.
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
+        self
+    }
+
+    /// Accept other event names (see [`Translate`]).
+    pub fn names(mut self, names: impl Translate) -> Self {
+        self.names = Arc::new(names);
         self
     }
 
@@ -74,9 +97,11 @@ pub fn layer(state: ChatState, options: SocketIoOptions) -> (SocketIoLayer, Sock
         builder.transports([TransportType::Websocket])
     };
     let (layer, io) = builder.build_layer();
+    let names = options.names;
     let middleware = move |socket: SocketRef, TryData(auth): TryData<serde_json::Value>| {
         let state = state.clone();
-        async move { connect::start(state, socket, auth.ok()).await }
+        let names = names.clone();
+        async move { connect::start(state, names, socket, auth.ok()).await }
     };
     let connected = async |socket: SocketRef| pump::connected(&socket);
     io.ns("/", connected.with(middleware));

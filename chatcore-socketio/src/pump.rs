@@ -16,6 +16,7 @@ use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
 use socketioxide::{SendError, SocketError};
 use tokio::sync::{Notify, mpsc, watch};
 
+use crate::Translate;
 use crate::command::{Command, Commands};
 
 /// What the command task asks of the pump.
@@ -52,6 +53,7 @@ struct Gone;
 /// Start the tasks of an authenticated, registered socket.
 pub(crate) fn spawn(
     state: ChatState,
+    names: Arc<dyn Translate>,
     socket: SocketRef,
     actor: Actor,
     conn: ChatConnection,
@@ -99,6 +101,7 @@ pub(crate) fn spawn(
         bad: 0,
         max_bad: ws.max_bad_frames,
         pump: pump_tx,
+        names: names.clone(),
     };
     tokio::spawn(commands.run(cmd_rx, gone_rx.clone()));
     let connected = Arc::new(Notify::new());
@@ -109,6 +112,7 @@ pub(crate) fn spawn(
         user: actor.user,
         delivered: Delivered::default(),
         batch: ws.batch.max(1),
+        names,
     };
     tokio::spawn(pump.run(connected, conn, hello, resume, pump_rx, gone_rx));
 }
@@ -119,6 +123,7 @@ struct Pump {
     user: UserId,
     delivered: Delivered,
     batch: usize,
+    names: Arc<dyn Translate>,
 }
 
 impl Pump {
@@ -227,17 +232,16 @@ impl Pump {
     }
 
     fn emit(&self, value: Value) -> Result<(), Gone> {
-        let name = match value.get("type").and_then(Value::as_str) {
-            Some(t) => t.to_owned(),
-            None => return Ok(()),
-        };
-        match self.socket.emit(name, &value) {
-            Ok(()) => Ok(()),
-            Err(SendError::Socket(SocketError::Closed | SocketError::InternalChannelFull)) => {
-                Err(Gone)
+        for (name, value) in self.names.event(value) {
+            match self.socket.emit(name, &value) {
+                Ok(()) => {}
+                Err(SendError::Socket(SocketError::Closed | SocketError::InternalChannelFull)) => {
+                    return Err(Gone);
+                }
+                Err(_) => {}
             }
-            Err(_) => Ok(()),
         }
+        Ok(())
     }
 
     /// Emit, per room, every message after the client's `since`, page by page, in
