@@ -15,7 +15,7 @@ use socketioxide::extract::AckSender;
 use tokio::sync::{mpsc, watch};
 
 use crate::Translate;
-use crate::pump::ToPump;
+use crate::signal::{ToPump, gone_signal};
 
 /// An event from the client.
 pub(crate) struct Command {
@@ -96,7 +96,7 @@ impl Commands {
         loop {
             let cmd = tokio::select! {
                 biased;
-                () = crate::pump::gone_signal(&mut gone) => return,
+                () = gone_signal(&mut gone) => return,
                 cmd = rx.recv() => cmd,
             };
             let Some(cmd) = cmd else { return };

@@ -3,6 +3,7 @@
 mod command;
 mod connect;
 mod pump;
+mod signal;
 mod translate;
 
 use std::sync::Arc;

@@ -18,18 +18,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::Translate;
 use crate::command::{Command, Commands};
-
-/// What the command task asks of the pump.
-pub(crate) enum ToPump {
-    /// Emit what the client missed in these rooms (`room`, last seq it has), then
-    /// answer `ack` with `{"type":"ack"}`.
-    Replay {
-        rooms: Vec<(RoomId, Seq)>,
-        ack: Option<AckSender>,
-    },
-    /// Tell the client why, and disconnect it.
-    Close(CloseReason),
-}
+use crate::signal::{ToPump, gone_signal};
 
 /// Commands queued for one socket at most (its burst, when smaller).
 const MAX_QUEUED: usize = 256;
@@ -274,9 +263,4 @@ impl Pump {
         }
         Ok(())
     }
-}
-
-/// Resolves once the socket is gone (its disconnect handler ran, or was dropped).
-pub(crate) async fn gone_signal(gone: &mut watch::Receiver<bool>) {
-    let _ = gone.wait_for(|g| *g).await;
 }
