@@ -8,6 +8,7 @@ mod translate;
 
 use std::sync::Arc;
 
+use axum::Router;
 use chatcore_axum::ChatState;
 use socketioxide::extract::{SocketRef, TryData};
 use socketioxide::handler::ConnectHandler as _;
@@ -72,14 +73,33 @@ impl SocketIoOptions {
     }
 }
 
-/// The Socket.IO endpoint of `state`'s [`chatcore::Chat`], as a tower layer to put on
-/// an axum router (beside [`chatcore_axum::router`]).
+/// The Socket.IO endpoint of `state`'s [`chatcore::Chat`] in front of `app` (for
+/// example the router that nests [`chatcore_axum::router`]): requests to the
+/// endpoint's path are Socket.IO's, the others go to `app`.
 ///
-/// Its limits are the WebSocket's ([`chatcore_axum::WsConfig`]): message size,
-/// heartbeat, command rate, authentication timeout, events queued per socket.
-/// The [`SocketIo`] handle is returned too, but the layer needs nothing from it:
-/// events reach sockets from chatcore's hub, never through a Socket.IO adapter.
+/// Prefer this to [`layer`] with HTTP long-polling: [`axum::Router::layer`] wraps
+/// every route separately, and a polling session's requests must all reach one
+/// endpoint. Its limits are the WebSocket's ([`chatcore_axum::WsConfig`]): message
+/// size, heartbeat, command rate, authentication timeout, events queued per socket.
+/// The [`SocketIo`] handle is returned too, but nothing needs it: events reach
+/// sockets from chatcore's hub, never through a Socket.IO adapter.
+pub fn mount(app: Router, state: ChatState, options: SocketIoOptions) -> (Router, SocketIo) {
+    let names = options.names.clone();
+    let (svc, io) = builder(&state, options).build_with_inner_svc(app);
+    register(&io, state, names);
+    (Router::new().fallback_service(svc), io)
+}
+
+/// The Socket.IO endpoint as a tower layer (WebSocket only: see [`mount`] for
+/// long-polling).
 pub fn layer(state: ChatState, options: SocketIoOptions) -> (SocketIoLayer, SocketIo) {
+    let names = options.names.clone();
+    let (layer, io) = builder(&state, options).build_layer();
+    register(&io, state, names);
+    (layer, io)
+}
+
+fn builder(state: &ChatState, options: SocketIoOptions) -> socketioxide::SocketIoBuilder {
     let ws = &state.config().ws;
     let max = ws.max_message_bytes;
     let builder = SocketIo::builder()
@@ -92,13 +112,14 @@ pub fn layer(state: ChatState, options: SocketIoOptions) -> (SocketIoLayer, Sock
         .ws_max_frame_size(max)
         // Packets queued for one socket: past this the socket is a slow consumer.
         .max_buffer_size(ws.max_held_events.max(64));
-    let builder = if options.polling {
+    if options.polling {
         builder.transports([TransportType::Polling, TransportType::Websocket])
     } else {
         builder.transports([TransportType::Websocket])
-    };
-    let (layer, io) = builder.build_layer();
-    let names = options.names;
+    }
+}
+
+fn register(io: &SocketIo, state: ChatState, names: Arc<dyn Translate>) {
     let middleware = move |socket: SocketRef, TryData(auth): TryData<serde_json::Value>| {
         let state = state.clone();
         let names = names.clone();
@@ -106,5 +127,4 @@ pub fn layer(state: ChatState, options: SocketIoOptions) -> (SocketIoLayer, Sock
     };
     let connected = async |socket: SocketRef| pump::connected(&socket);
     io.ns("/", connected.with(middleware));
-    (layer, io)
 }

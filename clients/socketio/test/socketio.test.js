@@ -153,3 +153,24 @@ test("reconnect through a server restart: every message once, in order", async (
   const first = seqs[0];
   assert.deepEqual(seqs, Array.from({ length: seqs.length }, (_, i) => first + i), "no seq missing or doubled");
 });
+
+test("long-polling only with --socketio-polling", async () => {
+  const { token } = await register(server.base, "poll");
+  const refused = connect({ auth: { token }, transports: ["polling"] });
+  await refusal(refused);
+  refused.disconnect();
+  const polling = await TestServer.start(["--socketio-polling"]);
+  try {
+    const { token: t, user } = await register(polling.base, "poll");
+    const s = socket(polling.port, { auth: { token: t }, transports: ["polling"], upgrade: false });
+    try {
+      assert.equal((await ready(s)).user.id, user.id);
+      assert.equal(s.io.engine.transport.name, "polling");
+      assert.equal((await s.emitWithAck("ping")).type, "pong");
+    } finally {
+      s.disconnect();
+    }
+  } finally {
+    await polling.dispose();
+  }
+});

@@ -374,13 +374,12 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     // default path). At shutdown its sockets just drop with the process, so that
     // socket.io-client reconnects (and resumes) on its own, as after a network loss.
     let socketio_options = SocketIoOptions::default().polling(cli.socketio_polling);
-    let (socketio, _socketio) = chatcore_socketio::layer(chat_state.clone(), socketio_options);
     let app = Router::new()
         .route("/health", get(health))
         .with_state(state)
         .merge(ui::router())
-        .nest("/api", chatcore_axum::router(chat_state.clone()))
-        .layer(socketio);
+        .nest("/api", chatcore_axum::router(chat_state.clone()));
+    let (app, _socketio) = chatcore_socketio::mount(app, chat_state.clone(), socketio_options);
 
     println!(
         "chat-server listening on {own_origin} ({} store)",
