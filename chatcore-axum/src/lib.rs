@@ -25,6 +25,7 @@ pub use extract::{Json, Path, Query};
 pub use limits::client_ip;
 pub use serve::{ServeConfig, serve};
 pub use state::{ChatState, ChatStateBuilder};
+pub use ws::Delivered;
 
 /// The chatcore HTTP API and WebSocket as an [`axum::Router`], to serve as is or to
 /// mount with [`Router::nest`] (paths in the docs are relative to the mount point).

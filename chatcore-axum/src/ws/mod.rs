@@ -2,6 +2,8 @@
 //! task: parses and runs commands) and one writer task (see [`writer`]).
 
 mod tracker;
+
+pub use tracker::Delivered;
 mod transport;
 mod writer;
 

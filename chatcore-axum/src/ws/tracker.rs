@@ -13,8 +13,10 @@ use chatcore::{RoomId, Seq};
 /// Ranges kept per room before the two closest are merged.
 const MAX_RANGES: usize = 16;
 
+/// The messages a connection has delivered, per room: a replay and live delivery
+/// never both send one.
 #[derive(Debug, Default)]
-pub(crate) struct Delivered {
+pub struct Delivered {
     /// The last (highest) range of the room delivered to most recently, kept out of
     /// `rooms`: in-order live delivery in that room extends it without touching the
     /// map (a hash and two cache misses per delivery otherwise).
@@ -32,7 +34,7 @@ struct Hot {
 
 impl Delivered {
     /// Record that `seq` is delivered now. False if it had been already (drop it).
-    pub(crate) fn first_delivery(&mut self, room: RoomId, seq: Seq) -> bool {
+    pub fn first_delivery(&mut self, room: RoomId, seq: Seq) -> bool {
         // Live delivery in order extends the last range: no search, no allocation.
         if let Some(hot) = &mut self.hot
             && hot.room == room
@@ -54,7 +56,7 @@ impl Delivered {
     }
 
     /// Record that the client has everything up to `seq` (its `since`).
-    pub(crate) fn mark_upto(&mut self, room: RoomId, seq: Seq) {
+    pub fn mark_upto(&mut self, room: RoomId, seq: Seq) {
         if seq >= 1 {
             let Delivered { hot, rooms } = self;
             let ranges = cool(hot, rooms, room);
@@ -65,7 +67,7 @@ impl Delivered {
 
     /// Forget a room (the connection no longer receives it).
     #[cfg(test)]
-    pub(crate) fn forget(&mut self, room: RoomId) {
+    pub fn forget(&mut self, room: RoomId) {
         cool(&mut self.hot, &mut self.rooms, room);
         self.rooms.remove(&room);
     }

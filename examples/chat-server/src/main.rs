@@ -37,6 +37,7 @@ use axum::response::{IntoResponse, Json};
 use axum::routing::get;
 use chatcore::{Chat, UserId};
 use chatcore_axum::{ChatConfig, ChatState};
+use chatcore_socketio::SocketIoOptions;
 use clap::Parser;
 use serde_json::json;
 use tokio::sync::watch;
@@ -135,6 +136,11 @@ struct Cli {
     /// connections per address. Never use it in production.
     #[arg(long)]
     bench_limits: bool,
+    /// Accept HTTP long-polling on the Socket.IO endpoint (`/socket.io/`, WebSocket
+    /// only by default). Several nodes behind a load balancer then need sticky
+    /// sessions (see chatcore-socketio's README).
+    #[arg(long, env = "CHAT_SOCKETIO_POLLING")]
+    socketio_polling: bool,
 }
 
 /// A startup failure, printed as one readable line (plus its causes).
@@ -380,11 +386,16 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     }
     let chat_state = ChatState::builder(chat.clone()).config(config).build();
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    // The chatcore protocol over Socket.IO too, at /socket.io/ (socket.io-client's
+    // default path). At shutdown its sockets just drop with the process, so that
+    // socket.io-client reconnects (and resumes) on its own, as after a network loss.
+    let socketio_options = SocketIoOptions::default().polling(cli.socketio_polling);
     let app = Router::new()
         .route("/health", get(health))
         .with_state(state)
         .merge(ui::router())
         .nest("/api", chatcore_axum::router(chat_state.clone()));
+    let (app, _socketio) = chatcore_socketio::mount(app, chat_state.clone(), socketio_options);
 
     println!(
         "chat-server listening on {own_origin} ({} store)",
