@@ -30,6 +30,14 @@ fn every_error_code_is_documented() {
         Error::InvalidToken,
         Error::UnsupportedFile("x"),
         Error::backend(std::io::Error::other("x")),
+        Error::Rejected {
+            code: chatcore::hooks::codes::BLOCKED_CONTENT,
+            message: "x".into(),
+        },
+        Error::Rejected {
+            code: chatcore::hooks::codes::TOO_MANY_LINKS,
+            message: "x".into(),
+        },
     ]
     .iter()
     .map(Error::code)

@@ -20,6 +20,8 @@ pub mod conformance;
 #[cfg(feature = "openapi")]
 pub use chat::openapi;
 
+pub use chat::hooks;
+
 pub use chat::{
     AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,

@@ -5,7 +5,7 @@
 //! (who may do what) lives in [`crate::Chat`], so every store gets the same rules.
 //!
 //! Stores are `#[async_trait]` and dyn-compatible: hold them as `Arc<dyn Store>`.
-//! [`Store`] gathers the six part-traits (a store implements it with an empty
+//! [`Store`] gathers the part-traits (a store implements it with an empty
 //! `impl Store for MyStore {}`). Optional capabilities are separate traits
 //! ([`Maintenance`]), reached through [`Store::maintenance`].
 //!
@@ -250,9 +250,19 @@ pub enum FileScope {
     Uploader(UserId),
 }
 
+/// What the before-send hooks keep per room (see [`crate::hooks`]).
+#[async_trait]
+pub trait FilterStore: Send + Sync + 'static {
+    /// The room's blocklist entries, in the order they were set (empty if none).
+    async fn room_blocklist(&self, room: RoomId) -> Result<Vec<String>>;
+    /// Replace the room's blocklist; `NotFound` if the room does not exist. Deleting
+    /// the room deletes its blocklist.
+    async fn set_room_blocklist(&self, room: RoomId, entries: &[String]) -> Result<()>;
+}
+
 /// Everything a [`crate::Chat`] needs.
 pub trait Store:
-    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore
+    UserStore + SessionStore + RoomStore + MessageStore + AccountStore + FileStore + FilterStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {

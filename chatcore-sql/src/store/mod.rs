@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use crate::error::{SqlStoreError, backend};
 
 mod append;
+mod hooks;
 mod media;
 mod messages;
 mod rooms;

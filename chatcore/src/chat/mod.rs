@@ -4,6 +4,7 @@ mod access;
 mod accounts;
 mod direct;
 mod files;
+pub mod hooks;
 mod live;
 mod members;
 mod messages;
@@ -160,6 +161,8 @@ struct Inner {
     mail_limiter: KeyedLimiter<String>,
     /// Rooms and memberships for the send path (see [`access`]).
     access: access::AccessCache,
+    /// The before-send chain (see [`hooks`]).
+    hooks: hooks::Hooks,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -188,9 +191,28 @@ pub struct ChatBuilder {
     mailer: Option<Arc<dyn Mailer>>,
     blobs: Option<Arc<dyn BlobStore>>,
     accounts: AccountSettings,
+    blocklist: hooks::Blocklist,
+    max_links: Option<usize>,
+    filters: Vec<Arc<dyn hooks::MessageFilter>>,
 }
 
 impl ChatBuilder {
+    /// The global blocklist (see [`hooks::Blocklist`]; default: empty).
+    pub fn blocklist(mut self, entries: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.blocklist = hooks::Blocklist::new(entries);
+        self
+    }
+    /// Refuse messages with more than `n` links (default: no limit).
+    pub fn max_links(mut self, n: usize) -> Self {
+        self.max_links = Some(n);
+        self
+    }
+    /// Add a before-send hook; hooks run in the order they are added, after the
+    /// built-in ones (see [`hooks`]).
+    pub fn filter(mut self, filter: Arc<dyn hooks::MessageFilter>) -> Self {
+        self.filters.push(filter);
+        self
+    }
     /// Send verification and reset emails with this (default: [`LogMailer`]).
     pub fn mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
         self.mailer = Some(mailer);
@@ -231,6 +253,7 @@ impl ChatBuilder {
             inner: Arc::new(Inner {
                 store: self.store,
                 access: access::AccessCache::new(),
+                hooks: hooks::Hooks::new(self.blocklist, self.max_links, self.filters),
                 hub,
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
@@ -294,6 +317,9 @@ impl Chat {
             mailer: None,
             blobs: None,
             accounts: AccountSettings::default(),
+            blocklist: hooks::Blocklist::default(),
+            max_links: None,
+            filters: Vec::new(),
         }
     }
 

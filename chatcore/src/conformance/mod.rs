@@ -23,6 +23,7 @@ mod accounts;
 mod bans;
 mod direct;
 mod history;
+mod hooks;
 pub mod hub;
 mod media;
 mod members;
@@ -35,6 +36,7 @@ pub use accounts::*;
 pub use bans::*;
 pub use direct::*;
 pub use history::*;
+pub use hooks::*;
 pub use media::*;
 pub use members::*;
 pub use messages::*;
@@ -109,6 +111,8 @@ macro_rules! conformance_tests {
             files_records_attach_once_and_delete,
             files_message_attachment_rules,
             files_go_with_their_room_and_their_uploader,
+            hooks_room_blocklist_refuses_and_stores_nothing,
+            hooks_blocklist_limits_and_direct_rooms,
         );
     };
 }

@@ -3,6 +3,7 @@
 //!
 //! One file per part of the store contract, as in `chatcore-sql`'s `store/`.
 
+mod hooks;
 mod media;
 mod messages;
 mod rooms;
@@ -39,6 +40,8 @@ struct Inner {
     /// room -> seq -> message id
     by_seq: HashMap<RoomId, BTreeMap<Seq, MessageId>>,
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
+    /// room -> its own blocklist (before-send hooks)
+    blocklists: HashMap<RoomId, Vec<String>>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

@@ -27,6 +27,7 @@ impl Inner {
             }
         }
         self.nonces.retain(|(r, _, _), _| *r != id);
+        self.blocklists.remove(&id);
     }
 }
 
