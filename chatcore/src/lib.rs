@@ -20,7 +20,7 @@ pub mod conformance;
 #[cfg(feature = "openapi")]
 pub use chat::openapi;
 
-pub use chat::hooks;
+pub use chat::{events, hooks};
 
 pub use chat::{
     AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,

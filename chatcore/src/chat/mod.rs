@@ -3,6 +3,7 @@
 mod access;
 mod accounts;
 mod direct;
+pub mod events;
 mod files;
 pub mod hooks;
 mod live;
@@ -163,6 +164,8 @@ struct Inner {
     access: access::AccessCache,
     /// The before-send chain (see [`hooks`]).
     hooks: hooks::Hooks,
+    /// Subscribers of [`Chat::events`].
+    events: tokio::sync::broadcast::Sender<events::DomainEvent>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -254,6 +257,7 @@ impl ChatBuilder {
                 store: self.store,
                 access: access::AccessCache::new(),
                 hooks: hooks::Hooks::new(self.blocklist, self.max_links, self.filters),
+                events: events::channel(),
                 hub,
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
@@ -354,6 +358,7 @@ impl Chat {
     }
 
     fn publish(&self, dispatch: Dispatch) {
+        self.emit_dispatch(&dispatch);
         self.inner.hub.publish(dispatch);
     }
 
