@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, messages, room_blocklists, rooms, sessions,
-    users,
+    account_tokens, bans, files, invites, memberships, messages, outbox, room_blocklists, rooms,
+    sessions, users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 10] = [
+pub const TABLES: [&str; 11] = [
     "users",
     "sessions",
     "rooms",
@@ -29,13 +29,14 @@ pub const TABLES: [&str; 10] = [
     "account_tokens",
     "files",
     "room_blocklists",
+    "outbox",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 17] = [
+pub const INDEXES: [(&str, &str); 18] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -53,6 +54,7 @@ pub const INDEXES: [(&str, &str); 17] = [
     ("messages", "ux_messages_author_id_room_id_client_nonce"),
     ("account_tokens", "ux_account_tokens_token_hash"),
     ("account_tokens", "ix_account_tokens_user_id"),
+    ("outbox", "ux_outbox_position"),
 ];
 
 /// One column as the database reports it.
@@ -93,6 +95,7 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, account_tokens::Entity).await?;
     create(db, &schema, files::Entity).await?;
     create(db, &schema, room_blocklists::Entity).await?;
+    create(db, &schema, outbox::Entity).await?;
     Ok(())
 }
 

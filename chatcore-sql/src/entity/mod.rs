@@ -20,6 +20,7 @@ pub mod files;
 pub mod invites;
 pub mod memberships;
 pub mod messages;
+pub mod outbox;
 pub mod room_blocklists;
 pub mod rooms;
 pub mod sessions;

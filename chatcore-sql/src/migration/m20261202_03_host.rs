@@ -1,4 +1,5 @@
-//! Host integration: `room_blocklists` (the rooms' own before-send blocklists).
+//! Host integration: `room_blocklists` (the rooms' own before-send blocklists) and
+//! `outbox` (domain events for webhooks; no foreign keys: an event outlives its room).
 
 use sea_orm_migration::prelude::*;
 
@@ -21,6 +22,28 @@ enum RoomBlocklists {
     Table,
     RoomId,
     Entries,
+}
+
+#[derive(DeriveIden)]
+enum Outbox {
+    Table,
+    Id,
+    Position,
+    RoomId,
+    Payload,
+    CreatedAt,
+    Attempts,
+    NextAttemptAt,
+    DeliveredAt,
+    GivenUpAt,
+    LastError,
+}
+
+fn big(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).big_integer().not_null().to_owned()
+}
+fn big_null(col: impl IntoIden) -> ColumnDef {
+    ColumnDef::new(col).big_integer().null().to_owned()
 }
 
 #[async_trait::async_trait]
@@ -48,6 +71,33 @@ impl MigrationTrait for Migration {
                             .to(Rooms::Table, Rooms::Id)
                             .on_delete(ForeignKeyAction::Cascade),
                     )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Outbox::Table)
+                    .col(ColumnDef::new(Outbox::Id).uuid().not_null().primary_key())
+                    .col(big(Outbox::Position))
+                    .col(ColumnDef::new(Outbox::RoomId).uuid().not_null())
+                    .col(ColumnDef::new(Outbox::Payload).text().not_null())
+                    .col(big(Outbox::CreatedAt))
+                    .col(big(Outbox::Attempts))
+                    .col(big(Outbox::NextAttemptAt))
+                    .col(big_null(Outbox::DeliveredAt))
+                    .col(big_null(Outbox::GivenUpAt))
+                    .col(ColumnDef::new(Outbox::LastError).text().null())
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_outbox_position")
+                    .table(Outbox::Table)
+                    .col(Outbox::Position)
+                    .unique()
                     .to_owned(),
             )
             .await?;

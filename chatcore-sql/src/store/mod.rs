@@ -13,6 +13,7 @@ mod append;
 mod hooks;
 mod media;
 mod messages;
+mod outbox;
 mod rooms;
 mod sessions;
 mod txn;

@@ -121,3 +121,48 @@ pub async fn hooks_blocklist_limits_and_direct_rooms(store: Arc<dyn Store>) {
         Err(Error::Forbidden(_))
     ));
 }
+
+pub async fn outbox_keeps_order_and_outcomes(store: Arc<dyn Store>) {
+    let (r1, r2) = (crate::RoomId::new(), crate::RoomId::new());
+    let now = chrono::Utc::now();
+    let ids: Vec<uuid::Uuid> = (0..4).map(|_| uuid::Uuid::now_v7()).collect();
+    let ev = |i: usize, room| (ids[i], room, format!("{{\"n\":{i}}}"), now);
+    store.enqueue_events(&[ev(0, r1), ev(1, r2)]).await.unwrap();
+    // A repeat is ignored; later events come after.
+    store
+        .enqueue_events(&[ev(1, r2), ev(2, r1), ev(3, r1)])
+        .await
+        .unwrap();
+    let pending = store.pending_events(10).await.unwrap();
+    assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), ids);
+    assert!(pending.windows(2).all(|w| w[0].position < w[1].position));
+    assert_eq!(pending[1].room, r2);
+    assert_eq!(pending[2].payload, "{\"n\":2}");
+    assert_eq!(store.pending_events(2).await.unwrap().len(), 2);
+
+    store.mark_delivered(ids[0], now).await.unwrap();
+    let later = now + chrono::Duration::seconds(5);
+    store
+        .mark_failed(ids[1], 1, later, "503", false)
+        .await
+        .unwrap();
+    store
+        .mark_failed(ids[2], 3, later, "refused", true)
+        .await
+        .unwrap();
+    let pending = store.pending_events(10).await.unwrap();
+    assert_eq!(
+        pending.iter().map(|e| e.id).collect::<Vec<_>>(),
+        [ids[1], ids[3]]
+    );
+    assert_eq!(pending[0].attempts, 1);
+    assert_eq!(pending[0].last_error.as_deref(), Some("503"));
+    assert_eq!(pending[0].next_attempt_at, later);
+    let failed = store.given_up_events(10).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!((failed[0].id, failed[0].attempts), (ids[2], 3));
+    assert!(failed[0].given_up_at.is_some());
+    assert!(is_not_found(
+        &store.mark_delivered(uuid::Uuid::now_v7(), now).await
+    ));
+}

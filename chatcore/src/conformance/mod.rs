@@ -113,6 +113,7 @@ macro_rules! conformance_tests {
             files_go_with_their_room_and_their_uploader,
             hooks_room_blocklist_refuses_and_stores_nothing,
             hooks_blocklist_limits_and_direct_rooms,
+            outbox_keeps_order_and_outcomes,
         );
     };
 }

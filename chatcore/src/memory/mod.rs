@@ -42,6 +42,8 @@ struct Inner {
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
     /// room -> its own blocklist (before-send hooks)
     blocklists: HashMap<RoomId, Vec<String>>,
+    /// the outbox of domain events, by position
+    outbox: Vec<crate::store::OutboxEntry>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.
