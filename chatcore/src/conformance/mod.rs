@@ -272,6 +272,7 @@ mod tests {
         ("bans.rs", include_str!("bans.rs")),
         ("direct.rs", include_str!("direct.rs")),
         ("history.rs", include_str!("history.rs")),
+        ("hooks.rs", include_str!("hooks.rs")),
         ("media.rs", include_str!("media.rs")),
         ("members.rs", include_str!("members.rs")),
         ("messages.rs", include_str!("messages.rs")),
