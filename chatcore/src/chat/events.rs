@@ -188,7 +188,7 @@ fn kind_of(dispatch: &Dispatch) -> Option<EventKind> {
 }
 
 impl Chat {
-    /// The live stream of domain events (see [`crate::chat::events`] and
+    /// The live stream of domain events (see [`crate::events`] and
     /// [`DomainEvent`]), from now on.
     pub fn events(&self) -> impl Stream<Item = DomainEvent> + Send + 'static {
         let rx = self.inner.events.subscribe();
