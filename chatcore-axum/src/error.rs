@@ -191,7 +191,7 @@ fn status_of(err: &chatcore::Error) -> StatusCode {
         E::Conflict(_) => StatusCode::CONFLICT,
         E::Forbidden(_) | E::Banned => StatusCode::FORBIDDEN,
         E::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        E::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Invalid { .. } | E::Rejected { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         E::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         E::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         E::EmailUnverified => StatusCode::FORBIDDEN,

@@ -466,6 +466,20 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "GET",
+            route: "/rooms/{room}/blocklist",
+            body: none,
+            public: [401, 403, 403, 403, 403, 200, 200],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "PUT",
+            route: "/rooms/{room}/blocklist",
+            body: |_| Some(json!({"entries": ["spam*"]})),
+            public: [401, 403, 403, 403, 403, 200, 200],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        Row {
+            method: "GET",
             route: "/rooms/{room}/messages",
             body: none,
             public: [401, 403, 403, 200, 200, 200, 200],

@@ -31,6 +31,14 @@ fn every_error_code_is_documented() {
         Error::UnsupportedFile("x"),
         Error::WeakPassword { reason: "x".into() },
         Error::backend(std::io::Error::other("x")),
+        Error::Rejected {
+            code: chatcore::hooks::codes::BLOCKED_CONTENT,
+            message: "x".into(),
+        },
+        Error::Rejected {
+            code: chatcore::hooks::codes::TOO_MANY_LINKS,
+            message: "x".into(),
+        },
     ]
     .iter()
     .map(Error::code)

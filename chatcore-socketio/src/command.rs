@@ -6,10 +6,9 @@
 use std::sync::Arc;
 
 use chatcore::hub::{CloseReason, ConnId};
-use chatcore::model::PageRequest;
 use chatcore::protocol::{ClientCommand, ServerEvent};
 use chatcore::rate::Limiter;
-use chatcore::{Chat, Error, SendMessage, UserId};
+use chatcore::{Chat, Error, Outcome, UserId};
 use serde_json::Value;
 use socketioxide::extract::AckSender;
 use tokio::sync::{mpsc, watch};
@@ -156,94 +155,15 @@ impl Commands {
     }
 
     async fn command(&mut self, command: ClientCommand) -> chatcore::Result<Answer> {
-        let chat = &self.chat;
-        let user = self.user;
-        let ack = Answer::Now(Box::new(ServerEvent::Ack { id: None }));
-        Ok(match command {
-            ClientCommand::Auth { .. } => {
-                return Err(Error::invalid(
-                    "type",
-                    "this connection is authenticated already",
-                ));
-            }
-            ClientCommand::Join {
-                room,
-                since,
-                password,
-            } => {
-                chat.join_or_subscribe(user, self.conn, room, password.as_deref())
-                    .await?;
-                match since {
-                    Some(since) => Answer::Replay(vec![(room, since)]),
-                    None => ack,
-                }
-            }
-            ClientCommand::Leave { room } => {
-                chat.leave_room(user, room).await?;
-                ack
-            }
-            ClientCommand::Resume { rooms } => Answer::Replay(rooms.into_iter().collect()),
-            ClientCommand::Send {
-                room,
-                nonce,
-                body,
-                reply_to,
-            } => {
-                let message = chat
-                    .send_message(
-                        user,
-                        room,
-                        SendMessage {
-                            body,
-                            reply_to,
-                            nonce: Some(nonce.clone()),
-                        },
-                    )
-                    .await?;
-                Answer::Now(Box::new(ServerEvent::Sent {
-                    id: None,
-                    nonce,
-                    room: message.room_id,
-                    message_id: message.id,
-                    seq: message.seq,
-                }))
-            }
-            ClientCommand::Edit { message, body } => {
-                chat.edit_message(user, message, &body).await?;
-                ack
-            }
-            ClientCommand::Delete { message } => {
-                chat.delete_message(user, message).await?;
-                ack
-            }
-            ClientCommand::TypingStart { room } => {
-                chat.typing(user, room, true).await?;
-                ack
-            }
-            ClientCommand::TypingStop { room } => {
-                chat.typing(user, room, false).await?;
-                ack
-            }
-            ClientCommand::History {
-                room,
-                before,
-                after,
-                limit,
-            } => {
-                let page = chat
-                    .history(
-                        user,
-                        room,
-                        PageRequest {
-                            before,
-                            after,
-                            limit: limit.unwrap_or(0),
-                        },
-                    )
-                    .await?;
-                Answer::Now(Box::new(ServerEvent::History { id: None, page }))
-            }
-            ClientCommand::Ping => Answer::Now(Box::new(ServerEvent::Pong { id: None })),
-        })
+        Ok(
+            match self
+                .chat
+                .run_command(self.user, self.conn, None, command)
+                .await?
+            {
+                Outcome::Reply(event) => Answer::Now(event),
+                Outcome::Replay(rooms) => Answer::Replay(rooms),
+            },
+        )
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::http::header;
 use chatcore::hub::CloseReason;
-use chatcore::protocol::{PROTOCOL_VERSION, ServerEvent};
+use chatcore::protocol::ServerEvent;
 use chatcore::{Error, RoomId, Seq};
 use chatcore_axum::{Actor, AuthMethod, ChatState};
 use serde::Deserialize;
@@ -109,13 +109,8 @@ pub(crate) async fn start(
 }
 
 async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent> {
-    let chat = state.chat();
-    let user = chat.get_user(actor.user).await?;
-    let rooms = chat.my_room_ids(actor.user).await?;
-    Ok(ServerEvent::Hello {
-        protocol: PROTOCOL_VERSION,
-        user,
-        rooms,
-        heartbeat_ms: u64::try_from(state.config().ws.heartbeat.as_millis()).unwrap_or(u64::MAX),
-    })
+    state
+        .chat()
+        .hello(actor.user, state.config().ws.heartbeat)
+        .await
 }

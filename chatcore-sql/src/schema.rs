@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, message_mentions, messages, pins, reactions,
-    read_settings, rooms, sessions, users,
+    account_tokens, bans, files, invites, memberships, message_mentions, messages, outbox, pins,
+    reactions, read_settings, room_blocklists, rooms, sessions, users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 13] = [
+pub const TABLES: [&str; 15] = [
     "users",
     "sessions",
     "rooms",
@@ -32,13 +32,15 @@ pub const TABLES: [&str; 13] = [
     "pins",
     "message_mentions",
     "read_settings",
+    "room_blocklists",
+    "outbox",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 23] = [
+pub const INDEXES: [(&str, &str); 24] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -65,6 +67,7 @@ pub const INDEXES: [(&str, &str); 23] = [
         "message_mentions",
         "ix_message_mentions_user_id_room_id_seq",
     ),
+    ("outbox", "ux_outbox_position"),
 ];
 
 /// One column as the database reports it.
@@ -108,6 +111,8 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, pins::Entity).await?;
     create(db, &schema, message_mentions::Entity).await?;
     create(db, &schema, read_settings::Entity).await?;
+    create(db, &schema, room_blocklists::Entity).await?;
+    create(db, &schema, outbox::Entity).await?;
     Ok(())
 }
 

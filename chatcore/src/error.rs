@@ -97,6 +97,16 @@ pub enum Error {
     /// An uploaded file whose content (sniffed, not claimed) is not accepted here.
     #[error("unsupported file type: {0}")]
     UnsupportedFile(&'static str),
+    /// A before-send hook refused the message (see [`crate::hooks`]): `code` is the
+    /// hook's own stable code (the built-in ones are in [`crate::hooks::codes`]),
+    /// `message` what the sender is told.
+    #[error("{message}")]
+    Rejected {
+        /// The hook's stable code.
+        code: &'static str,
+        /// For the sender.
+        message: String,
+    },
     /// The storage or broker backend failed. The source is kept.
     #[error("backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -138,6 +148,7 @@ impl Error {
             Error::EmailUnverified => "email_unverified",
             Error::InvalidToken => "invalid_token",
             Error::UnsupportedFile(_) => "unsupported_file_type",
+            Error::Rejected { code, .. } => code,
             Error::Backend(_) => "internal",
             Error::WeakPassword { .. } => "weak_password",
         }

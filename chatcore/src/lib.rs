@@ -20,6 +20,8 @@ pub mod conformance;
 #[cfg(feature = "openapi")]
 pub use chat::openapi;
 
+pub use chat::{events, hooks};
+
 pub use chat::{
     AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
@@ -28,7 +30,7 @@ pub use chat::{
 pub use chat::{
     MAX_EMOJI_BYTES, PinView, SearchHit, SearchPage, SearchRequest, is_emoji, search_words,
 };
-pub use chat::{NoNotifier, Notification, Notifier, NotifyReason};
+pub use chat::{NoNotifier, Notification, Notifier, NotifyReason, Outcome};
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};
 pub use ids::{FileId, MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};

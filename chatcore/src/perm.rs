@@ -11,6 +11,7 @@
 //! | pin and unpin messages (not in direct rooms) | – | ✓ | ✓ | ✓ |
 //! | invite into a private room | – | ✓ | ✓ | ✓ |
 //! | edit settings (name, description, avatar, password, max members) | – | – | ✓ | ✓ |
+//! | see and set the room's blocklist (before-send hook) | – | – | ✓ | ✓ |
 //! | see the room code | – | – | ✓ | ✓ |
 //! | rotate the room code | – | – | ✓ | ✓ |
 //! | change a role: target of lower rank, new role below one's own | – | – | ✓ | ✓ |
@@ -70,6 +71,8 @@ pub enum Action {
     React,
     /// Pin or unpin a message.
     Pin,
+    /// See and set the room's own blocklist.
+    ManageBlocklist,
 }
 
 /// Whether `actor` may perform `action`. The single source of truth for room
@@ -88,6 +91,7 @@ pub fn allowed(actor: Role, action: Action) -> bool {
             actor >= Role::Admin && actor > target && actor > to && to != Role::Owner
         }
         Action::TransferOwnership | Action::DeleteRoom => actor == Role::Owner,
+        Action::ManageBlocklist => actor >= Role::Admin,
     }
 }
 

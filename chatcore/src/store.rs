@@ -5,7 +5,7 @@
 //! (who may do what) lives in [`crate::Chat`], so every store gets the same rules.
 //!
 //! Stores are `#[async_trait]` and dyn-compatible: hold them as `Arc<dyn Store>`.
-//! [`Store`] gathers the six part-traits (a store implements it with an empty
+//! [`Store`] gathers the part-traits (a store implements it with an empty
 //! `impl Store for MyStore {}`). Optional capabilities are separate traits
 //! ([`Maintenance`]), reached through [`Store::maintenance`].
 //!
@@ -250,6 +250,68 @@ pub enum FileScope {
     Uploader(UserId),
 }
 
+/// What the before-send hooks keep per room (see [`crate::hooks`]).
+#[async_trait]
+pub trait FilterStore: Send + Sync + 'static {
+    /// The room's blocklist entries, in the order they were set (empty if none).
+    async fn room_blocklist(&self, room: RoomId) -> Result<Vec<String>>;
+    /// Replace the room's blocklist; `NotFound` if the room does not exist. Deleting
+    /// the room deletes its blocklist.
+    async fn set_room_blocklist(&self, room: RoomId, entries: &[String]) -> Result<()>;
+}
+
+/// One queued domain event of the outbox (see [`OutboxStore`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The event's id.
+    pub id: uuid::Uuid,
+    /// Its place in the outbox: increasing in the order events were queued.
+    pub position: i64,
+    /// The room it is about (deliveries are ordered per room).
+    pub room: RoomId,
+    /// The event as JSON (a [`crate::events::DomainEvent`]).
+    pub payload: String,
+    /// When it was queued.
+    pub created_at: Timestamp,
+    /// Failed delivery attempts so far.
+    pub attempts: u32,
+    /// Not to be tried before this.
+    pub next_attempt_at: Timestamp,
+    /// Delivered (then no longer pending).
+    pub delivered_at: Option<Timestamp>,
+    /// Given up after too many attempts (kept for inspection).
+    pub given_up_at: Option<Timestamp>,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// The durable outbox of domain events that webhooks deliver.
+#[async_trait]
+pub trait OutboxStore: Send + Sync + 'static {
+    /// Queue events `(id, room, payload, at)` in this order, atomically; each gets
+    /// the next position. A repeated id is ignored.
+    async fn enqueue_events(
+        &self,
+        events: &[(uuid::Uuid, RoomId, String, Timestamp)],
+    ) -> Result<()>;
+    /// Up to `limit` entries neither delivered nor given up, by position.
+    async fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Mark an entry delivered.
+    async fn mark_delivered(&self, id: uuid::Uuid, at: Timestamp) -> Result<()>;
+    /// Record a failed attempt: the attempts so far, when to try next, the error, and
+    /// (`give_up`) whether to stop trying.
+    async fn mark_failed(
+        &self,
+        id: uuid::Uuid,
+        attempts: u32,
+        next_attempt_at: Timestamp,
+        error: &str,
+        give_up: bool,
+    ) -> Result<()>;
+    /// Up to `limit` entries given up, newest first.
+    async fn given_up_events(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+}
+
 /// Everything a [`crate::Chat`] needs.
 pub trait Store:
     UserStore
@@ -262,6 +324,8 @@ pub trait Store:
     + PinStore
     + SearchStore
     + ReadStore
+    + FilterStore
+    + OutboxStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {

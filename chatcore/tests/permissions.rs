@@ -33,6 +33,7 @@ fn expected(actor: Role, action: Action) -> bool {
         SetSlowMode | Invite => &[D, A, O],
         EditSettings | ViewCode | RotateCode => &[A, O],
         TransferOwnership | DeleteRoom => &[O],
+        ManageBlocklist => &[A, O],
         SetRole { target, to } => match (target, to) {
             (M | D, M | D) => &[A, O],
             (A, M | D | A) | (M | D, A) => &[O],
@@ -54,6 +55,7 @@ fn every_action() -> Vec<Action> {
         Action::DeleteRoom,
         Action::React,
         Action::Pin,
+        Action::ManageBlocklist,
     ];
     for t in Role::ALL {
         v.push(Action::Kick { target: t });
@@ -69,7 +71,7 @@ fn every_action() -> Vec<Action> {
 #[test]
 fn matrix_matches_the_documented_table() {
     let actions = every_action();
-    assert_eq!(actions.len(), 10 + 4 * 3 + 16);
+    assert_eq!(actions.len(), 11 + 4 * 3 + 16);
     let mut checked = 0;
     for actor in Role::ALL {
         for &action in &actions {
@@ -81,7 +83,7 @@ fn matrix_matches_the_documented_table() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 4 * 38);
+    assert_eq!(checked, 4 * 39);
 }
 
 // ------------------------------------------------------------- through Chat
@@ -294,6 +296,27 @@ async fn chat_enforces_room_wide_actions_for_every_role() {
                 .await,
         );
         assert_eq!(got, expected(role, Action::SetSlowMode), "slow mode: {ctx}");
+
+        let got = outcome(
+            f.chat
+                .set_room_blocklist(f.actor, f.room, vec!["x".into()])
+                .await,
+        );
+        assert_eq!(
+            got,
+            expected(role, Action::ManageBlocklist),
+            "blocklist: {ctx}"
+        );
+        assert_eq!(
+            f.store.room_blocklist(f.room).await.unwrap().len(),
+            usize::from(got)
+        );
+        let got = outcome(f.chat.room_blocklist(f.actor, f.room).await);
+        assert_eq!(
+            got,
+            expected(role, Action::ManageBlocklist),
+            "read blocklist: {ctx}"
+        );
 
         let invitee = user(&f.store, "invitee").await;
         let got = outcome(f.chat.invite(f.actor, f.room, invitee).await);

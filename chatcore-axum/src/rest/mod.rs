@@ -1,6 +1,7 @@
 //! The REST handlers and the single route table.
 
 mod auth;
+mod hooks;
 mod media;
 mod messages;
 pub(crate) mod meta;
@@ -52,6 +53,7 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(rooms::kick))
         .routes(routes!(rooms::ban, rooms::list_bans))
         .routes(routes!(rooms::unban))
+        .routes(routes!(hooks::get_blocklist, hooks::set_blocklist))
         // messages
         .routes(routes!(messages::history, messages::send))
         .routes(routes!(messages::edit, messages::delete))

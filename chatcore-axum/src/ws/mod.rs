@@ -13,10 +13,9 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use chatcore::hub::CloseReason;
-use chatcore::model::PageRequest;
-use chatcore::protocol::{ClientCommand, ClientFrame, PROTOCOL_VERSION, ServerEvent};
+use chatcore::protocol::{ClientCommand, ClientFrame, ServerEvent};
 use chatcore::rate::{Limiter, Rate};
-use chatcore::{Chat, Error, Frame, SendMessage};
+use chatcore::{Chat, Error, Frame, Outcome};
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -240,17 +239,10 @@ fn spawn_writer(writer: Writer, hello: ServerEvent) -> JoinHandle<()> {
 }
 
 async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent> {
-    let chat = state.chat();
-    let user = chat.get_user(actor.user).await?;
-    let rooms = chat.my_room_ids(actor.user).await?;
-    let read_states = chat.read_states(actor.user).await?;
-    Ok(ServerEvent::Hello {
-        protocol: PROTOCOL_VERSION,
-        user,
-        rooms,
-        read_states,
-        heartbeat_ms: u64::try_from(state.config().ws.heartbeat.as_millis()).unwrap_or(u64::MAX),
-    })
+    state
+        .chat()
+        .hello(actor.user, state.config().ws.heartbeat)
+        .await
 }
 
 /// Wait for the first frame to be `auth` with a valid token.
@@ -462,123 +454,20 @@ impl Reader {
         }
     }
 
-    fn ack(id: Option<u64>) -> Reply {
-        match id {
-            Some(_) => reply(ServerEvent::Ack { id }),
-            None => None,
-        }
-    }
-
     async fn command(&mut self, frame: ClientFrame) -> chatcore::Result<Reply> {
-        let chat = &self.chat;
-        let user = self.actor.user;
         let id = frame.id;
-        Ok(match frame.command {
-            ClientCommand::Auth { .. } => {
-                return Err(Error::invalid(
-                    "type",
-                    "this connection is authenticated already",
-                ));
-            }
-            ClientCommand::Join {
-                room,
-                since,
-                password,
-            } => {
-                chat.join_or_subscribe(user, self.conn, room, password.as_deref())
-                    .await?;
-                match since {
-                    Some(since) => replay(vec![(room, since)], id),
-                    None => Self::ack(id),
-                }
-            }
-            ClientCommand::Leave { room } => {
-                chat.leave_room(user, room).await?;
-                Self::ack(id)
-            }
-            ClientCommand::Resume { rooms } => replay(rooms.into_iter().collect(), id),
-            ClientCommand::Send {
-                room,
-                nonce,
-                body,
-                reply_to,
-            } => {
-                let message = chat
-                    .send_message(
-                        user,
-                        room,
-                        SendMessage {
-                            body,
-                            reply_to,
-                            nonce: Some(nonce.clone()),
-                        },
-                    )
-                    .await?;
-                reply(ServerEvent::Sent {
-                    id,
-                    nonce,
-                    room: message.room_id,
-                    message_id: message.id,
-                    seq: message.seq,
-                })
-            }
-            ClientCommand::Edit { message, body } => {
-                chat.edit_message(user, message, &body).await?;
-                Self::ack(id)
-            }
-            ClientCommand::Delete { message } => {
-                chat.delete_message(user, message).await?;
-                Self::ack(id)
-            }
-            ClientCommand::TypingStart { room } => {
-                chat.typing(user, room, true).await?;
-                Self::ack(id)
-            }
-            ClientCommand::TypingStop { room } => {
-                chat.typing(user, room, false).await?;
-                Self::ack(id)
-            }
-            ClientCommand::History {
-                room,
-                before,
-                after,
-                limit,
-            } => {
-                let page = chat
-                    .history(
-                        user,
-                        room,
-                        PageRequest {
-                            before,
-                            after,
-                            limit: limit.unwrap_or(0),
-                        },
-                    )
-                    .await?;
-                reply(ServerEvent::History { id, page })
-            }
-            ClientCommand::Ping => reply(ServerEvent::Pong { id }),
-            ClientCommand::React { message, emoji } => {
-                chat.add_reaction(user, message, &emoji).await?;
-                Self::ack(id)
-            }
-            ClientCommand::Unreact { message, emoji } => {
-                chat.remove_reaction(user, message, &emoji).await?;
-                Self::ack(id)
-            }
-            ClientCommand::Pin { message } => {
-                chat.pin_message(user, message).await?;
-                Self::ack(id)
-            }
-            ClientCommand::Unpin { message } => {
-                chat.unpin_message(user, message).await?;
-                Self::ack(id)
-            }
-            ClientCommand::MarkRead { room, seq } => {
-                chat.mark_read(user, room, seq).await?;
-                Self::ack(id)
-            }
-        })
+        Ok(
+            match self
+                .chat
+                .run_command(self.actor.user, self.conn, id, frame.command)
+                .await?
+            {
+                // An ack nobody asked for (no request id) is not sent.
+                Outcome::Reply(event) if matches!(*event, ServerEvent::Ack { id: None }) => None,
+                Outcome::Reply(event) => reply(*event),
+                Outcome::Replay(rooms) => replay(rooms, id),
+            },
+        )
     }
 }
 

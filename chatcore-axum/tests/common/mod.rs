@@ -53,6 +53,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/rooms/{id}/bans"),
     ("GET", "/rooms/{id}/bans"),
     ("DELETE", "/rooms/{id}/bans/{user_id}"),
+    ("GET", "/rooms/{id}/blocklist"),
+    ("PUT", "/rooms/{id}/blocklist"),
     ("GET", "/rooms/{id}/messages"),
     ("POST", "/rooms/{id}/messages"),
     ("PATCH", "/messages/{id}"),

@@ -17,6 +17,7 @@ mod m20261202_01_read_state;
 mod m20261202_02a_reactions;
 mod m20261202_02b_pins;
 mod m20261202_02c_search;
+mod m20261202_03_host;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_02a_reactions::Migration),
             Box::new(m20261202_02b_pins::Migration),
             Box::new(m20261202_02c_search::Migration),
+            Box::new(m20261202_03_host::Migration),
         ]
     }
 }

@@ -10,8 +10,10 @@ use tokio::sync::mpsc;
 use crate::error::{SqlStoreError, backend};
 
 mod append;
+mod hooks;
 mod media;
 mod messages;
+mod outbox;
 mod pins;
 mod reactions;
 mod reads;

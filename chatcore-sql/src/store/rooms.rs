@@ -33,7 +33,7 @@ fn membership_row(m: &Membership) -> Result<memberships::ActiveModel> {
 
 /// Lock the room row for the rest of the transaction (PostgreSQL `FOR UPDATE`;
 /// on SQLite the transaction already holds the write lock). False if absent.
-async fn lock_room(txn: &DatabaseTransaction, room: Uuid) -> Result<bool> {
+pub(super) async fn lock_room(txn: &DatabaseTransaction, room: Uuid) -> Result<bool> {
     let found: Option<Uuid> = rooms::Entity::find_by_id(room)
         .select_only()
         .column(rooms::Column::Id)

@@ -81,6 +81,12 @@ impl Chat {
             }
             Err(e) => return Err(e),
         };
+        self.emit(super::events::EventKind::RoomCreated {
+            room: room.id,
+            kind: room.kind,
+            name: room.name.clone(),
+            by: actor,
+        });
         for u in [a, b] {
             self.publish(Dispatch::Subscribe {
                 user: u,

@@ -109,6 +109,9 @@ impl Chat {
             ));
         }
         let (room, me) = self.require_sender(actor, room).await?;
+        // The before-send hooks, before the send limits: a refused message does not
+        // count against slow mode.
+        let body = self.filter_body(actor, &room, kind, None, body).await?;
         let now = self.now();
         if let Err(limited) = self.check_send_limits(&room, me.role, actor, now) {
             // A retry of a message that is stored already is answered with it: the
@@ -231,6 +234,15 @@ impl Chat {
         } else {
             validate::text("body", body, l.max_message_chars)?
         };
+        let room = self
+            .inner
+            .store
+            .get_room(msg.room_id)
+            .await?
+            .ok_or(Error::NotFound("message"))?;
+        let body = self
+            .filter_body(actor, &room, msg.kind, Some(msg.id), body)
+            .await?;
         let mentions = self
             .resolve_mentions(msg.room_id, role, actor, &body)
             .await?;

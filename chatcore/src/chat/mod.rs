@@ -2,8 +2,11 @@
 
 mod access;
 mod accounts;
+mod commands;
 mod direct;
+pub mod events;
 mod files;
+pub mod hooks;
 mod live;
 mod members;
 mod messages;
@@ -28,6 +31,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
+pub use commands::Outcome;
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, UploadTarget, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
@@ -234,6 +238,10 @@ struct Inner {
     notifier: Option<Arc<dyn Notifier>>,
     /// The notification task's queue, once started.
     notify_queue: Mutex<Option<notify::NotifyQueue>>,
+    /// The before-send chain (see [`hooks`]).
+    hooks: hooks::Hooks,
+    /// Subscribers of [`Chat::events`].
+    events: tokio::sync::broadcast::Sender<events::DomainEvent>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -263,6 +271,9 @@ pub struct ChatBuilder {
     blobs: Option<Arc<dyn BlobStore>>,
     accounts: AccountSettings,
     notifier: Option<Arc<dyn Notifier>>,
+    blocklist: hooks::Blocklist,
+    max_links: Option<usize>,
+    filters: Vec<Arc<dyn hooks::MessageFilter>>,
 }
 
 impl ChatBuilder {
@@ -270,6 +281,22 @@ impl ChatBuilder {
     /// none, which is [`NoNotifier`]'s behaviour at no cost).
     pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.notifier = Some(notifier);
+        self
+    }
+    /// The global blocklist (see [`hooks::Blocklist`]; default: empty).
+    pub fn blocklist(mut self, entries: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
+        self.blocklist = hooks::Blocklist::new(entries);
+        self
+    }
+    /// Refuse messages with more than `n` links (default: no limit).
+    pub fn max_links(mut self, n: usize) -> Self {
+        self.max_links = Some(n);
+        self
+    }
+    /// Add a before-send hook; hooks run in the order they are added, after the
+    /// built-in ones (see [`hooks`]).
+    pub fn filter(mut self, filter: Arc<dyn hooks::MessageFilter>) -> Self {
+        self.filters.push(filter);
         self
     }
     /// Send verification and reset emails with this (default: [`LogMailer`]).
@@ -312,6 +339,8 @@ impl ChatBuilder {
             inner: Arc::new(Inner {
                 store: self.store,
                 access: access::AccessCache::new(),
+                hooks: hooks::Hooks::new(self.blocklist, self.max_links, self.filters),
+                events: events::channel(),
                 hub,
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
@@ -383,6 +412,9 @@ impl Chat {
             blobs: None,
             accounts: AccountSettings::default(),
             notifier: None,
+            blocklist: hooks::Blocklist::default(),
+            max_links: None,
+            filters: Vec::new(),
         }
     }
 
@@ -417,6 +449,7 @@ impl Chat {
     }
 
     fn publish(&self, dispatch: Dispatch) {
+        self.emit_dispatch(&dispatch);
         self.inner.hub.publish(dispatch);
     }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::accounts::hash_password;
-use super::{Chat, validate};
+use super::{Chat, events, validate};
 use crate::error::{Conflict, Error, Result};
 use crate::hub::Dispatch;
 use crate::ids::{RoomCode, RoomId, UserId};
@@ -187,6 +187,12 @@ impl Chat {
                 other => break other?,
             }
         };
+        self.emit(events::EventKind::RoomCreated {
+            room: room.id,
+            kind: room.kind,
+            name: room.name.clone(),
+            by: actor,
+        });
         self.publish(Dispatch::Subscribe {
             user: actor,
             room: room.id,

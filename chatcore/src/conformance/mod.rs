@@ -23,6 +23,7 @@ mod accounts;
 mod bans;
 mod direct;
 mod history;
+mod hooks;
 pub mod hub;
 mod media;
 mod members;
@@ -39,6 +40,7 @@ pub use accounts::*;
 pub use bans::*;
 pub use direct::*;
 pub use history::*;
+pub use hooks::*;
 pub use media::*;
 pub use members::*;
 pub use messages::*;
@@ -131,6 +133,9 @@ macro_rules! conformance_tests {
             reads_deleted_messages_do_not_count,
             reads_parallel_devices_end_at_the_maximum,
             reads_receipts_show_public_positions_only,
+            hooks_room_blocklist_refuses_and_stores_nothing,
+            hooks_blocklist_limits_and_direct_rooms,
+            outbox_keeps_order_and_outcomes,
         );
     };
 }
@@ -289,6 +294,7 @@ mod tests {
         ("bans.rs", include_str!("bans.rs")),
         ("direct.rs", include_str!("direct.rs")),
         ("history.rs", include_str!("history.rs")),
+        ("hooks.rs", include_str!("hooks.rs")),
         ("media.rs", include_str!("media.rs")),
         ("members.rs", include_str!("members.rs")),
         ("messages.rs", include_str!("messages.rs")),

@@ -3,6 +3,7 @@
 //!
 //! One file per part of the store contract, as in `chatcore-sql`'s `store/`.
 
+mod hooks;
 mod media;
 mod messages;
 mod pins;
@@ -51,6 +52,10 @@ struct Inner {
     read: HashMap<(RoomId, UserId), Seq>,
     /// Users whose read receipts are private.
     private_receipts: std::collections::HashSet<UserId>,
+    /// room -> its own blocklist (before-send hooks)
+    blocklists: HashMap<RoomId, Vec<String>>,
+    /// the outbox of domain events, by position
+    outbox: Vec<crate::store::OutboxEntry>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

@@ -29,6 +29,7 @@ impl Inner {
         }
         self.nonces.retain(|(r, _, _), _| *r != id);
         self.pins.remove(&id);
+        self.blocklists.remove(&id);
     }
 }
 

@@ -141,6 +141,18 @@ struct Cli {
     /// sessions (see chatcore-socketio's README).
     #[arg(long, env = "CHAT_SOCKETIO_POLLING")]
     socketio_polling: bool,
+    /// Deliver the domain events (messages, members, rooms) to this URL as signed
+    /// JSON webhooks, through the store's outbox (see chatcore-webhooks; `http://`
+    /// only, put a TLS proxy in front for `https`).
+    #[arg(long, env = "CHAT_WEBHOOK", requires = "webhook_secret")]
+    webhook: Option<String>,
+    /// The shared secret of the webhook signatures (HMAC-SHA256).
+    #[arg(long, env = "CHAT_WEBHOOK_SECRET")]
+    webhook_secret: Option<String>,
+    /// Words refused in every message (comma-separated; `*` for any letters within a
+    /// word), before each room's own blocklist.
+    #[arg(long, env = "CHAT_BLOCKLIST", value_delimiter = ',')]
+    blocklist: Vec<String>,
 }
 
 /// A startup failure, printed as one readable line (plus its causes).
@@ -348,7 +360,18 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     if let Some(broker) = cli.broker.as_deref() {
         builder = builder.hub(open_broker(broker, cli.database_url.as_deref()).await?);
     }
+    if !cli.blocklist.is_empty() {
+        builder = builder.blocklist(&cli.blocklist);
+    }
     let chat = builder.build();
+    let webhooks = match (&cli.webhook, &cli.webhook_secret) {
+        (Some(url), Some(secret)) => {
+            tracing::info!(%url, "webhooks on");
+            let config = chatcore_webhooks::WebhookConfig::new(url.clone(), secret.as_bytes());
+            Some(chatcore_webhooks::Webhooks::start(&chat, config))
+        }
+        _ => None,
+    };
     // Presence leases of multi-node brokers, expired sessions and bans.
     tokio::spawn(chat.clone().run_housekeeping(Duration::from_secs(10)));
 
@@ -437,6 +460,10 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     // Read positions are written every 2 s; write what is still pending.
     if let Err(e) = chat.flush_read_positions().await {
         tracing::warn!(error = %e, "writing the pending read positions failed");
+    }
+    if let Some(w) = webhooks {
+        // What was emitted is in the outbox; the next run delivers what is left.
+        w.shutdown().await;
     }
     tracing::info!("stopped");
     Ok(())
