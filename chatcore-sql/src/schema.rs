@@ -13,11 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, messages, rooms, sessions, users,
+    account_tokens, admin_audit, bans, files, invites, memberships, messages, rooms, sessions,
+    users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 9] = [
+pub const TABLES: [&str; 10] = [
     "users",
     "sessions",
     "rooms",
@@ -27,6 +28,7 @@ pub const TABLES: [&str; 9] = [
     "messages",
     "account_tokens",
     "files",
+    "admin_audit",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
@@ -90,6 +92,7 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, messages::Entity).await?;
     create(db, &schema, account_tokens::Entity).await?;
     create(db, &schema, files::Entity).await?;
+    create(db, &schema, admin_audit::Entity).await?;
     Ok(())
 }
 

@@ -97,6 +97,10 @@ pub enum Error {
     /// An uploaded file whose content (sniffed, not claimed) is not accepted here.
     #[error("unsupported file type: {0}")]
     UnsupportedFile(&'static str),
+    /// The account is suspended by a site administrator: it cannot log in or
+    /// connect until the suspension is lifted.
+    #[error("this account is suspended")]
+    Suspended,
     /// The storage or broker backend failed. The source is kept.
     #[error("backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -131,6 +135,7 @@ impl Error {
             Error::EmailUnverified => "email_unverified",
             Error::InvalidToken => "invalid_token",
             Error::UnsupportedFile(_) => "unsupported_file_type",
+            Error::Suspended => "account_suspended",
             Error::Backend(_) => "internal",
         }
     }

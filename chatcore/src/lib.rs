@@ -12,6 +12,7 @@ pub mod model;
 pub mod perm;
 pub mod protocol;
 pub mod rate;
+pub mod site;
 pub mod store;
 
 #[cfg(feature = "conformance")]
@@ -21,9 +22,9 @@ pub mod conformance;
 pub use chat::openapi;
 
 pub use chat::{
-    AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
-    INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
-    SessionToken, is_inline_image, user_view,
+    ADMIN_PAGE_MAX, AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload,
+    FileView, INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate,
+    SendMessage, SessionToken, is_inline_image, user_view,
 };
 pub use error::{Conflict, Error, Result};
 pub use hub::{CloseReason, Connection, Dispatch, Frame, Hub, LocalHub};

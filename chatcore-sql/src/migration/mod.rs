@@ -13,6 +13,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20250601_000001_initial;
 mod m20251121_000002_media;
+mod m20261202_04_site_admin;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20250601_000001_initial::Migration),
             Box::new(m20251121_000002_media::Migration),
+            Box::new(m20261202_04_site_admin::Migration),
         ]
     }
 }

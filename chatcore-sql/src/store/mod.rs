@@ -14,6 +14,7 @@ mod media;
 mod messages;
 mod rooms;
 mod sessions;
+mod site;
 mod txn;
 mod users;
 

@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod admin;
 mod direct;
 mod files;
 mod live;
@@ -22,6 +23,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
+pub use admin::ADMIN_PAGE_MAX;
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;

@@ -29,6 +29,7 @@ mod members;
 mod messages;
 pub mod pause;
 mod rooms;
+mod site;
 mod users;
 
 pub use accounts::*;
@@ -39,6 +40,7 @@ pub use media::*;
 pub use members::*;
 pub use messages::*;
 pub use rooms::*;
+pub use site::*;
 pub use users::*;
 
 use std::sync::Arc;
@@ -109,6 +111,10 @@ macro_rules! conformance_tests {
             files_records_attach_once_and_delete,
             files_message_attachment_rules,
             files_go_with_their_room_and_their_uploader,
+            site_admins_granted_by_the_operator_only,
+            site_suspension_ends_sessions_and_refuses_login,
+            site_session_racing_suspension_never_survives,
+            site_admin_lists_and_deletes_rooms_they_are_not_in,
         );
     };
 }
@@ -271,6 +277,7 @@ mod tests {
         ("members.rs", include_str!("members.rs")),
         ("messages.rs", include_str!("messages.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
+        ("site.rs", include_str!("site.rs")),
         ("users.rs", include_str!("users.rs")),
     ];
 

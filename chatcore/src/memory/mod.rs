@@ -7,6 +7,7 @@ mod media;
 mod messages;
 mod rooms;
 mod sessions;
+mod site;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
@@ -39,6 +40,8 @@ struct Inner {
     /// room -> seq -> message id
     by_seq: HashMap<RoomId, BTreeMap<Seq, MessageId>>,
     nonces: HashMap<(RoomId, UserId, String), MessageId>,
+    /// Site administrators and suspensions (users absent here have neither).
+    site: HashMap<UserId, crate::site::SiteStatus>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.
@@ -46,6 +49,8 @@ struct Inner {
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     media: Mutex<MediaInner>,
+    /// The site audit log, oldest first.
+    audit: Mutex<Vec<crate::site::AuditEntry>>,
 }
 
 /// Account tokens, verification times and file records.
