@@ -38,6 +38,7 @@ use crate::error::ErrorBody;
         (name = "direct", description = "Direct rooms between two users"),
         (name = "realtime", description = "The WebSocket"),
         (name = "meta", description = "This document"),
+        (name = "admin", description = "Site administration (site administrators only)"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -3,7 +3,7 @@
 // with the last sequence number it holds per room, and unconfirmed sends are sent
 // again with the same nonce (the server never stores a nonce twice).
 
-const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003]);
+const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003, 4004]);
 const PING_EVERY_MS = 25000;
 const PONG_TIMEOUT_MS = 10000;
 const REQUEST_TIMEOUT_MS = 15000;
