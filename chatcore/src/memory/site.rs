@@ -116,7 +116,7 @@ impl SiteStore for MemoryStore {
             .iter()
             .filter(|e| before.is_none_or(|b| e.id < b))
             .collect();
-        v.sort_by(|x, y| y.id.cmp(&x.id));
+        v.sort_by_key(|e| std::cmp::Reverse(e.id));
         Ok(v.into_iter().take(limit as usize).cloned().collect())
     }
 }

@@ -1,6 +1,6 @@
 //! The harness of the operator tests (admin CLI, metrics, backup, config): the real
 //! binary on a free port, its commands, and a small HTTP client.
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unreachable_pub, missing_docs, clippy::unwrap_used)]
 
 use std::io::BufRead;
 use std::process::{Child, Command, Output, Stdio};
