@@ -10,11 +10,31 @@ use common::Server;
 use reqwest::Method;
 use serde_json::json;
 
+/// Bob's password (strong enough for any password policy).
+const PASSWORD: &str = "tulip radar canyon";
+
+async fn register(s: &Server, name: &str) -> common::User {
+    let r = s
+        .call(
+            None,
+            Method::POST,
+            "/auth/register",
+            Some(json!({"username": name, "password": PASSWORD})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    common::User {
+        id: r.body["user"]["id"].as_str().unwrap().to_owned(),
+        name: name.to_owned(),
+        token: r.body["token"].as_str().unwrap().to_owned(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_suspended_users_socket_closes_and_login_is_refused() {
     let s = Server::start().await;
     let admin = s.register("admin").await;
-    let bob = s.register("bob").await;
+    let bob = register(&s, "bob").await;
     assert!(s.chat.grant_site_admin("admin").await.unwrap());
     let room = s.room(&bob, "public", "Bob's").await;
     s.send(&bob, &room, "kept").await;
@@ -38,7 +58,7 @@ async fn a_suspended_users_socket_closes_and_login_is_refused() {
             None,
             Method::POST,
             "/auth/login",
-            Some(json!({"username": "bob", "password": "password123"})),
+            Some(json!({"username": "bob", "password": PASSWORD})),
         )
         .await;
     assert_eq!(login.status, 403, "{}", login.body);
@@ -66,7 +86,7 @@ async fn a_suspended_users_socket_closes_and_login_is_refused() {
             None,
             Method::POST,
             "/auth/login",
-            Some(json!({"username": "bob", "password": "password123"})),
+            Some(json!({"username": "bob", "password": PASSWORD})),
         )
         .await;
     assert_eq!(login.status, 200, "{}", login.body);

@@ -98,14 +98,14 @@ impl Server {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    /// Register `name` (password `correct horse battery`); its token.
+    /// Register `name` (password `tulip radar canyon`); its token.
     pub async fn register(&self, name: &str) -> String {
         let (status, v) = self
             .call(
                 reqwest::Method::POST,
                 "/auth/register",
                 None,
-                Some(json!({"username": name, "password": "correct horse battery"})),
+                Some(json!({"username": name, "password": "tulip radar canyon"})),
             )
             .await;
         assert_eq!(status, 201, "{v}");
