@@ -198,6 +198,7 @@ fn status_of(err: &chatcore::Error) -> StatusCode {
         E::InvalidToken => StatusCode::BAD_REQUEST,
         E::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         E::WeakPassword { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Suspended => StatusCode::FORBIDDEN,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -284,6 +285,7 @@ mod tests {
             (E::EmailUnverified, 403, "email_unverified"),
             (E::InvalidToken, 400, "invalid_token"),
             (E::UnsupportedFile("svg"), 415, "unsupported_file_type"),
+            (E::Suspended, 403, "account_suspended"),
             (E::Unauthenticated("no"), 401, "unauthenticated"),
             (E::invalid("name", "empty"), 422, "invalid_input"),
             (

@@ -39,6 +39,7 @@ use crate::error::ErrorBody;
         (name = "reads", description = "Read positions, unread and mention counts"),
         (name = "realtime", description = "The WebSocket"),
         (name = "meta", description = "This document"),
+        (name = "admin", description = "Site administration (site administrators only)"),
     )
 )]
 pub(crate) struct ApiDoc;

@@ -1,6 +1,11 @@
 //! The authorization matrix at the HTTP level: every route × every kind of caller
-//! (anonymous, non-member, banned, member, moderator, admin, owner), against a public
-//! and a private room, each cell on a fresh fixture, compared with the expected status.
+//! (anonymous, non-member, banned, member, moderator, admin, owner, and a site
+//! administrator who is not in the room), against a public and a private room, each
+//! cell on a fresh fixture, compared with the expected status.
+//!
+//! The site administrator expects what a non-member gets (the ordinary routes give
+//! them nothing more: no private room's messages), except on the rows of
+//! [`SITE_ADMIN`]; the `/admin/*` rows answer 403 to every other caller.
 //!
 //! A route added to the router without a row here fails
 //! `every_route_is_in_the_matrix`.
@@ -26,6 +31,25 @@ const WHO: [&str; 7] = [
     "admin",
     "owner",
 ];
+
+/// The caller of the extra column: a site administrator who is in no room.
+const SITE_ADMIN_CALLER: &str = "site_admin";
+
+/// Where the site administrator's status differs from a non-member's: method,
+/// route, public room, private room.
+const SITE_ADMIN: &[(&str, &str, u16, u16)] = &[
+    ("GET", "/admin/users", 200, 200),
+    ("POST", "/admin/users/{victim}/suspend", 200, 200),
+    ("POST", "/admin/users/{victim}/unsuspend", 200, 200),
+    ("GET", "/admin/rooms", 200, 200),
+    ("DELETE", "/admin/rooms/{room}", 204, 204),
+    ("GET", "/admin/rooms/{room}/members", 200, 200),
+    ("GET", "/admin/audit", 200, 200),
+];
+
+/// Statuses of an `/admin/*` route for the callers of [`WHO`]: none of them is a site
+/// administrator.
+const NOT_SITE_ADMIN: [u16; 7] = [401, 403, 403, 403, 403, 403, 403];
 
 /// One fresh world: a room of `kind` with one user per role, a victim (a plain
 /// member) to act upon, an invitee, a message of the member.
@@ -112,9 +136,12 @@ async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
         "owner",
         "victim",
         "invitee",
+        SITE_ADMIN_CALLER,
     ] {
         users.insert(role, user(s, tag, role).await);
     }
+    let site_admin = users[SITE_ADMIN_CALLER].name.clone();
+    s.chat.grant_site_admin(&site_admin).await.unwrap();
     let owner = users["owner"].clone();
     let room = ok(
         s.post(
@@ -679,7 +706,71 @@ fn rows() -> Vec<Row> {
             public: [200; 7],
             private: [200; 7],
         },
+        // Site administration (the site administrator's statuses are in SITE_ADMIN).
+        Row {
+            method: "GET",
+            route: "/admin/users",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
+            method: "POST",
+            route: "/admin/users/{victim}/suspend",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
+            method: "POST",
+            route: "/admin/users/{victim}/unsuspend",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
+            method: "GET",
+            route: "/admin/rooms",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
+            method: "DELETE",
+            route: "/admin/rooms/{room}",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
+            method: "GET",
+            route: "/admin/rooms/{room}/members",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
+            method: "GET",
+            route: "/admin/audit",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
     ]
+}
+
+/// The site administrator's expected status on `row`.
+fn site_admin_expects(row: &Row, private: bool) -> u16 {
+    let special = SITE_ADMIN
+        .iter()
+        .find(|(m, r, _, _)| *m == row.method && *r == row.route);
+    match (special, private) {
+        (Some(&(_, _, public, _)), false) => public,
+        (Some(&(_, _, _, private)), true) => private,
+        // Column 1 of WHO: the non-member.
+        (None, false) => row.public[1],
+        (None, true) => row.private[1],
+    }
 }
 
 fn concrete(route: &str, f: &Fixture) -> String {
@@ -701,7 +792,7 @@ async fn authorization_matrix() {
     let mut n = 0;
     for (kind, private) in [("public", false), ("private", true)] {
         for row in rows() {
-            for (col, who) in WHO.iter().enumerate() {
+            for (col, who) in WHO.iter().chain([&SITE_ADMIN_CALLER]).enumerate() {
                 n += 1;
                 // A fresh world per cell: a successful call cannot change the next one.
                 let f = fixture(&s, &format!("c{n}"), kind).await;
@@ -719,7 +810,9 @@ async fn authorization_matrix() {
                 } else {
                     s.call(caller.as_ref(), method, &path, body).await
                 };
-                let expected = if private {
+                let expected = if col == WHO.len() {
+                    site_admin_expects(&row, private)
+                } else if private {
                     row.private[col]
                 } else {
                     row.public[col]
@@ -768,6 +861,14 @@ fn every_route_is_in_the_matrix() {
             (r.method.to_owned(), route)
         })
         .collect();
+    for (method, route, _, _) in SITE_ADMIN {
+        assert!(
+            rows()
+                .iter()
+                .any(|r| r.method == *method && r.route == *route),
+            "{method} {route} of SITE_ADMIN has no row"
+        );
+    }
     for (method, route) in common::ROUTES {
         // The WebSocket upgrade is authorized in tests/security.rs
         // (websocket_authentication_modes, websocket_origins_are_checked_before_the_upgrade).

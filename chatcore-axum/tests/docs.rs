@@ -92,6 +92,7 @@ fn every_close_code_is_documented() {
         CloseReason::SlowConsumer,
         CloseReason::HeartbeatTimeout,
         CloseReason::RateLimited,
+        CloseReason::AccountSuspended,
     ] {
         let row = format!("| {} | `{}` |", reason.code(), reason.as_str());
         assert!(

@@ -13,7 +13,7 @@ pub struct CloseAction {
     pub min_delay: Duration,
 }
 
-/// 4001/4002/4003 (log in again, account gone) and 1008/1009 (a client bug that a
+/// 4001/4002/4003/4004 (log in again, account gone or suspended) and 1008/1009 (a client bug that a
 /// retry would repeat) stop; 1001, 1011, 4008, 4009, 4029 and network failures
 /// reconnect — 4029 (too many commands or connections) no sooner than after 5 s.
 pub fn close_action(code: u16) -> CloseAction {
@@ -31,6 +31,7 @@ pub fn close_action(code: u16) -> CloseAction {
         4001 => stop("unauthenticated"),
         4002 => stop("session_revoked"),
         4003 => stop("account_deleted"),
+        4004 => stop("account_suspended"),
         1008 => stop("protocol_error"),
         1009 => stop("frame_too_large"),
         1001 => again("server_shutdown", Duration::ZERO),
@@ -48,7 +49,7 @@ mod tests {
 
     #[test]
     fn auth_failures_stop_the_rest_reconnect() {
-        for code in [4001, 4002, 4003, 1008, 1009] {
+        for code in [4001, 4002, 4003, 4004, 1008, 1009] {
             assert!(!close_action(code).reconnect, "{code}");
         }
         for code in [1000, 1001, 1006, 1011, 4008, 4009, 4029] {

@@ -13,12 +13,12 @@ use std::collections::BTreeMap;
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Schema, Statement};
 
 use crate::entity::{
-    account_tokens, bans, files, invites, memberships, message_mentions, messages, outbox, pins,
-    reactions, read_settings, room_blocklists, rooms, sessions, users,
+    account_tokens, admin_audit, bans, files, invites, memberships, message_mentions, messages,
+    outbox, pins, reactions, read_settings, room_blocklists, rooms, sessions, users,
 };
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "users",
     "sessions",
     "rooms",
@@ -34,6 +34,7 @@ pub const TABLES: [&str; 15] = [
     "read_settings",
     "room_blocklists",
     "outbox",
+    "admin_audit",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
@@ -113,6 +114,7 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, read_settings::Entity).await?;
     create(db, &schema, room_blocklists::Entity).await?;
     create(db, &schema, outbox::Entity).await?;
+    create(db, &schema, admin_audit::Entity).await?;
     Ok(())
 }
 

@@ -107,6 +107,10 @@ pub enum Error {
         /// For the sender.
         message: String,
     },
+    /// The account is suspended by a site administrator: it cannot log in or
+    /// connect until the suspension is lifted.
+    #[error("this account is suspended")]
+    Suspended,
     /// The storage or broker backend failed. The source is kept.
     #[error("backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
@@ -149,6 +153,7 @@ impl Error {
             Error::InvalidToken => "invalid_token",
             Error::UnsupportedFile(_) => "unsupported_file_type",
             Error::Rejected { code, .. } => code,
+            Error::Suspended => "account_suspended",
             Error::Backend(_) => "internal",
             Error::WeakPassword { .. } => "weak_password",
         }

@@ -12,6 +12,7 @@ pub mod model;
 pub mod perm;
 pub mod protocol;
 pub mod rate;
+pub mod site;
 pub mod store;
 
 #[cfg(feature = "conformance")]
@@ -23,9 +24,9 @@ pub use chat::openapi;
 pub use chat::{events, hooks};
 
 pub use chat::{
-    AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
-    INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
-    SessionToken, UploadTarget, is_inline_image, user_view,
+    ADMIN_PAGE_MAX, AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload,
+    FileView, INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate,
+    SendMessage, SessionToken, UploadTarget, is_inline_image, user_view,
 };
 pub use chat::{
     MAX_EMOJI_BYTES, PinView, SearchHit, SearchPage, SearchRequest, is_emoji, search_words,

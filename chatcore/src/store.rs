@@ -20,6 +20,7 @@ use crate::model::{
     AccountToken, Ban, FileRecord, Invite, Membership, Message, NewMessage, NewUser, PageRequest,
     Pin, ReactionSummary, ReadCounts, Room, SearchQuery, Session, Timestamp, TokenPurpose, User,
 };
+use crate::site::{AuditEntry, SiteStatus};
 
 /// Users and their credentials.
 #[async_trait]
@@ -312,6 +313,43 @@ pub trait OutboxStore: Send + Sync + 'static {
     async fn given_up_events(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
 }
 
+/// Site administration: administrators, suspensions, site-wide listings and the
+/// audit log (see [`crate::site`]).
+#[async_trait]
+pub trait SiteStore: Send + Sync + 'static {
+    /// Make a user a site administrator (`Some(since)`) or not (`None`); returns
+    /// whether anything changed (granting an administrator keeps the first `since`).
+    /// `NotFound` if there is no such user.
+    async fn set_site_admin(&self, user: UserId, since: Option<Timestamp>) -> Result<bool>;
+    /// The site administrators, ordered by normalized username.
+    async fn list_site_admins(&self) -> Result<Vec<User>>;
+    /// A user's standing (None: no such user).
+    async fn site_status(&self, user: UserId) -> Result<Option<SiteStatus>>;
+    /// Suspend an account: first record `suspended_at` (kept if already suspended),
+    /// durably, *then* delete every session of the user; returns how many sessions
+    /// went. `NotFound` if there is no such user.
+    ///
+    /// The order matters: a session is created before its creator reads the
+    /// suspension ([`crate::Chat::create_session`]), so a session racing a
+    /// suspension is either seen by the deletion or refused by its creator.
+    async fn suspend_user(&self, user: UserId, at: Timestamp) -> Result<u64>;
+    /// Lift a suspension; false if the user was not suspended. `NotFound` if there is
+    /// no such user.
+    async fn unsuspend_user(&self, user: UserId) -> Result<bool>;
+    /// Users of every kind with their standing, ordered by id, after `after`.
+    async fn list_all_users(
+        &self,
+        after: Option<UserId>,
+        limit: u32,
+    ) -> Result<Vec<(User, SiteStatus)>>;
+    /// Rooms of every kind, ordered by id, after `after`.
+    async fn list_all_rooms(&self, after: Option<RoomId>, limit: u32) -> Result<Vec<Room>>;
+    /// Append an audit entry.
+    async fn append_audit(&self, entry: AuditEntry) -> Result<()>;
+    /// Audit entries newest first (by id), before the entry `before` if set.
+    async fn list_audit(&self, before: Option<uuid::Uuid>, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
 /// Everything a [`crate::Chat`] needs.
 pub trait Store:
     UserStore
@@ -326,6 +364,7 @@ pub trait Store:
     + ReadStore
     + FilterStore
     + OutboxStore
+    + SiteStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {

@@ -1,5 +1,6 @@
 //! The REST handlers and the single route table.
 
+mod admin;
 mod auth;
 mod hooks;
 mod media;
@@ -80,6 +81,14 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(media::get_file))
         .routes(routes!(crate::ws::upgrade))
         .routes(routes!(meta::openapi_json))
+        // site administration
+        .routes(routes!(admin::users))
+        .routes(routes!(admin::suspend))
+        .routes(routes!(admin::unsuspend))
+        .routes(routes!(admin::rooms))
+        .routes(routes!(admin::delete_room))
+        .routes(routes!(admin::room_members))
+        .routes(routes!(admin::audit))
 }
 
 /// Upload routes read their body as a stream and enforce their own limits (the file

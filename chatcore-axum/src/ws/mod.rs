@@ -176,6 +176,7 @@ async fn start(
                 Error::Unauthenticated(_) => CloseReason::SessionRevoked,
                 // Too many connections of this user.
                 Error::RateLimited { .. } => CloseReason::RateLimited,
+                Error::Suspended => CloseReason::AccountSuspended,
                 other => {
                     crate::error::log_backend(&other);
                     CloseReason::InternalError

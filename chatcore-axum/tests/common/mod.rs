@@ -82,6 +82,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/files/{id}"),
     ("GET", "/ws"),
     ("GET", "/openapi.json"),
+    ("GET", "/admin/users"),
+    ("POST", "/admin/users/{id}/suspend"),
+    ("POST", "/admin/users/{id}/unsuspend"),
+    ("GET", "/admin/rooms"),
+    ("DELETE", "/admin/rooms/{id}"),
+    ("GET", "/admin/rooms/{id}/members"),
+    ("GET", "/admin/audit"),
 ];
 
 /// How long any single wait may take before the test fails (a guard against hangs,

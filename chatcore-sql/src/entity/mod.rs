@@ -15,6 +15,7 @@
 //! `schema` test of each backend crate checks it with [`crate::schema`].
 
 pub mod account_tokens;
+pub mod admin_audit;
 pub mod bans;
 pub mod files;
 pub mod invites;

@@ -34,6 +34,10 @@ pub struct Model {
     pub last_seen_at: Option<i64>,
     /// When the current email address was verified (migration `m20251121_000002_media`).
     pub email_verified_at: Option<i64>,
+    /// Since when a site administrator (migration `m20261202_04_site_admin`).
+    pub site_admin_since: Option<i64>,
+    /// Since when suspended (migration `m20261202_04_site_admin`).
+    pub suspended_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261202_02a_reactions;
 mod m20261202_02b_pins;
 mod m20261202_02c_search;
 mod m20261202_03_host;
+mod m20261202_04_site_admin;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_02b_pins::Migration),
             Box::new(m20261202_02c_search::Migration),
             Box::new(m20261202_03_host::Migration),
+            Box::new(m20261202_04_site_admin::Migration),
         ]
     }
 }

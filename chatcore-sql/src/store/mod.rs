@@ -20,6 +20,7 @@ mod reads;
 mod rooms;
 mod search;
 mod sessions;
+mod site;
 mod txn;
 mod users;
 

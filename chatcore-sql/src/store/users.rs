@@ -46,6 +46,8 @@ impl UserStore for SqlStore {
             created_at: Set(ts(u.created_at)?),
             last_seen_at: Set(ts_opt(u.last_seen_at)?),
             email_verified_at: Set(None),
+            site_admin_since: Set(None),
+            suspended_at: Set(None),
         };
         users::Entity::insert(row)
             .exec_without_returning(self.write())

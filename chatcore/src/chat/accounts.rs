@@ -384,6 +384,7 @@ impl Chat {
             user_agent: user_agent.map(|ua| ua.chars().take(256).collect()),
         };
         self.inner.store.create_session(session.clone()).await?;
+        self.refuse_suspended_session(&session).await?;
         Ok(SessionToken { token, session })
     }
 

@@ -146,6 +146,7 @@ impl Chat {
         session: Option<SessionId>,
     ) -> Result<Vec<RoomId>> {
         self.user(user).await?;
+        self.refuse_suspended(user).await?;
         if let Some(id) = session {
             let live = self
                 .inner

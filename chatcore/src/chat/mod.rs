@@ -2,6 +2,7 @@
 
 mod access;
 mod accounts;
+mod admin;
 mod commands;
 mod direct;
 pub mod events;
@@ -31,6 +32,7 @@ use std::time::Duration;
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
+pub use admin::ADMIN_PAGE_MAX;
 pub use commands::Outcome;
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, UploadTarget, is_inline_image};
 pub use live::ChatConnection;

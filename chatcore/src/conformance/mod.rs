@@ -34,6 +34,7 @@ mod reactions;
 mod reads;
 mod rooms;
 mod search;
+mod site;
 mod users;
 
 pub use accounts::*;
@@ -49,6 +50,7 @@ pub use reactions::*;
 pub use reads::*;
 pub use rooms::*;
 pub use search::*;
+pub use site::*;
 pub use users::*;
 
 use std::sync::Arc;
@@ -136,6 +138,10 @@ macro_rules! conformance_tests {
             hooks_room_blocklist_refuses_and_stores_nothing,
             hooks_blocklist_limits_and_direct_rooms,
             outbox_keeps_order_and_outcomes,
+            site_admins_granted_by_the_operator_only,
+            site_suspension_ends_sessions_and_refuses_login,
+            site_session_racing_suspension_never_survives,
+            site_admin_lists_and_deletes_rooms_they_are_not_in,
         );
     };
 }
@@ -303,6 +309,7 @@ mod tests {
         ("reads.rs", include_str!("reads.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
         ("search.rs", include_str!("search.rs")),
+        ("site.rs", include_str!("site.rs")),
         ("users.rs", include_str!("users.rs")),
     ];
 

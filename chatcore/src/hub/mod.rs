@@ -62,6 +62,8 @@ pub enum CloseReason {
     HeartbeatTimeout,
     /// Too many connections, or too many commands (4029).
     RateLimited,
+    /// A site administrator suspended the account (4004).
+    AccountSuspended,
 }
 
 impl CloseReason {
@@ -78,6 +80,7 @@ impl CloseReason {
             CloseReason::SlowConsumer => 4008,
             CloseReason::HeartbeatTimeout => 4009,
             CloseReason::RateLimited => 4029,
+            CloseReason::AccountSuspended => 4004,
         }
     }
 
@@ -94,6 +97,7 @@ impl CloseReason {
             CloseReason::SlowConsumer => "slow_consumer",
             CloseReason::HeartbeatTimeout => "heartbeat_timeout",
             CloseReason::RateLimited => "rate_limited",
+            CloseReason::AccountSuspended => "account_suspended",
         }
     }
 }

@@ -12,6 +12,7 @@ mod reads;
 mod rooms;
 mod search;
 mod sessions;
+mod site;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,8 @@ struct Inner {
     blocklists: HashMap<RoomId, Vec<String>>,
     /// the outbox of domain events, by position
     outbox: Vec<crate::store::OutboxEntry>,
+    /// Site administrators and suspensions (users absent here have neither).
+    site: HashMap<UserId, crate::site::SiteStatus>,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.
@@ -63,6 +66,8 @@ struct Inner {
 pub struct MemoryStore {
     inner: Mutex<Inner>,
     media: Mutex<MediaInner>,
+    /// The site audit log, oldest first.
+    audit: Mutex<Vec<crate::site::AuditEntry>>,
 }
 
 /// Account tokens, verification times and file records.

@@ -11,6 +11,7 @@ export const CloseCode = Object.freeze({
   UNAUTHENTICATED: 4001,
   SESSION_REVOKED: 4002,
   ACCOUNT_DELETED: 4003,
+  ACCOUNT_SUSPENDED: 4004,
   SLOW_CONSUMER: 4008,
   HEARTBEAT_TIMEOUT: 4009,
   RATE_LIMITED: 4029,
@@ -20,6 +21,7 @@ const STOP = {
   4001: "unauthenticated", // log in again
   4002: "session_revoked", // log in again
   4003: "account_deleted", // stop
+  4004: "account_suspended", // stop (a site administrator suspended the account)
   1008: "protocol_error", // a bug in the client: retrying would repeat it
   1009: "frame_too_large",
 };

@@ -26,7 +26,7 @@ export declare class ChatError extends Error {
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "closed";
 
 export type CloseReason =
-  | "unauthenticated" | "session_revoked" | "account_deleted" | "protocol_error" | "frame_too_large"
+  | "unauthenticated" | "session_revoked" | "account_deleted" | "account_suspended" | "protocol_error" | "frame_too_large"
   | "server_shutdown" | "internal_error" | "slow_consumer" | "heartbeat_timeout" | "rate_limited"
   | "connection_lost" | "closed";
 
@@ -45,7 +45,7 @@ export interface StateChange {
 
 export declare const CloseCode: Readonly<{
   NORMAL: 1000; SERVER_SHUTDOWN: 1001; ABNORMAL: 1006; PROTOCOL_ERROR: 1008; FRAME_TOO_LARGE: 1009;
-  INTERNAL_ERROR: 1011; UNAUTHENTICATED: 4001; SESSION_REVOKED: 4002; ACCOUNT_DELETED: 4003;
+  INTERNAL_ERROR: 1011; UNAUTHENTICATED: 4001; SESSION_REVOKED: 4002; ACCOUNT_DELETED: 4003; ACCOUNT_SUSPENDED: 4004;
   SLOW_CONSUMER: 4008; HEARTBEAT_TIMEOUT: 4009; RATE_LIMITED: 4029;
 }>;
 

@@ -16,11 +16,14 @@
 //! - Email: verification and password reset links are logged (info level) unless
 //!   `--smtp-url smtp://host:port` sends them; `--require-email-verification` (the
 //!   production setting) refuses sending and uploads until the address is verified.
+//! - `chat-server admin grant|revoke <username>` and `chat-server admin list` manage
+//!   the site administrators (with the same store flags, before `admin`).
 //! - `--demo` seeds sample users (their passwords are printed) and rooms.
 //! - Logs: `RUST_LOG` (default `info`).
 //! - Ctrl-C or SIGTERM stops accepting connections and lets in-flight requests finish
 //!   (at most `--shutdown-grace-secs`).
 
+mod admin_cli;
 mod demo;
 mod store;
 mod ui;
@@ -153,6 +156,9 @@ struct Cli {
     /// word), before each room's own blocklist.
     #[arg(long, env = "CHAT_BLOCKLIST", value_delimiter = ',')]
     blocklist: Vec<String>,
+    /// Instead of serving: an operator's command (`admin grant <username>`…).
+    #[command(subcommand)]
+    command: Option<admin_cli::Command>,
 }
 
 /// A startup failure, printed as one readable line (plus its causes).
@@ -310,7 +316,12 @@ struct AppState {
     started: Instant,
 }
 
-async fn run(cli: Cli) -> Result<(), Fatal> {
+async fn run(mut cli: Cli) -> Result<(), Fatal> {
+    if let Some(command) = cli.command.take() {
+        let config =
+            store::StoreConfig::from_flags(cli.memory, cli.database_url.as_deref(), &cli.data_dir);
+        return admin_cli::run(command, &config).await;
+    }
     let addr = SocketAddr::new(cli.host, cli.port);
     // Bind first: a taken port is the most common mistake and needs no database.
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {

@@ -28,7 +28,7 @@ export const liveHandlers = {
     session.status.value = status;
   },
   onAuthLost(code) {
-    const why = code === 4002 ? "Your session was ended." : code === 4003 ? "This account was deleted." : "Please log in again.";
+    const why = code === 4002 ? "Your session was ended." : code === 4003 ? "This account was deleted." : code === 4004 ? "This account is suspended." : "Please log in again.";
     endSession(why);
   },
   onSendFailed(entry, err) {

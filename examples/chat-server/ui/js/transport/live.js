@@ -5,7 +5,7 @@
 
 import { sentence } from "../errors.js";
 
-const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003]);
+const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003, 4004]);
 const PING_EVERY_MS = 25000;
 // A command with a reply (ping, send, resume…) or a new connection's hello that gets
 // no frame at all back within this time means a dead network: one that delivers no
