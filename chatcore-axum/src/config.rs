@@ -37,12 +37,21 @@ pub struct ChatConfig {
     /// Default page size of `GET /rooms` (default 50, at most 100).
     pub rooms_page_default: u32,
     /// Login attempts per client address (IPv6: per /64), on top of the per-account
-    /// limit of [`chatcore::Limits::login_rate`] (default: 30 at once, then one every
+    /// limits of [`chatcore::Limits::login_rate`] and `login_account_rate` (default: 30 at once, then one every
     /// 6 s). `None`: unlimited. Needs the client address (see [`crate::client_ip`]).
     pub login_rate_per_ip: Option<Rate>,
     /// Registrations per client address (default: 20 at once, then one every 3
     /// minutes). `None`: unlimited.
     pub register_rate_per_ip: Option<Rate>,
+    /// Password checks per client address outside login (room passwords on joining,
+    /// the current password of `POST /me/password`, the password of `DELETE /me`), on
+    /// top of the per-user limit of [`chatcore::Limits::password_rate`] (default: 30
+    /// at once, then one every 6 s). `None`: unlimited.
+    pub password_rate_per_ip: Option<Rate>,
+    /// Uploads (avatars, image and file messages) read at once (default 16); further
+    /// ones get 503 `server_busy` with `Retry-After` before their body is read. Each
+    /// holds at most its file limit in memory while it is read.
+    pub max_concurrent_uploads: usize,
     /// Reverse proxies whose `X-Forwarded-For` is believed (default: none, the header
     /// is ignored). When the peer is one of these, the client address is the rightmost
     /// address of the header that is not one of these.
@@ -63,6 +72,8 @@ impl Default for ChatConfig {
             rooms_page_default: 50,
             login_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
             register_rate_per_ip: Some(Rate::new(20, Duration::from_secs(180))),
+            password_rate_per_ip: Some(Rate::new(30, Duration::from_secs(6))),
+            max_concurrent_uploads: 16,
             trusted_proxies: Vec::new(),
             ws: WsConfig::default(),
         }
@@ -107,6 +118,14 @@ pub struct WsConfig {
     /// requests get 503 `server_busy` with `Retry-After`. Per user, see
     /// [`chatcore::Limits::max_connections_per_user`].
     pub max_connections: usize,
+    /// Most WebSockets open at once that have not authenticated yet (opened without
+    /// credentials, waiting for their `auth` frame), counted apart from
+    /// [`WsConfig::max_connections`] (default 1,000); further ones get 503
+    /// `server_busy`. When more than half are taken, new ones get a fifth of
+    /// [`WsConfig::auth_timeout`] to authenticate.
+    pub max_unauthenticated: usize,
+    /// Most unauthenticated WebSockets per client address (IPv6: per /64; default 8).
+    pub max_unauthenticated_per_ip: usize,
 }
 
 impl Default for WsConfig {
@@ -122,6 +141,8 @@ impl Default for WsConfig {
             commands_per_sec: 20,
             command_burst: 40,
             max_connections: 10_000,
+            max_unauthenticated: 1_000,
+            max_unauthenticated_per_ip: 8,
         }
     }
 }

@@ -45,6 +45,8 @@ pub mod codes {
     pub const INTERNAL: &str = "internal";
     /// WebSocket only: a frame that is not a valid command.
     pub const BAD_FRAME: &str = "bad_frame";
+    /// 408: the request (headers, then body) did not arrive in time ([`crate::serve()`]).
+    pub const REQUEST_TIMEOUT: &str = "request_timeout";
 }
 
 /// The JSON body of every error response.
@@ -195,6 +197,7 @@ fn status_of(err: &chatcore::Error) -> StatusCode {
         E::EmailUnverified => StatusCode::FORBIDDEN,
         E::InvalidToken => StatusCode::BAD_REQUEST,
         E::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        E::WeakPassword { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -212,6 +215,7 @@ impl From<chatcore::Error> for ApiError {
                 (Some((*field).to_owned()), None)
             }
             E::RateLimited { retry_after } => (None, Some(*retry_after)),
+            E::WeakPassword { .. } => (Some("password".to_owned()), None),
             _ => (None, None),
         };
         ApiError {
@@ -282,6 +286,13 @@ mod tests {
             (E::UnsupportedFile("svg"), 415, "unsupported_file_type"),
             (E::Unauthenticated("no"), 401, "unauthenticated"),
             (E::invalid("name", "empty"), 422, "invalid_input"),
+            (
+                E::WeakPassword {
+                    reason: "common".into(),
+                },
+                422,
+                "weak_password",
+            ),
             (
                 E::TooLarge {
                     field: "body",

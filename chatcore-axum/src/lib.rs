@@ -8,6 +8,7 @@ mod extract;
 mod limits;
 mod openapi;
 mod rest;
+mod serve;
 mod state;
 pub mod types;
 mod ws;
@@ -22,6 +23,7 @@ pub use config::{ChatConfig, WsConfig};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
 pub use limits::client_ip;
+pub use serve::{ServeConfig, serve};
 pub use state::{ChatState, ChatStateBuilder};
 
 /// The chatcore HTTP API and WebSocket as an [`axum::Router`], to serve as is or to

@@ -9,6 +9,7 @@
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use axum::http::{Extensions, HeaderMap};
@@ -18,7 +19,7 @@ use crate::config::ChatConfig;
 
 /// The rate-limit key of an address: IPv4 as is, IPv6 by its /64 prefix (one
 /// subscriber usually holds a whole /64, so single addresses are free to rotate).
-fn ip_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn ip_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -64,12 +65,36 @@ pub fn client_ip(
     Some(client)
 }
 
+/// The rate-limit key of the request's client address (IPv6: its /64), as the
+/// service's per-address limits take it ([`chatcore::Chat::login_from`]).
+pub(crate) fn client_key(
+    config: &ChatConfig,
+    headers: &HeaderMap,
+    extensions: &Extensions,
+) -> Option<IpAddr> {
+    client_ip(config, headers, extensions).map(ip_key)
+}
+
 /// Per-address limiters and the connection counter, one set per router state.
 pub(crate) struct HttpLimits {
     login: KeyedLimiter<IpAddr>,
     register: KeyedLimiter<IpAddr>,
+    password: KeyedLimiter<IpAddr>,
+    uploads: Arc<tokio::sync::Semaphore>,
     connections: Arc<AtomicUsize>,
     max_connections: usize,
+    /// Unauthenticated WebSockets: in all, and per address key.
+    pending: Arc<Pending>,
+}
+
+/// The unauthenticated WebSockets being opened.
+#[derive(Debug, Default)]
+struct Pending {
+    /// Per address key (`None`: no connect info); the sum is the total.
+    by_ip: std::sync::Mutex<std::collections::HashMap<Option<IpAddr>, usize>>,
+    total: AtomicUsize,
+    max: usize,
+    max_per_ip: usize,
 }
 
 impl std::fmt::Debug for HttpLimits {
@@ -86,6 +111,8 @@ impl std::fmt::Debug for HttpLimits {
 pub(crate) enum IpAction {
     Login,
     Register,
+    /// A password check outside login (room password, current password).
+    Password,
 }
 
 impl HttpLimits {
@@ -93,8 +120,19 @@ impl HttpLimits {
         HttpLimits {
             login: KeyedLimiter::new(config.login_rate_per_ip),
             register: KeyedLimiter::new(config.register_rate_per_ip),
+            password: KeyedLimiter::new(config.password_rate_per_ip),
+            uploads: Arc::new(tokio::sync::Semaphore::new(
+                config
+                    .max_concurrent_uploads
+                    .min(tokio::sync::Semaphore::MAX_PERMITS),
+            )),
             connections: Arc::new(AtomicUsize::new(0)),
             max_connections: config.ws.max_connections,
+            pending: Arc::new(Pending {
+                max: config.ws.max_unauthenticated,
+                max_per_ip: config.ws.max_unauthenticated_per_ip,
+                ..Pending::default()
+            }),
         }
     }
 
@@ -111,6 +149,7 @@ impl HttpLimits {
         let limiter = match action {
             IpAction::Login => &self.login,
             IpAction::Register => &self.register,
+            IpAction::Password => &self.password,
         };
         limiter.check(&ip_key(ip))
     }
@@ -127,9 +166,68 @@ impl HttpLimits {
         Some(ConnectionSlot(self.connections.clone()))
     }
 
+    /// One of the [`ChatConfig::max_concurrent_uploads`] upload slots, held while the
+    /// upload is read and stored. `None`: all are taken.
+    pub(crate) fn upload_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.uploads.clone().try_acquire_owned().ok()
+    }
+
+    /// Reserve a slot for a WebSocket opened without credentials, from `ip` (an
+    /// address key, see [`client_key`]), until it authenticates: counted apart from
+    /// the authenticated ones and capped per address. `None`: no slot free.
+    pub(crate) fn pending_slot(&self, ip: Option<IpAddr>) -> Option<PendingSlot> {
+        let p = &self.pending;
+        let mut by_ip = p.by_ip.lock().unwrap_or_else(|e| e.into_inner());
+        let n = by_ip.entry(ip).or_insert(0);
+        if *n >= p.max_per_ip || p.total.load(Ordering::Acquire) >= p.max {
+            if *n == 0 {
+                by_ip.remove(&ip);
+            }
+            return None;
+        }
+        *n += 1;
+        p.total.fetch_add(1, Ordering::AcqRel);
+        Some(PendingSlot {
+            pending: self.pending.clone(),
+            ip,
+        })
+    }
+
+    /// How long a new unauthenticated WebSocket has to send its `auth` frame:
+    /// `base`, or a fifth of it while more than half of the unauthenticated slots
+    /// are taken.
+    pub(crate) fn auth_window(&self, base: Duration) -> Duration {
+        let p = &self.pending;
+        if p.total.load(Ordering::Acquire).saturating_mul(2) > p.max {
+            base / 5
+        } else {
+            base
+        }
+    }
+
     /// WebSockets open (or being opened) right now.
     pub(crate) fn open_connections(&self) -> usize {
         self.connections.load(Ordering::Acquire)
+    }
+}
+
+/// One unauthenticated WebSocket's slot; dropping it frees the slot.
+#[derive(Debug)]
+pub(crate) struct PendingSlot {
+    pending: Arc<Pending>,
+    ip: Option<IpAddr>,
+}
+
+impl Drop for PendingSlot {
+    fn drop(&mut self) {
+        let mut by_ip = self.pending.by_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = by_ip.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                by_ip.remove(&self.ip);
+            }
+        }
+        self.pending.total.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -196,6 +294,34 @@ mod tests {
         );
         // No connect info: unknown.
         assert_eq!(client_ip(&config, &h, &Extensions::new()), None);
+    }
+
+    #[test]
+    fn unauthenticated_slots_are_capped_per_address_and_shorten_the_auth_window() {
+        let mut config = ChatConfig::default();
+        config.ws.max_unauthenticated = 4;
+        config.ws.max_unauthenticated_per_ip = 2;
+        let limits = HttpLimits::new(&config);
+        let a: Option<IpAddr> = Some("192.0.2.1".parse().unwrap());
+        let b: Option<IpAddr> = Some("192.0.2.2".parse().unwrap());
+        let base = Duration::from_secs(5);
+        let a1 = limits.pending_slot(a).unwrap();
+        let _a2 = limits.pending_slot(a).unwrap();
+        assert!(limits.pending_slot(a).is_none(), "per address");
+        assert_eq!(
+            limits.auth_window(base),
+            base,
+            "half taken: no pressure yet"
+        );
+        let _b1 = limits.pending_slot(b).unwrap();
+        assert_eq!(limits.auth_window(base), base / 5, "under pressure");
+        let _b2 = limits.pending_slot(b).unwrap();
+        let c: Option<IpAddr> = Some("192.0.2.3".parse().unwrap());
+        assert!(limits.pending_slot(c).is_none(), "in all");
+        drop(a1);
+        assert!(limits.pending_slot(a).is_some(), "freed on drop");
+        // Authenticated connections do not count against them, nor they against those.
+        assert!(limits.connection_slot().is_some());
     }
 
     #[test]

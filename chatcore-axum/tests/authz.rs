@@ -229,14 +229,16 @@ fn rows() -> Vec<Row> {
         Row {
             method: "POST",
             route: "/auth/register",
-            body: |_| Some(json!({"username": "newcomer", "password": "password123"})),
+            body: |_| Some(json!({"username": "newcomer", "password": "tulip radar canyon"})),
             public: [201, 201, 201, 201, 201, 201, 201],
             private: [201, 201, 201, 201, 201, 201, 201],
         },
         Row {
             method: "POST",
             route: "/auth/login",
-            body: |f| Some(json!({"username": f.users["owner"].name, "password": "whatever1"})),
+            body: |f| {
+                Some(json!({"username": f.users["owner"].name, "password": "whatever lantern one"}))
+            },
             public: [401; 7],
             private: [401; 7],
         },
@@ -294,7 +296,7 @@ fn rows() -> Vec<Row> {
         Row {
             method: "POST",
             route: "/me/password",
-            body: |_| Some(json!({"old": "password123", "new": "password456"})),
+            body: |_| Some(json!({"old": "tulip radar canyon", "new": "tulip radar meadow"})),
             public: any_user(403),
             private: any_user(403),
         },
@@ -586,7 +588,7 @@ fn rows() -> Vec<Row> {
         Row {
             method: "POST",
             route: "/auth/password-reset",
-            body: |_| Some(json!({"token": "A".repeat(43), "password": "password456"})),
+            body: |_| Some(json!({"token": "A".repeat(43), "password": "tulip radar meadow"})),
             public: [400; 7],
             private: [400; 7],
         },
@@ -658,7 +660,9 @@ async fn authorization_matrix() {
                 let path = concrete(row.route, &f);
                 let mut body = (row.body)(&f);
                 if row.route == "/auth/register" {
-                    body = Some(json!({"username": format!("new{n}"), "password": "password123"}));
+                    body = Some(
+                        json!({"username": format!("new{n}"), "password": "tulip radar canyon"}),
+                    );
                 }
                 let r = if body.as_ref().and_then(Value::as_str) == Some(UPLOAD_MARKER) {
                     upload(&s, caller.as_ref(), &path).await

@@ -29,6 +29,7 @@ fn every_error_code_is_documented() {
         Error::EmailUnverified,
         Error::InvalidToken,
         Error::UnsupportedFile("x"),
+        Error::WeakPassword { reason: "x".into() },
         Error::backend(std::io::Error::other("x")),
     ]
     .iter()

@@ -94,7 +94,7 @@ async fn unauthenticated_is_401() {
         None,
         Method::POST,
         "/auth/login",
-        Some(json!({"username": "nobody", "password": "password123"})),
+        Some(json!({"username": "nobody", "password": "tulip radar canyon"})),
     )
     .await
     .assert_error(401, "unauthenticated");
@@ -193,7 +193,7 @@ async fn conflicts_are_409() {
         None,
         Method::POST,
         "/auth/register",
-        Some(json!({"username": "ALICE", "password": "password123"})),
+        Some(json!({"username": "ALICE", "password": "tulip radar canyon"})),
     )
     .await
     .assert_error(409, "username_taken");
@@ -261,7 +261,7 @@ async fn invalid_input_is_422_with_the_field() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "a b", "password": "password123"})),
+            Some(json!({"username": "a b", "password": "tulip radar canyon"})),
         )
         .await;
     r.assert_error(422, "invalid_input");

@@ -49,7 +49,7 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
     // Without a trusted proxy, X-Forwarded-For is ignored: no way around the limit.
     assert_429(&login(&s, "a5", Some("203.0.113.9")).await);
 
-    // Per account, whatever the address (chatcore's login_rate).
+    // Per account and address (chatcore's login_rate).
     let setup = Setup {
         limits: Limits {
             login_rate: Some(Rate::new(2, MINUTE)),
@@ -72,7 +72,7 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
             None,
             Method::POST,
             "/auth/login",
-            Some(json!({"username": "victim", "password": "password123"})),
+            Some(json!({"username": "victim", "password": "tulip radar canyon"})),
         )
         .await;
     assert_429(&r);
@@ -83,7 +83,7 @@ async fn login_attempts_are_limited_per_address_and_per_account() {
             None,
             Method::POST,
             "/auth/login",
-            Some(json!({"username": "other", "password": "password123"})),
+            Some(json!({"username": "other", "password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -122,7 +122,7 @@ async fn registrations_are_limited_per_address() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "three", "password": "password123"})),
+            Some(json!({"username": "three", "password": "tulip radar canyon"})),
         )
         .await;
     assert_429(&r);
@@ -304,4 +304,425 @@ async fn history_pages_are_capped() {
         .await;
     assert_eq!(page["type"], "history", "{page}");
     assert_eq!(page["messages"].as_array().unwrap().len(), 5, "{page}");
+}
+
+async fn login_as(s: &Server, name: &str, password: &str, from: &str) -> Resp {
+    let r = s
+        .req(Method::POST, "/auth/login")
+        .header("x-forwarded-for", from)
+        .json(&json!({"username": name, "password": password}));
+    Resp::from(r.send().await.unwrap()).await
+}
+
+/// Wrong passwords from many addresses use up their own (account, address) budgets
+/// and then the account's ceiling, but the owner, from an address that logged in
+/// before, still gets in with the right password.
+#[tokio::test]
+async fn failed_logins_from_other_addresses_cannot_lock_the_owner_out() {
+    let mut setup = Setup::default();
+    setup.config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    setup.limits = Limits {
+        login_rate: Some(Rate::new(3, MINUTE)),
+        login_account_rate: Some(Rate::new(5, MINUTE)),
+        ..Limits::without_rate_limits()
+    };
+    let s = Server::start_with(setup).await;
+    s.register("owner").await;
+    let home = "203.0.113.1";
+    let r = login_as(&s, "owner", "password123", home).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Ten attackers: the ceiling (5, one taken by the owner) stops them after four.
+    let mut refused = 0;
+    for i in 0..10 {
+        let r = login_as(&s, "owner", "wrong-password", &format!("198.51.100.{i}")).await;
+        match r.status {
+            401 => {}
+            429 => refused += 1,
+            other => panic!("{other}: {}", r.body),
+        }
+    }
+    assert_eq!(refused, 6);
+    // The owner, from home, is let through the ceiling.
+    let r = login_as(&s, "owner", "password123", home).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // From a new address the ceiling holds (a guess would get through otherwise).
+    assert_429(&login_as(&s, "owner", "password123", "192.0.2.7").await);
+    // A wrong password from home is still only a wrong password, until the
+    // (account, address) budget is gone.
+    login_as(&s, "owner", "wrong-password", home)
+        .await
+        .assert_error(401, "unauthenticated");
+    assert_429(&login_as(&s, "owner", "wrong-password", home).await);
+
+    // Without the ceiling, one address's failures leave the owner's budget alone.
+    let mut setup = Setup::default();
+    setup.config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    setup.limits = Limits {
+        login_rate: Some(Rate::new(3, MINUTE)),
+        ..Limits::without_rate_limits()
+    };
+    let s = Server::start_with(setup).await;
+    s.register("owner").await;
+    for _ in 0..3 {
+        login_as(&s, "owner", "wrong-password", "198.51.100.1")
+            .await
+            .assert_error(401, "unauthenticated");
+    }
+    assert_429(&login_as(&s, "owner", "wrong-password", "198.51.100.1").await);
+    let r = login_as(&s, "owner", "password123", home).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Room passwords, the current password of `POST /me/password` and the password of
+/// `DELETE /me` are limited per user (one budget for all three) and per address.
+#[tokio::test]
+async fn password_guesses_are_limited_per_user_and_per_address() {
+    let setup = Setup {
+        limits: Limits {
+            password_rate: Some(Rate::new(3, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let r = s
+        .post(
+            &alice,
+            "/rooms",
+            json!({"kind": "public", "name": "Locked", "password": "room-secret"}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let room = r.body["id"].as_str().unwrap().to_owned();
+    let bob = s.register("bob").await;
+    let join = format!("/rooms/{room}/join");
+    for _ in 0..3 {
+        s.post(&bob, &join, json!({"password": "guess"}))
+            .await
+            .assert_error(403, "forbidden");
+    }
+    assert_429(&s.post(&bob, &join, json!({"password": "guess"})).await);
+    // Even the right password waits, and so do the account's own passwords.
+    assert_429(
+        &s.post(&bob, &join, json!({"password": "room-secret"}))
+            .await,
+    );
+    assert_429(
+        &s.post(
+            &bob,
+            "/me/password",
+            json!({"old": "guess-guess", "new": "another-password"}),
+        )
+        .await,
+    );
+    assert_429(
+        &s.call(
+            Some(&bob),
+            Method::DELETE,
+            "/me",
+            Some(json!({"password": "guess"})),
+        )
+        .await,
+    );
+    // The account's password, guessed through `DELETE /me` and `POST /me/password`.
+    let carol = s.register("carol").await;
+    for _ in 0..2 {
+        s.call(
+            Some(&carol),
+            Method::DELETE,
+            "/me",
+            Some(json!({"password": "guess"})),
+        )
+        .await
+        .assert_error(401, "unauthenticated");
+    }
+    s.post(
+        &carol,
+        "/me/password",
+        json!({"old": "guess-guess", "new": "another-password"}),
+    )
+    .await
+    .assert_error(401, "unauthenticated");
+    assert_429(
+        &s.post(
+            &carol,
+            "/me/password",
+            json!({"old": "password123", "new": "another-password"}),
+        )
+        .await,
+    );
+    // Others are unaffected.
+    let dave = s.register("dave").await;
+    let r = s
+        .post(&dave, &join, json!({"password": "room-secret"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Per address: many users from one address share its budget.
+    let mut setup = Setup::default();
+    setup.config.password_rate_per_ip = Some(Rate::new(2, MINUTE));
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let r = s
+        .post(
+            &alice,
+            "/rooms",
+            json!({"kind": "public", "name": "Locked", "password": "room-secret"}),
+        )
+        .await;
+    let join = format!("/rooms/{}/join", r.body["id"].as_str().unwrap());
+    for name in ["user1", "user2"] {
+        let u = s.register(name).await;
+        s.post(&u, &join, json!({"password": "guess"}))
+            .await
+            .assert_error(403, "forbidden");
+    }
+    let u3 = s.register("user3").await;
+    assert_429(&s.post(&u3, &join, json!({"password": "guess"})).await);
+    assert_429(
+        &s.post(
+            &u3,
+            "/me/password",
+            json!({"old": "password123", "new": "another-password"}),
+        )
+        .await,
+    );
+}
+
+async fn patch_email(s: &Server, u: &common::User, email: &str) -> Resp {
+    s.call(Some(u), Method::PATCH, "/me", Some(json!({"email": email})))
+        .await
+}
+
+/// Email changes mail a verification link and may answer `email_taken`: limited per
+/// user, and the mails per address.
+#[tokio::test]
+async fn email_changes_are_limited_per_user_and_per_address() {
+    let setup = Setup {
+        limits: Limits {
+            email_change_rate: Some(Rate::new(3, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let r = patch_email(&s, &alice, "alice@example.com").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Probing for taken addresses counts too.
+    for _ in 0..3 {
+        patch_email(&s, &bob, "alice@example.com")
+            .await
+            .assert_error(409, "email_taken");
+    }
+    assert_429(&patch_email(&s, &bob, "alice@example.com").await);
+    assert_429(&patch_email(&s, &bob, "bob@example.com").await);
+    // Unchanged addresses and other fields are not changes.
+    for _ in 0..5 {
+        let r = patch_email(&s, &alice, "alice@example.com").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    for e in ["a2@example.com", "a3@example.com"] {
+        assert_eq!(patch_email(&s, &alice, e).await.status, 200);
+    }
+    assert_429(&patch_email(&s, &alice, "a4@example.com").await);
+
+    // Per address: flipping between two addresses mails each at most mail_rate.
+    let setup = Setup {
+        limits: Limits {
+            mail_rate: Some(Rate::new(1, MINUTE)),
+            ..Limits::without_rate_limits()
+        },
+        ..Setup::default()
+    };
+    let s = Server::start_with(setup).await;
+    let carol = s.register("carol").await;
+    for e in ["c1@example.com", "c2@example.com"] {
+        let r = s
+            .call(
+                Some(&carol),
+                Method::PATCH,
+                "/me",
+                Some(json!({"email": e})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let r = s
+        .call(
+            Some(&carol),
+            Method::PATCH,
+            "/me",
+            Some(json!({"email": "c1@example.com"})),
+        )
+        .await;
+    assert_429(&r);
+}
+
+const BOUNDARY: &str = "limits-test-boundary";
+
+/// Open an upload to `path` that announces 10 MiB and sends only its first bytes.
+async fn start_upload(s: &Server, user: &common::User, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut tcp = tokio::net::TcpStream::connect(s.addr).await.unwrap();
+    let head = format!(
+        "POST {}{path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
+         X-Requested-With: t\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Content-Length: {}\r\n\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; \
+         name=\"file\"; filename=\"a.bin\"\r\n\r\n",
+        s.mount,
+        s.addr,
+        user.token,
+        10 * 1024 * 1024
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(&[0u8; 4096]).await.unwrap();
+    tcp
+}
+
+/// The status of the answer on `tcp` (None: the connection closed first). The
+/// timeout guards against a hang; it asserts no speed.
+async fn status_of(tcp: &mut tokio::net::TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let read = async {
+        let mut chunk = [0u8; 1024];
+        while !buf.windows(2).any(|w| w == b"\r\n") {
+            match tcp.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .expect("an answer without the rest of the body");
+    let line = String::from_utf8_lossy(&buf);
+    line.split_whitespace().nth(1).and_then(|c| c.parse().ok())
+}
+
+/// A complete small file upload.
+async fn small_upload(s: &Server, user: &common::User, room: &str) -> Resp {
+    let body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; \
+         filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{BOUNDARY}--\r\n"
+    );
+    let r = s
+        .req(Method::POST, &format!("/rooms/{room}/files"))
+        .bearer_auth(&user.token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    Resp::from(r).await
+}
+
+/// Room access is checked before an upload's body is read: a room that does not
+/// exist, or one the user is not in, is refused at once.
+#[tokio::test]
+async fn uploads_are_refused_before_their_body_is_read() {
+    let s = Server::start().await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let room = s.room(&alice, "public", "General").await;
+    let nowhere = uuid::Uuid::now_v7();
+    for (user, path, status) in [
+        (&bob, format!("/rooms/{nowhere}/files"), 404),
+        (&bob, format!("/rooms/{room}/files"), 403),
+        (&bob, format!("/rooms/{room}/avatar"), 403),
+        (&bob, format!("/rooms/{nowhere}/avatar"), 404),
+    ] {
+        let mut tcp = start_upload(&s, user, &path).await;
+        assert_eq!(status_of(&mut tcp).await, Some(status), "{path}");
+    }
+}
+
+/// At most `max_concurrent_uploads` uploads are read at once; others get 503
+/// `server_busy` until one ends.
+#[tokio::test]
+async fn concurrent_uploads_are_bounded() {
+    let mut setup = Setup::default();
+    setup.config.max_concurrent_uploads = 1;
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let room = s.room(&alice, "public", "General").await;
+    let slow = start_upload(&s, &alice, &format!("/rooms/{room}/files")).await;
+    // Once the slow upload holds the slot (it is being read), others are refused.
+    let mut busy = None;
+    for _ in 0..500 {
+        let r = small_upload(&s, &alice, &room).await;
+        if r.status == 503 {
+            busy = Some(r);
+            break;
+        }
+        assert_eq!(r.status, 201, "{}", r.body);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let busy = busy.expect("an upload refused while another is read");
+    busy.assert_error(503, "server_busy");
+    assert!(busy.headers.contains_key("retry-after"));
+    // The slow client goes away: its slot is free again.
+    drop(slow);
+    let mut done = false;
+    for _ in 0..500 {
+        let r = small_upload(&s, &alice, &room).await;
+        if r.status == 201 {
+            done = true;
+            break;
+        }
+        r.assert_error(503, "server_busy");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(done, "the slot was never released");
+}
+
+/// Sockets opened without credentials wait for their `auth` frame in slots of their
+/// own, capped per address: they cannot take the slots of authenticated ones.
+#[tokio::test]
+async fn unauthenticated_websockets_have_their_own_slots_capped_per_address() {
+    let mut setup = Setup::default();
+    setup.config.ws.max_connections = 2;
+    setup.config.ws.max_unauthenticated_per_ip = 3;
+    setup.config.ws.auth_timeout = Duration::from_secs(30);
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let mut anonymous = Vec::new();
+    for _ in 0..3 {
+        anonymous.push(Ws::connect(&s, &[]).await.expect("an anonymous socket"));
+    }
+    let refused = Ws::connect(&s, &[])
+        .await
+        .err()
+        .expect("a fourth anonymous socket from this address is refused");
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.body["error"]["code"], "server_busy");
+    // The authenticated get their slots.
+    let _a = s.ws(&alice).await;
+    let _b = s.ws(&bob).await;
+    assert_eq!(s.state.open_connections(), 2);
+    // An anonymous socket that authenticates needs a regular slot: all are taken.
+    let mut late = anonymous.pop().unwrap();
+    late.send(json!({"type": "auth", "token": alice.token}))
+        .await;
+    assert_eq!(late.close_code().await, Some(4029));
+    // Its unauthenticated slot is free again.
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    loop {
+        match Ws::connect(&s, &[]).await {
+            Ok(ws) => {
+                anonymous.push(ws);
+                break;
+            }
+            Err(r) => assert_eq!(r.status, 503),
+        }
+        assert!(tokio::time::Instant::now() < deadline, "slot never freed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }

@@ -100,7 +100,7 @@ impl Env {
                 None,
                 Method::POST,
                 "/auth/register",
-                Some(json!({"username": name, "password": "password123", "email": email})),
+                Some(json!({"username": name, "password": "tulip radar canyon", "email": email})),
             )
             .await;
         assert_eq!(r.status, 201, "{}", r.body);
@@ -341,7 +341,7 @@ async fn password_reset_is_single_use_expires_and_ends_sessions() {
         async move { s.call(None, Method::POST, "/auth/login", Some(body)).await }
     };
     assert_eq!(login("new password 1").await.status, 200);
-    assert_eq!(login("password123").await.status, 401);
+    assert_eq!(login("tulip radar canyon").await.status, 401);
     // Reuse refused.
     reset(&token, "new password 2")
         .await

@@ -225,7 +225,7 @@ async fn openapi_schemas_match_real_responses() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "alice", "password": "password123", "email": "a@example.com"})),
+            Some(json!({"username": "alice", "password": "tulip radar canyon", "email": "a@example.com"})),
         )
         .await;
     check("POST", "/auth/register", "201", &reg.body);

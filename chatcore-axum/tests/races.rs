@@ -73,15 +73,15 @@ async fn a_socket_racing_a_logout_or_password_change_is_closed_4002() {
     let (s, hub) = server().await;
     s.register("racer").await;
     for what in ["logout", "logout-all", "password"] {
-        let victim = login(&s, "racer", "password123").await;
-        let kept = login(&s, "racer", "password123").await;
+        let victim = login(&s, "racer", "tulip radar canyon").await;
+        let kept = login(&s, "racer", "tulip radar canyon").await;
         let mut ws = open_racing(&s, &hub, &victim, async {
             let r = match what {
                 "password" => {
                     s.post(
                         &kept,
                         "/me/password",
-                        json!({"old": "password123", "new": "password123"}),
+                        json!({"old": "tulip radar canyon", "new": "tulip radar canyon"}),
                     )
                     .await
                 }

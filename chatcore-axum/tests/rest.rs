@@ -24,7 +24,7 @@ async fn accounts_profiles_and_sessions() {
     let alice = s.register("alice").await;
     let bob = s.register("bob").await;
 
-    let r = login(&s, "ALICE", "password123").await;
+    let r = login(&s, "ALICE", "tulip radar canyon").await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["user"]["id"], json!(alice.id));
     let second = User {
@@ -65,7 +65,7 @@ async fn accounts_profiles_and_sessions() {
         .post(
             &alice,
             "/me/password",
-            json!({"old": "password123", "new": "new-password-1"}),
+            json!({"old": "tulip radar canyon", "new": "new-password-1"}),
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
@@ -85,7 +85,7 @@ async fn accounts_profiles_and_sessions() {
         .assert_error(401, "unauthenticated");
 
     // Deleting the account needs the password.
-    let r = login(&s, "bob", "password123").await;
+    let r = login(&s, "bob", "tulip radar canyon").await;
     let bob2 = User {
         token: r.body["token"].as_str().unwrap().to_owned(),
         ..bob.clone()
@@ -103,11 +103,11 @@ async fn accounts_profiles_and_sessions() {
             Some(&bob2),
             Method::DELETE,
             "/me",
-            Some(json!({"password": "password123"})),
+            Some(json!({"password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
-    login(&s, "bob", "password123")
+    login(&s, "bob", "tulip radar canyon")
         .await
         .assert_error(401, "unauthenticated");
 }

@@ -201,3 +201,66 @@ async fn a_slow_consumer_is_closed_with_4008_and_catches_up_by_resuming() {
         (start + 1..=last).collect::<Vec<_>>()
     );
 }
+
+/// 4008 is the answer to a client that stops reading: its queue overflowed, or its
+/// socket took none of our bytes for two heartbeats. Not 4009 (the client was not
+/// silent by choice: nothing reached it) and not 1000 (a client told "normal" may not
+/// resume). The client reads again later and finds the close code after its backlog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_closed_with_4008() {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let heartbeat = Duration::from_secs(1);
+    let mut setup = Setup::default();
+    setup.config.ws.heartbeat = heartbeat;
+    setup.hub_queue = Some(64);
+    let s = Server::start_with(setup).await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let room = s.room(&alice, "public", "Flood").await;
+    s.join(&bob, &room).await;
+    // Bob's socket takes little at a time (a small receive buffer), so that his
+    // connection stalls after a few hundred KiB.
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let tcp = sock.connect(s.addr).await.unwrap();
+    let mut req = s.ws_url().into_client_request().unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", bob.token).parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::client_async(req, tcp).await.unwrap();
+    let opened = tokio::time::Instant::now();
+    let hello = ws.next().await.unwrap().unwrap();
+    assert!(hello.to_text().unwrap().contains("hello"));
+    // Bob stops reading while Alice floods the room.
+    let author: chatcore::UserId = alice.id.parse().unwrap();
+    let room_id: chatcore::RoomId = room.parse().unwrap();
+    let body = "x".repeat(3900);
+    for _ in 0..1500 {
+        s.chat
+            .send_message(
+                author,
+                room_id,
+                chatcore::SendMessage {
+                    body: body.clone(),
+                    reply_to: None,
+                    nonce: None,
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // Past the heartbeat timeout (his reader saw no pong) and the write timeout (his
+    // socket took nothing), he reads again.
+    tokio::time::sleep_until(opened + heartbeat * 3).await;
+    let mut code = None;
+    while let Some(Ok(msg)) = ws.next().await {
+        if let Message::Close(frame) = msg {
+            code = frame.map(|f| u16::from(f.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(4008));
+}

@@ -37,7 +37,7 @@ async fn the_session_cookie_has_the_right_flags() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "alice", "password": "password123"})),
+            Some(json!({"username": "alice", "password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 201);
@@ -100,7 +100,7 @@ async fn the_session_cookie_has_the_right_flags() {
             None,
             Method::POST,
             "/auth/register",
-            Some(json!({"username": "alice", "password": "password123"})),
+            Some(json!({"username": "alice", "password": "tulip radar canyon"})),
         )
         .await;
     assert!(attrs(&set_cookie(&r)).contains(&"Secure".to_owned()));
@@ -127,7 +127,7 @@ async fn csrf_guard_refuses_cookie_requests_without_the_header_or_from_foreign_o
     let r = s
         .http
         .post(s.url("/auth/login"))
-        .json(&json!({"username": "alice", "password": "password123"}))
+        .json(&json!({"username": "alice", "password": "tulip radar canyon"}))
         .send()
         .await
         .unwrap();
@@ -301,7 +301,7 @@ async fn revoking_a_session_closes_its_sockets_with_4002() {
                     None,
                     Method::POST,
                     "/auth/login",
-                    Some(json!({"username": name, "password": "password123"})),
+                    Some(json!({"username": name, "password": "tulip radar canyon"})),
                 )
                 .await;
             assert_eq!(r.status, 200, "{}", r.body);
@@ -343,7 +343,7 @@ async fn revoking_a_session_closes_its_sockets_with_4002() {
             Some(&laptop),
             Method::DELETE,
             "/me",
-            Some(json!({"password": "password123"})),
+            Some(json!({"password": "tulip radar canyon"})),
         )
         .await;
     assert_eq!(r.status, 204, "{}", r.body);
@@ -388,6 +388,27 @@ async fn oversized_frames_close_with_1009() {
     let mut ws = s.ws(&alice).await;
     let big = json!({"type": "ping", "pad": "x".repeat(4096)}).to_string();
     ws.send_raw(Message::text(big)).await;
+    assert_eq!(ws.close_code().await, Some(1009));
+
+    // A binary message in fragments each under the limit, together over it.
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let mut ws = s.ws(&alice).await;
+    let piece = vec![0u8; 512];
+    ws.send_raw(Message::Frame(Frame::message(
+        piece.clone(),
+        OpCode::Data(Data::Binary),
+        false,
+    )))
+    .await;
+    for _ in 0..3 {
+        ws.send_raw(Message::Frame(Frame::message(
+            piece.clone(),
+            OpCode::Data(Data::Continue),
+            false,
+        )))
+        .await;
+    }
     assert_eq!(ws.close_code().await, Some(1009));
 }
 
@@ -498,7 +519,7 @@ async fn a_host_authenticator_replaces_password_accounts() {
         None,
         Method::POST,
         "/auth/register",
-        Some(json!({"username": "eve", "password": "password123"})),
+        Some(json!({"username": "eve", "password": "tulip radar canyon"})),
     )
     .await
     .assert_error(403, "password_auth_disabled");
@@ -552,4 +573,60 @@ async fn a_host_authenticator_replaces_password_accounts() {
     // Logout without a chatcore session just clears the cookie.
     let out = Resp::from(as_host(Method::POST, "/auth/logout").send().await.unwrap()).await;
     assert_eq!(out.status, 204);
+}
+
+/// Names refuse bidirectional controls (`n\u{202e}gnp.exe` shows as `nexe.png`) and
+/// invisible-only text; message bodies refuse invisible-only text.
+#[tokio::test]
+async fn names_refuse_bidi_controls_and_invisible_only_text() {
+    let s = Server::start().await;
+    let alice = s.register("alice").await;
+    let room = s.room(&alice, "public", "General").await;
+    for bad in [
+        "n\u{202e}gnp.exe",
+        "a\u{2066}b",
+        "\u{200b}",
+        "\u{200b}\u{200d}",
+        "\u{3164}",
+    ] {
+        s.call(
+            Some(&alice),
+            Method::PATCH,
+            "/me",
+            Some(json!({"display_name": bad})),
+        )
+        .await
+        .assert_error(422, "invalid_input");
+        s.post(&alice, "/rooms", json!({"kind": "public", "name": bad}))
+            .await
+            .assert_error(422, "invalid_input");
+        s.call(
+            Some(&alice),
+            Method::PATCH,
+            &format!("/rooms/{room}"),
+            Some(json!({"name": bad})),
+        )
+        .await
+        .assert_error(422, "invalid_input");
+    }
+    for bad in ["\u{200b}", " \u{200b}\u{feff} ", "\u{200f}"] {
+        s.post(
+            &alice,
+            &format!("/rooms/{room}/messages"),
+            json!({"body": bad}),
+        )
+        .await
+        .assert_error(422, "invalid_input");
+    }
+    // Visible text with joiners (emoji) and right-to-left scripts pass.
+    let ok = s
+        .call(
+            Some(&alice),
+            Method::PATCH,
+            "/me",
+            Some(json!({"display_name": "\u{05e9}\u{05dc}\u{05d5}\u{05dd} \u{1f468}\u{200d}\u{1f469}"})),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    s.send(&alice, &room, "a\u{200b}b").await;
 }

@@ -57,7 +57,7 @@ impl Config {
         self
     }
 
-    /// Resume points the application persisted (from [`Client::seqs`] or the hook).
+    /// Resume points the application persisted (from [`crate::Client::seqs`] or the hook).
     pub fn resume_from(mut self, points: BTreeMap<RoomId, Seq>) -> Self {
         self.resume_from = points;
         self

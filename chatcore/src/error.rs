@@ -100,6 +100,13 @@ pub enum Error {
     /// The storage or broker backend failed. The source is kept.
     #[error("backend error: {0}")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+    /// A new password that is too easy to guess (estimated with zxcvbn); `reason`
+    /// says why, for humans.
+    #[error("weak_password: {reason}")]
+    WeakPassword {
+        /// Why it is weak, and how to make it stronger.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -132,6 +139,7 @@ impl Error {
             Error::InvalidToken => "invalid_token",
             Error::UnsupportedFile(_) => "unsupported_file_type",
             Error::Backend(_) => "internal",
+            Error::WeakPassword { .. } => "weak_password",
         }
     }
 }

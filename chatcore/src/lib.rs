@@ -23,7 +23,7 @@ pub use chat::openapi;
 pub use chat::{
     AccountSettings, Chat, ChatBuilder, ChatConnection, ExternalUser, FileUpload, FileView,
     INLINE_IMAGE_TYPES, Limits, NewRoom, ProfileUpdate, Register, RoomUpdate, SendMessage,
-    SessionToken, is_inline_image, user_view,
+    SessionToken, UploadTarget, is_inline_image, user_view,
 };
 pub use chat::{
     MAX_EMOJI_BYTES, PinView, SearchHit, SearchPage, SearchRequest, is_emoji, search_words,

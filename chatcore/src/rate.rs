@@ -114,6 +114,64 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     }
 }
 
+/// A bounded memory of keys seen recently (for the login limit: the (account,
+/// address) pairs that logged in with the right password). Holds at most `capacity`
+/// keys; each is forgotten `ttl` after it was last remembered, and when full the
+/// oldest go first.
+pub struct RecentKeys<K: Hash + Eq + Clone> {
+    keys: std::sync::Mutex<std::collections::HashMap<K, std::time::Instant>>,
+    capacity: usize,
+    ttl: Duration,
+}
+
+impl<K: Hash + Eq + Clone> std::fmt::Debug for RecentKeys<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecentKeys")
+            .field("capacity", &self.capacity)
+            .field("ttl", &self.ttl)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<K: Hash + Eq + Clone> RecentKeys<K> {
+    /// At most `capacity` keys, each kept for `ttl`.
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        RecentKeys {
+            keys: std::sync::Mutex::new(std::collections::HashMap::new()),
+            capacity,
+            ttl,
+        }
+    }
+
+    /// Remember `key` (again) from now.
+    pub fn insert(&self, key: K) {
+        if self.capacity == 0 {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if keys.len() >= self.capacity && !keys.contains_key(&key) {
+            let ttl = self.ttl;
+            keys.retain(|_, at| now.duration_since(*at) < ttl);
+            if keys.len() >= self.capacity {
+                // Still full: drop the oldest tenth (at least one).
+                let mut ages: Vec<std::time::Instant> = keys.values().copied().collect();
+                ages.sort_unstable();
+                if let Some(cut) = ages.get(ages.len() / 10).copied() {
+                    keys.retain(|_, at| *at > cut);
+                }
+            }
+        }
+        keys.insert(key, now);
+    }
+
+    /// Whether `key` was remembered within the last `ttl`.
+    pub fn contains(&self, key: &K) -> bool {
+        let keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        keys.get(key).is_some_and(|at| at.elapsed() < self.ttl)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,5 +206,21 @@ mod tests {
         );
         let off = Limiter::new(None);
         assert!((0..1000).all(|_| off.check().is_ok()));
+    }
+
+    #[test]
+    fn recent_keys_are_bounded_and_forget_the_oldest() {
+        let r = RecentKeys::new(10, Duration::from_secs(60));
+        for i in 0..10 {
+            r.insert(i);
+        }
+        assert!((0..10).all(|i| r.contains(&i)));
+        r.insert(10);
+        assert!(r.contains(&10));
+        assert!(!r.contains(&0), "the oldest went first");
+        assert!(r.keys.lock().unwrap().len() <= 10);
+        let gone = RecentKeys::new(10, Duration::ZERO);
+        gone.insert(1);
+        assert!(!gone.contains(&1), "forgotten after the ttl");
     }
 }

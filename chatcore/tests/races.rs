@@ -1,7 +1,8 @@
 //! Races put exactly between two steps of an operation by pausing the hub
 //! ([`chatcore::conformance::pause::PausingHub`]): a connection opening while its
 //! session is revoked, its user deleted, kicked or banned; a subscription racing a
-//! kick; an edit racing a delete.
+//! kick; an edit racing a delete. A login racing a password change has no hub step
+//! to pause at, so it is staged by timing over the change's whole duration.
 
 #![allow(clippy::unwrap_used)]
 
@@ -284,4 +285,53 @@ async fn message_edited_never_follows_message_deleted() {
     );
     let stored = chat.store().get_message(m.id).await.unwrap().unwrap();
     assert_eq!(stored.body, "");
+}
+
+/// A login with the old password whose argon2 check overlaps a password change: the
+/// session it opens must not outlive the change. (No hub step to pause here, so the
+/// race is staged by timing: a login is started at offsets spread over the change's
+/// whole duration; before the fix, those whose hash read precedes the change's new
+/// hash but whose session is created after its sweep of the sessions survived.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_racing_a_password_change_leaves_no_session_behind() {
+    let (chat, _hub, _mailer) = chat();
+    let (u, keep) = register(&chat, "victim").await;
+    // How long the change takes here (two argon2 runs), to spread the logins over it.
+    let started = std::time::Instant::now();
+    chat.change_password(u, Some(keep), PW, "a second horse battery")
+        .await
+        .unwrap();
+    let change = started.elapsed();
+    chat.change_password(u, Some(keep), "a second horse battery", PW)
+        .await
+        .unwrap();
+
+    const TRIALS: u32 = 24;
+    let mut survivors = Vec::new();
+    for trial in 0..TRIALS {
+        let new = format!("battery horse number {trial}");
+        let old = if trial == 0 {
+            PW.to_owned()
+        } else {
+            format!("battery horse number {}", trial - 1)
+        };
+        let changing = {
+            let chat = chat.clone();
+            let (old, new) = (old.clone(), new.clone());
+            tokio::spawn(async move { chat.change_password(u, Some(keep), &old, &new).await })
+        };
+        // Offsets from 0 to 1.5 × the change's duration.
+        tokio::time::sleep(change * 3 * trial / (2 * TRIALS)).await;
+        let login = chat.login("victim", &old, None).await;
+        changing.await.unwrap().unwrap();
+        if let Ok((_, token)) = login
+            && chat.authenticate(&token.token).await.is_ok()
+        {
+            survivors.push(trial);
+        }
+    }
+    assert!(
+        survivors.is_empty(),
+        "sessions opened with the old password outlived its change in trials {survivors:?}"
+    );
 }

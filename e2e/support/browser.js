@@ -18,9 +18,16 @@ export async function launch() {
   });
 }
 
-/** A user in their own browser context; `errors` collects page errors. */
-export async function person(browser, viewport = { width: 1280, height: 800 }) {
-  const context = await browser.newContext({ viewport, colorScheme: "light" });
+let people = 0;
+
+/**
+ * A user in their own browser context; `errors` collects page errors. Each comes from
+ * its own client address (X-Forwarded-For, trusted by the server run.sh starts).
+ */
+export async function person(browser, viewport = { width: 1280, height: 800 }, options = {}) {
+  people += 1;
+  const address = `10.20.${(process.pid % 250) + 1}.${(people % 250) + 1}`;
+  const context = await browser.newContext({ viewport, colorScheme: "light", extraHTTPHeaders: { "x-forwarded-for": address }, ...options });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: BASE });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT);

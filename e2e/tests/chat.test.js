@@ -590,7 +590,7 @@ test("survives a server restart: reconnects by itself, resumes, keeps history", 
 
   await t.test("a new server on the same data: both reconnect and nothing is lost or doubled", async () => {
     const log = openSync(`${ARTIFACTS}server-restarted.log`, "w");
-    next = spawn(process.env.CHAT_SERVER_EXE, ["--port", process.env.CHAT_PORT, "--data-dir", process.env.CHAT_DATA_DIR], { stdio: ["ignore", log, log] });
+    next = spawn(process.env.CHAT_SERVER_EXE, ["--port", process.env.CHAT_PORT, "--data-dir", process.env.CHAT_DATA_DIR, "--trusted-proxy", "127.0.0.1"], { stdio: ["ignore", log, log] });
     await waitFor(async () => { try { return (await fetch(`${BASE}/health`)).ok; } catch { return false; } }, "the new server");
     await a.page.getByTestId("connection").waitFor({ state: "hidden", timeout: 30_000 });
     await b.page.getByTestId("connection").waitFor({ state: "hidden", timeout: 30_000 });

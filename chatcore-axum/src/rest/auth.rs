@@ -10,7 +10,7 @@ use chatcore::{Register, SessionId, SessionToken};
 use crate::auth::{Actor, clear_cookie, session_cookie, user_agent};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::{Json, Path};
-use crate::limits::IpAction;
+use crate::limits::{IpAction, client_key};
 use crate::state::ChatState;
 use crate::types::{AuthResponse, LoginRequest, SessionView};
 
@@ -67,6 +67,7 @@ fn no_content_clearing_cookie(state: &ChatState) -> Response {
         (status = 201, description = "Registered and logged in; the session cookie is set", body = AuthResponse),
         (status = 403, description = "Password accounts are disabled (`password_auth_disabled`)", body = ErrorBody),
         (status = 409, description = "Username or email taken (`username_taken`, `email_taken`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_input`, with `field`), or a password too easy to guess (`weak_password`, `field` `password`, the reason in `message`)", body = ErrorBody),
         (status = 429, description = "Too many registrations from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
@@ -110,7 +111,12 @@ pub(crate) async fn login(
         .check_ip(state.config(), (&headers, &extensions), IpAction::Login)?;
     let (me, token) = state
         .chat()
-        .login(&body.username, &body.password, user_agent(&headers))
+        .login_from(
+            &body.username,
+            &body.password,
+            user_agent(&headers),
+            client_key(state.config(), &headers, &extensions),
+        )
         .await?;
     Ok(session_response(&state, StatusCode::OK, me, token))
 }

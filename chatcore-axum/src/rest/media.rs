@@ -10,7 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::{Bytes, BytesMut};
 use chatcore::protocol::{MeView, RoomView};
-use chatcore::{FileId, FileUpload, Message, MessageId, RoomId, SendMessage};
+use chatcore::{FileId, FileUpload, Message, MessageId, RoomId, SendMessage, UploadTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -95,6 +95,26 @@ fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -
         });
     }
     ApiError::bad_request(format!("unreadable multipart body: {}", e.body_text()))
+}
+
+/// Before an upload's body is read: the actor may upload there (membership, role,
+/// verified address: refused without reading a byte), and one of the
+/// [`crate::ChatConfig::max_concurrent_uploads`] slots is free (else 503
+/// `server_busy`). The slot is held until the upload is stored.
+async fn upload_slot(
+    state: &ChatState,
+    actor: chatcore::UserId,
+    target: UploadTarget,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    state.chat().check_upload(actor, target).await?;
+    state.limits().upload_slot().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::SERVER_BUSY,
+            "too many uploads at once; retry shortly",
+        )
+        .with_retry_after(std::time::Duration::from_secs(1))
+    })
 }
 
 /// Read a multipart form: the `file` field (at most `limit` bytes, checked while
@@ -270,6 +290,7 @@ pub(crate) async fn request_reset(
         (status = 204, description = "The password is changed; log in with it"),
         (status = 400, description = "Unknown, used or expired token (`invalid_token`)", body = ErrorBody),
         (status = 403, description = "Password accounts are disabled (`password_auth_disabled`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_input`, with `field`), or a password too easy to guess (`weak_password`, `field` `password`, the reason in `message`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn reset_password(
@@ -294,6 +315,7 @@ pub(crate) async fn reset_password(
         (status = 200, description = "The account with its new `avatar_url`", body = MeView),
         (status = 413, description = "Too large (`too_large`)", body = ErrorBody),
         (status = 415, description = "Not an accepted image (`unsupported_file_type`)", body = ErrorBody),
+        (status = 503, description = "Too many uploads at once (`server_busy`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn upload_avatar(
@@ -302,6 +324,7 @@ pub(crate) async fn upload_avatar(
     uri: OriginalUri,
     req: Request,
 ) -> Result<JsonOut<MeView>, ApiError> {
+    let _slot = upload_slot(&state, actor.user, UploadTarget::Avatar).await?;
     let limit = state.chat().limits().max_avatar_bytes;
     let (file, _) = read_form(&state, req, limit).await?;
     let prefix = api_prefix(&uri, "/me/avatar");
@@ -323,6 +346,7 @@ pub(crate) async fn upload_avatar(
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 413, description = "Too large (`too_large`)", body = ErrorBody),
         (status = 415, description = "Not an accepted image (`unsupported_file_type`)", body = ErrorBody),
+        (status = 503, description = "Too many uploads at once (`server_busy`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn upload_room_avatar(
@@ -332,6 +356,7 @@ pub(crate) async fn upload_room_avatar(
     Path(id): Path<RoomId>,
     req: Request,
 ) -> Result<JsonOut<RoomView>, ApiError> {
+    let _slot = upload_slot(&state, actor.user, UploadTarget::RoomAvatar(id)).await?;
     let limit = state.chat().limits().max_avatar_bytes;
     let (file, _) = read_form(&state, req, limit).await?;
     let prefix = api_prefix(&uri, "/rooms/");
@@ -355,6 +380,7 @@ pub(crate) async fn upload_room_avatar(
         (status = 403, description = "Not a member, banned, or email not verified (`forbidden`, `banned`, `email_unverified`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 413, description = "Too large (`too_large`)", body = ErrorBody),
+        (status = 503, description = "Too many uploads at once (`server_busy`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn send_file(
@@ -363,6 +389,7 @@ pub(crate) async fn send_file(
     Path(id): Path<RoomId>,
     req: Request,
 ) -> Result<Response, ApiError> {
+    let _slot = upload_slot(&state, actor.user, UploadTarget::Message(id)).await?;
     let limit = state.chat().limits().max_file_bytes;
     let (file, mut fields) = read_form(&state, req, limit).await?;
     let reply_to = match fields.remove("reply_to").filter(|s| !s.is_empty()) {

@@ -2,13 +2,14 @@
 
 use axum::Json as JsonOut;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Extensions, HeaderMap, StatusCode};
 use chatcore::protocol::{InviteView, MemberView, RoomView};
 use chatcore::{Ban, NewRoom, RoomId, RoomKind, RoomUpdate, UserId};
 
 use crate::auth::Actor;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path, Query};
+use crate::limits::IpAction;
 use crate::state::ChatState;
 use crate::types::{
     BanRequest, CodeResponse, JoinByCodeRequest, JoinRequest, ListRoomsQuery, MyRooms,
@@ -173,14 +174,22 @@ pub(crate) async fn delete(
         (status = 403, description = "Banned (`banned`) or wrong room password (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
         (status = 409, description = "Already a member, or the room is full (`already_member`, `room_full`)", body = ErrorBody),
+        (status = 429, description = "Too many room password attempts by this user or from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn join(
     State(state): State<ChatState>,
     actor: Actor,
+    headers: HeaderMap,
+    extensions: Extensions,
     Path(id): Path<RoomId>,
     Json(body): Json<JoinRequest>,
 ) -> Result<JsonOut<RoomView>, ApiError> {
+    if body.password.is_some() {
+        state
+            .limits()
+            .check_ip(state.config(), (&headers, &extensions), IpAction::Password)?;
+    }
     Ok(JsonOut(
         state
             .chat()
@@ -200,14 +209,21 @@ pub(crate) async fn join(
         (status = 403, description = "Banned (`banned`) or wrong room password (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No room has this code (`not_found`)", body = ErrorBody),
         (status = 409, description = "Already a member, or the room is full (`already_member`, `room_full`)", body = ErrorBody),
-        (status = 429, description = "Too many code attempts (`rate_limited`; `Retry-After` header)", body = ErrorBody),
+        (status = 429, description = "Too many code or room password attempts (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn join_by_code(
     State(state): State<ChatState>,
     actor: Actor,
+    headers: HeaderMap,
+    extensions: Extensions,
     Json(body): Json<JoinByCodeRequest>,
 ) -> Result<JsonOut<RoomView>, ApiError> {
+    if body.password.is_some() {
+        state
+            .limits()
+            .check_ip(state.config(), (&headers, &extensions), IpAction::Password)?;
+    }
     Ok(JsonOut(
         state
             .chat()

@@ -2,7 +2,7 @@
 
 use axum::Json as JsonOut;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{Extensions, HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chatcore::protocol::{MeView, UserView};
 use chatcore::{ProfileUpdate, UserId};
@@ -10,6 +10,7 @@ use chatcore::{ProfileUpdate, UserId};
 use crate::auth::{Actor, clear_cookie};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
+use crate::limits::IpAction;
 use crate::state::ChatState;
 use crate::types::{ChangePasswordRequest, DeleteAccountRequest};
 
@@ -36,6 +37,7 @@ pub(crate) async fn get_me(
     responses(
         (status = 200, description = "The updated account", body = MeView),
         (status = 409, description = "Email taken (`email_taken`)", body = ErrorBody),
+        (status = 429, description = "Too many email changes by this user, or mails to this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn update_me(
@@ -60,13 +62,21 @@ pub(crate) async fn update_me(
     responses(
         (status = 204, description = "Deleted; the cookie is cleared"),
         (status = 401, description = "Wrong password (`unauthenticated`)", body = ErrorBody),
+        (status = 429, description = "Too many password attempts by this user or from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn delete_me(
     State(state): State<ChatState>,
     actor: Actor,
+    headers: HeaderMap,
+    extensions: Extensions,
     Json(body): Json<DeleteAccountRequest>,
 ) -> Result<Response, ApiError> {
+    if body.password.is_some() {
+        state
+            .limits()
+            .check_ip(state.config(), (&headers, &extensions), IpAction::Password)?;
+    }
     state
         .chat()
         .delete_account(actor.user, body.password.as_deref())
@@ -88,13 +98,20 @@ pub(crate) async fn delete_me(
         (status = 204, description = "Changed"),
         (status = 401, description = "Wrong current password (`unauthenticated`)", body = ErrorBody),
         (status = 403, description = "The account has no password (`forbidden`)", body = ErrorBody),
+        (status = 422, description = "Invalid input (`invalid_input`, with `field`), or a password too easy to guess (`weak_password`, `field` `password`, the reason in `message`)", body = ErrorBody),
+        (status = 429, description = "Too many password attempts by this user or from this address (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
 pub(crate) async fn change_password(
     State(state): State<ChatState>,
     actor: Actor,
+    headers: HeaderMap,
+    extensions: Extensions,
     Json(body): Json<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
+    state
+        .limits()
+        .check_ip(state.config(), (&headers, &extensions), IpAction::Password)?;
     state
         .chat()
         .change_password(actor.user, actor.session, &body.old, &body.new)

@@ -22,6 +22,7 @@ use tokio::time::Instant;
 use crate::auth::{Actor, AuthMethod};
 use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::authenticate;
+use crate::limits::{ConnectionSlot, PendingSlot, client_key};
 use crate::state::ChatState;
 use transport::{FrameReader, FrameWriter, Incoming, ReadError, ReadIo, WriteIo};
 use writer::{Out, ReplayRequest, Writer, close_frame};
@@ -70,30 +71,83 @@ pub(crate) async fn upgrade(
     let upgrade = transport::Upgrade::from_parts(&mut parts)
         .map_err(|why| ApiError::new(StatusCode::BAD_REQUEST, codes::UPGRADE_REQUIRED, why))?;
     let actor = authenticate(&state, &parts).await?;
-    // The slot is held until the connection ends (or the upgrade is abandoned).
-    let Some(slot) = state.limits().connection_slot() else {
-        return Err(ApiError::new(
+    let busy = || {
+        ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             codes::SERVER_BUSY,
             "too many connections; retry later",
         )
-        .with_retry_after(Duration::from_secs(5)));
+        .with_retry_after(Duration::from_secs(5))
+    };
+    // The slot is held until the connection ends (or the upgrade is abandoned). A
+    // socket without credentials holds an unauthenticated slot (capped in all and
+    // per address) until its `auth` frame, then a regular one.
+    let slot = match actor {
+        Some(actor) => Slot::Open(state.limits().connection_slot().ok_or_else(busy)?, actor),
+        None => {
+            let ip = client_key(state.config(), &parts.headers, &parts.extensions);
+            Slot::Pending(state.limits().pending_slot(ip).ok_or_else(busy)?)
+        }
     };
     let (response, on_upgrade) = upgrade.accept();
     tokio::spawn(async move {
         if let Ok(upgraded) = on_upgrade.await {
-            let (stream, sink) = transport::split(upgraded, state.config().ws.max_message_bytes);
+            let (mut stream, sink) =
+                transport::split(upgraded, state.config().ws.max_message_bytes);
             // An async fn is as large as its largest await point, and what an idle
             // connection's task holds is that size: everything but the read loop
             // is boxed, so that it is freed once done (see docs/BENCHMARKS.md,
             // memory per idle connection).
+            let Some((slot, actor, sink)) =
+                Box::pin(authenticated(&state, slot, &mut stream, sink)).await
+            else {
+                return;
+            };
             if let Some(reader) = Box::pin(start(&state, stream, sink, actor)).await {
                 reader.run().await;
             }
+            drop(slot);
         }
-        drop(slot);
     });
     Ok(response)
+}
+
+/// The WebSocket slot an upgrade holds.
+enum Slot {
+    /// Authenticated at the upgrade.
+    Open(ConnectionSlot, Actor),
+    /// Waiting for its `auth` frame.
+    Pending(PendingSlot),
+}
+
+/// The connection's regular slot and actor: at once for an authenticated upgrade;
+/// otherwise after a valid `auth` frame within the auth window (shorter under
+/// pressure), trading the unauthenticated slot for a regular one. None: refused (and
+/// closed: 4001 without a valid `auth` frame, 4029 when the server is full).
+async fn authenticated(
+    state: &ChatState,
+    slot: Slot,
+    stream: &mut Stream,
+    sink: FrameWriter<WriteIo>,
+) -> Option<(ConnectionSlot, Actor, FrameWriter<WriteIo>)> {
+    let pending = match slot {
+        Slot::Open(slot, actor) => return Some((slot, actor, sink)),
+        Slot::Pending(p) => p,
+    };
+    let window = state.limits().auth_window(state.config().ws.auth_timeout);
+    let Some(actor) = auth_frame(state, stream, window).await else {
+        drop(pending);
+        refuse(state, sink, CloseReason::Unauthenticated).await;
+        return None;
+    };
+    drop(pending);
+    match state.limits().connection_slot() {
+        Some(slot) => Some((slot, actor, sink)),
+        None => {
+            refuse(state, sink, CloseReason::RateLimited).await;
+            None
+        }
+    }
 }
 
 /// Close a connection that has no writer task yet.
@@ -106,20 +160,10 @@ async fn refuse(state: &ChatState, mut sink: FrameWriter<WriteIo>, reason: Close
 /// Authenticate, connect to the hub, start the writer: the reader, ready to run.
 async fn start(
     state: &ChatState,
-    mut stream: Stream,
+    stream: Stream,
     sink: FrameWriter<WriteIo>,
-    actor: Option<Actor>,
+    actor: Actor,
 ) -> Option<Reader> {
-    let actor = match actor {
-        Some(a) => a,
-        None => match auth_frame(state, &mut stream).await {
-            Some(a) => a,
-            None => {
-                refuse(state, sink, CloseReason::Unauthenticated).await;
-                return None;
-            }
-        },
-    };
     let chat = state.chat().clone();
     let conn = match chat.connect(actor.user, actor.session).await {
         Ok(c) => c,
@@ -206,8 +250,12 @@ async fn hello(state: &ChatState, actor: &Actor) -> chatcore::Result<ServerEvent
 }
 
 /// Wait for the first frame to be `auth` with a valid token.
-async fn auth_frame(state: &ChatState, stream: &mut FrameReader<ReadIo>) -> Option<Actor> {
-    let deadline = Instant::now() + state.config().ws.auth_timeout;
+async fn auth_frame(
+    state: &ChatState,
+    stream: &mut FrameReader<ReadIo>,
+    window: Duration,
+) -> Option<Actor> {
+    let deadline = Instant::now() + window;
     loop {
         let msg = tokio::time::timeout_at(deadline, stream.next())
             .await

@@ -155,8 +155,12 @@ pub(crate) struct FrameReader<R> {
     /// Bytes read; those before `pos` are parsed. Unallocated when all are parsed.
     buf: Vec<u8>,
     pos: usize,
-    /// The fragments of the message being assembled.
+    /// The fragments of the message being assembled (text only: binary bytes are
+    /// dropped).
     message: Vec<u8>,
+    /// Payload bytes of the message being assembled so far, text or binary: the
+    /// size limit is per message, whatever is kept of it.
+    message_len: usize,
     partial: Option<Partial>,
     max_message: usize,
 }
@@ -168,6 +172,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
             buf: Vec::new(),
             pos: 0,
             message: Vec::new(),
+            message_len: 0,
             partial: None,
             max_message,
         }
@@ -229,7 +234,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 return Err(ReadError::Protocol("invalid control frame"));
             }
             // Refuse an oversized message from its header, before reading it.
-            if !control && self.message.len().saturating_add(len) > self.max_message {
+            if !control && self.message_len.saturating_add(len) > self.max_message {
                 return Err(ReadError::TooLarge);
             }
             let end = start.saturating_add(len);
@@ -251,6 +256,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     let Some(kind) = self.partial else {
                         return Err(ReadError::Protocol("continuation without a message"));
                     };
+                    self.message_len = self.message_len.saturating_add(len);
                     if kind == Partial::Text {
                         self.message.extend_from_slice(payload);
                     }
@@ -270,6 +276,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     } else {
                         Partial::Binary
                     };
+                    self.message_len = len;
                     if kind == Partial::Text {
                         self.message.extend_from_slice(payload);
                     }
@@ -294,6 +301,7 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
     }
 
     fn finish(&mut self, kind: Partial) -> Result<Incoming, ReadError> {
+        self.message_len = 0;
         let bytes = std::mem::take(&mut self.message);
         match kind {
             Partial::Binary => Ok(Incoming::Binary),
@@ -487,6 +495,24 @@ mod tests {
         let mut bytes = masked(0x01, &[b'x'; 60]);
         bytes.extend(masked(0x80, &[b'x'; 60]));
         assert_eq!(read_all(bytes, 100).await, vec![Err(ReadError::TooLarge)]);
+        // Binary too, although its bytes are not kept: the limit is per message.
+        let mut bytes = masked(0x02, &[b'x'; 60]);
+        bytes.extend(masked(0x00, &[b'x'; 30]));
+        bytes.extend(masked(0x80, &[b'x'; 30]));
+        assert_eq!(read_all(bytes, 100).await, vec![Err(ReadError::TooLarge)]);
+        // A fragmented binary message within the limit is read, and the next message
+        // starts from zero.
+        let mut bytes = masked(0x02, &[b'x'; 60]);
+        bytes.extend(masked(0x80, &[b'x'; 40]));
+        bytes.extend(masked(0x82, &[b'x'; 100]));
+        assert_eq!(
+            read_all(bytes, 100).await,
+            vec![
+                Ok(Incoming::Binary),
+                Ok(Incoming::Binary),
+                Err(ReadError::Gone)
+            ]
+        );
         // Unmasked.
         let got = read_all(vec![0x81, 0x01, b'x'], 100).await;
         assert!(matches!(got[..], [Err(ReadError::Protocol(_))]));

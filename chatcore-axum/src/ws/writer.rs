@@ -76,8 +76,24 @@ pub(crate) struct Writer {
     pub(crate) batch: usize,
 }
 
-/// A write failed: the peer is gone.
-struct Gone;
+/// A write failed: the peer is gone, or it did not take our bytes for
+/// [`Writer::write_timeout`] (it stopped reading: a slow consumer).
+enum Gone {
+    Gone,
+    Stalled,
+}
+
+impl Gone {
+    /// The close reason for a failed write: 4008 for a stalled socket (its close
+    /// frame goes after what is pending, for a client that reads again), none for a
+    /// vanished peer.
+    fn reason(self) -> Option<CloseReason> {
+        match self {
+            Gone::Gone => None,
+            Gone::Stalled => Some(CloseReason::SlowConsumer),
+        }
+    }
+}
 
 /// Frames a batch vector (and the hub queue's storage, which it is swapped with)
 /// may hold between batches without having needed them: more room than this, and
@@ -134,7 +150,7 @@ impl Writer {
         // Most writes complete at once: no timer, no allocation for them.
         match self.sink.flush().now_or_never() {
             Some(Ok(())) => return Ok(()),
-            Some(Err(_)) => return Err(Gone),
+            Some(Err(_)) => return Err(Gone::Gone),
             None => {}
         }
         // The socket is full: wait, boxed (see `run`) and bounded. The writer keeps
@@ -142,7 +158,8 @@ impl Writer {
         let limit = self.write_timeout();
         match Box::pin(tokio::time::timeout(limit, self.sink.flush())).await {
             Ok(Ok(())) => Ok(()),
-            _ => Err(Gone),
+            Ok(Err(_)) => Err(Gone::Gone),
+            Err(_) => Err(Gone::Stalled),
         }
     }
 
@@ -159,8 +176,8 @@ impl Writer {
 
         self.sink.text(&hello);
         drop(hello);
-        if self.flush().await.is_err() {
-            return None;
+        if let Err(e) = self.flush().await {
+            return e.reason();
         }
         // Hold live events until the client's first command or the grace period, so
         // that a `resume` sent first is replayed before them. Held events are taken
@@ -178,7 +195,12 @@ impl Writer {
                     let res = match out {
                         // The reader is gone: the client closed or vanished.
                         None => return None,
-                        Some(Out::Close(reason)) => return Some(reason),
+                        // The hub's reason wins: a connection it closed as a slow
+                        // consumer, whose reader then saw no pong in time (the
+                        // client was not reading), is a slow consumer (4008).
+                        Some(Out::Close(reason)) => {
+                            return Some(self.conn.connection().close_reason().unwrap_or(reason));
+                        }
                         Some(Out::Release) if holding => {
                             holding = false;
                             grace = None;
@@ -200,16 +222,16 @@ impl Writer {
                             Box::pin(self.replay(&mut delivered, rooms, id)).await
                         }
                     };
-                    if res.is_err() {
-                        return None;
+                    if let Err(e) = res {
+                        return e.reason();
                     }
                 }
                 () = async { if let Some(g) = grace.as_mut() { g.await } }, if holding => {
                     grace = None;
                     holding = false;
                     let mut frames = std::mem::take(&mut held);
-                    if self.write_frames(&mut delivered, &mut frames).await.is_err() {
-                        return None;
+                    if let Err(e) = self.write_frames(&mut delivered, &mut frames).await {
+                        return e.reason();
                     }
                 }
                 n = self.conn.connection().recv_many(&mut buf, self.batch) => {
@@ -228,8 +250,8 @@ impl Writer {
                         continue;
                     }
                     // Everything that queued until this task ran, in one write.
-                    if self.write_frames(&mut delivered, &mut buf).await.is_err() {
-                        return None;
+                    if let Err(e) = self.write_frames(&mut delivered, &mut buf).await {
+                        return e.reason();
                     }
                     if oversized(buf.capacity(), n) {
                         // The tail of a burst: back to the steady state's size.
@@ -239,8 +261,8 @@ impl Writer {
                 }
                 _ = ping.tick() => {
                     self.sink.ping();
-                    if self.flush().await.is_err() {
-                        return None;
+                    if let Err(e) = self.flush().await {
+                        return e.reason();
                     }
                     if !busy {
                         // Idle for a heartbeat: give the batch buffers back.

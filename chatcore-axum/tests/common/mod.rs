@@ -111,6 +111,7 @@ impl Default for Setup {
         let mut config = ChatConfig::default();
         // Every test client comes from 127.0.0.1; tests of these limits turn them on.
         config.login_rate_per_ip = None;
+        config.password_rate_per_ip = None;
         config.register_rate_per_ip = None;
         Setup {
             limits: Limits::without_rate_limits(),
@@ -212,14 +213,14 @@ impl Server {
         self.call(Some(user), Method::POST, path, Some(body)).await
     }
 
-    /// Register a user (password `password123`).
+    /// Register a user (password `tulip radar canyon`).
     pub async fn register(&self, name: &str) -> User {
         let r = self
             .call(
                 None,
                 Method::POST,
                 "/auth/register",
-                Some(json!({"username": name, "password": "password123"})),
+                Some(json!({"username": name, "password": "tulip radar canyon"})),
             )
             .await;
         assert_eq!(r.status, 201, "register {name}: {}", r.body);

@@ -163,6 +163,7 @@ impl Chat {
                 format!("must be at least {} characters", l.password_min_chars),
             ));
         }
+        validate::password_strength(password, l.password_min_score)?;
         Ok(())
     }
 
@@ -275,11 +276,32 @@ impl Chat {
 
     /// Check a username and password and open a session.
     /// Unknown users and wrong passwords get the same error and take the same time.
+    ///
+    /// As [`Chat::login_from`] without a client address: all such calls share one
+    /// attempt budget per account.
     pub async fn login(
         &self,
         username: &str,
         password: &str,
         user_agent: Option<String>,
+    ) -> Result<(MeView, SessionToken)> {
+        self.login_from(username, password, user_agent, None).await
+    }
+
+    /// Check a username and password from a client address and open a session.
+    ///
+    /// Attempts are limited per account and address ([`crate::Limits::login_rate`]),
+    /// so failures from other addresses cannot lock the owner out, and per account
+    /// from all addresses ([`crate::Limits::login_account_rate`]), a ceiling that an
+    /// address which logged in to the account before passes. `client` is the
+    /// rate-limit key of the address (a transport may group addresses, e.g. an IPv6
+    /// /64).
+    pub async fn login_from(
+        &self,
+        username: &str,
+        password: &str,
+        user_agent: Option<String>,
+        client: Option<std::net::IpAddr>,
     ) -> Result<(MeView, SessionToken)> {
         if !validate::fits(password, self.inner.limits.password_max_chars) {
             return Err(Error::Unauthenticated("wrong username or password"));
@@ -287,9 +309,15 @@ impl Chat {
         let store = &self.inner.store;
         let parsed = Username::parse(username).ok();
         if let Some(u) = &parsed {
-            self.inner.login_limiter.check(&u.normalized())?;
+            let pair = (u.normalized(), client);
+            self.inner.login_limiter.check(&pair)?;
+            if let Err(limited) = self.inner.login_account_limiter.check(&pair.0)
+                && (client.is_none() || !self.inner.known_logins.contains(&pair))
+            {
+                return Err(limited);
+            }
         }
-        let user = match parsed {
+        let user = match &parsed {
             Some(u) => store.find_user_by_username(&u.normalized()).await?,
             None => None,
         };
@@ -297,7 +325,7 @@ impl Chat {
             Some(u) => store.get_password_hash(u.id).await?,
             None => None,
         };
-        let ok = match hash {
+        let ok = match hash.clone() {
             Some(h) => verify_password(password.to_owned(), h).await?,
             None => {
                 let dummy = match DUMMY_HASH.get() {
@@ -313,7 +341,18 @@ impl Chat {
         };
         match (ok, user) {
             (true, Some(user)) => {
+                if let Some(u) = parsed {
+                    self.inner.known_logins.insert((u.normalized(), client));
+                }
                 let token = self.create_session(user.id, user_agent).await?;
+                // A password change or reset sets the new hash first and ends the
+                // sessions after: re-reading the hash now that this session exists
+                // means one of the two always sees the other, so a login checked
+                // against the old password never keeps a session past the change.
+                if store.get_password_hash(user.id).await? != hash {
+                    store.delete_session(user.id, token.session.id).await?;
+                    return Err(Error::Unauthenticated("wrong username or password"));
+                }
                 let mut me = me_view(&user, true);
                 me.email_verified = self.email_verified(user.id).await?;
                 Ok((me, token))
@@ -454,6 +493,14 @@ impl Chat {
         if let Some(e) = update.email.as_deref() {
             u.email = validate::email(Some(e))?;
         }
+        if u.email != old_email {
+            // Each change mails a link and may answer `email_taken`: limited per user
+            // (spam relay, address oracle) and, for the mail, per address.
+            self.inner.email_change_limiter.check(&user)?;
+            if let Some(e) = &u.email {
+                self.inner.mail_limiter.check(e)?;
+            }
+        }
         self.inner.store.update_user(&u).await?;
         if u.email != old_email {
             // A new address must be verified anew; links sent to the old one are void.
@@ -480,6 +527,7 @@ impl Chat {
         let Some(hash) = store.get_password_hash(user).await? else {
             return Err(Error::Forbidden("this account has no password"));
         };
+        self.inner.password_limiter.check(&user)?;
         if !validate::fits(old, self.inner.limits.password_max_chars)
             || !verify_password(old.to_owned(), hash).await?
         {
@@ -511,6 +559,7 @@ impl Chat {
     pub async fn delete_account(&self, user: UserId, password: Option<&str>) -> Result<()> {
         let store = &self.inner.store;
         if let Some(hash) = store.get_password_hash(user).await? {
+            self.inner.password_limiter.check(&user)?;
             let ok = match password {
                 Some(p) if validate::fits(p, self.inner.limits.password_max_chars) => {
                     verify_password(p.to_owned(), hash).await?

@@ -17,7 +17,7 @@ use bytes::Bytes;
 use super::{Chat, SendMessage};
 use crate::error::{Error, Result};
 use crate::ids::{FileId, RoomId, UserId};
-use crate::model::{Attachment, FileKind, FileRecord, Message, RoomKind};
+use crate::model::{Attachment, FileKind, FileRecord, Message, Room, RoomKind};
 use crate::perm::Action;
 use crate::protocol::{MeView, RoomView};
 use crate::store::FileScope;
@@ -28,6 +28,17 @@ pub const INLINE_IMAGE_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif
 /// Whether a (sniffed) content type is an image that may be shown inline.
 pub fn is_inline_image(content_type: &str) -> bool {
     INLINE_IMAGE_TYPES.contains(&content_type)
+}
+
+/// Where an upload goes: what [`Chat::check_upload`] checks before its bytes are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadTarget {
+    /// The actor's avatar ([`Chat::set_avatar`]).
+    Avatar,
+    /// A room's avatar ([`Chat::set_room_avatar`]).
+    RoomAvatar(RoomId),
+    /// An image or file message in a room ([`Chat::send_file`]).
+    Message(RoomId),
 }
 
 /// An uploaded file as received.
@@ -62,11 +73,11 @@ fn clean_name(name: &str, max_chars: usize) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control())
+        .filter(|c| !c.is_control() && !super::validate::is_bidi_control(*c))
         .take(max_chars)
         .collect();
     let cleaned = cleaned.trim();
-    if cleaned.is_empty() {
+    if !super::validate::visible(cleaned) {
         "file".to_owned()
     } else {
         cleaned.to_owned()
@@ -203,6 +214,36 @@ impl Chat {
         self.me(actor).await
     }
 
+    /// Whether `actor` may upload to `target`: the checks of the upload operation that
+    /// need no bytes (verified address, membership, role), so that a transport can
+    /// refuse before it reads a body. The operations check again.
+    pub async fn check_upload(&self, actor: UserId, target: UploadTarget) -> Result<()> {
+        match target {
+            UploadTarget::Avatar => self.require_verified(actor).await,
+            UploadTarget::RoomAvatar(room) => {
+                self.room_avatar_access(actor, room).await.map(|_| ())
+            }
+            UploadTarget::Message(room) => self.file_message_access(actor, room).await.map(|_| ()),
+        }
+    }
+
+    /// The room, if `actor` may set its avatar.
+    async fn room_avatar_access(&self, actor: UserId, room: RoomId) -> Result<Room> {
+        self.require_verified(actor).await?;
+        let (r, me) = self.require_member(actor, room).await?;
+        if r.kind == RoomKind::Direct {
+            return Err(Error::Forbidden("direct rooms have no settings"));
+        }
+        self.require(me.role, Action::EditSettings)?;
+        Ok(r)
+    }
+
+    /// The room, if `actor` may send files to it.
+    async fn file_message_access(&self, actor: UserId, room: RoomId) -> Result<Room> {
+        self.require_verified(actor).await?;
+        Ok(self.require_member(actor, room).await?.0)
+    }
+
     /// Upload a room's avatar (owners and admins; not for direct rooms). Same rules as
     /// [`Chat::set_avatar`].
     pub async fn set_room_avatar(
@@ -212,12 +253,7 @@ impl Chat {
         upload: FileUpload,
         api_prefix: &str,
     ) -> Result<RoomView> {
-        self.require_verified(actor).await?;
-        let (r, me) = self.require_member(actor, room).await?;
-        if r.kind == RoomKind::Direct {
-            return Err(Error::Forbidden("direct rooms have no settings"));
-        }
-        self.require(me.role, Action::EditSettings)?;
+        let r = self.room_avatar_access(actor, room).await?;
         let limit = self.inner.limits.max_avatar_bytes;
         let record = self
             .store_file(actor, FileKind::RoomAvatar, Some(r.id), upload, limit)
@@ -256,9 +292,8 @@ impl Chat {
         upload: FileUpload,
         input: SendMessage,
     ) -> Result<Message> {
-        self.require_verified(actor).await?;
         // Check membership before storing anything.
-        let (r, _) = self.require_member(actor, room).await?;
+        let r = self.file_message_access(actor, room).await?;
         let limit = self.inner.limits.max_file_bytes;
         let record = self
             .store_file(actor, FileKind::Message, Some(r.id), upload, limit)
@@ -345,6 +380,10 @@ mod tests {
         assert_eq!(clean_name("C:\\x\\a\u{0}b.png", 50), "ab.png");
         assert_eq!(clean_name("  ", 50), "file");
         assert_eq!(clean_name("abcdef", 3), "abc");
+        // Bidirectional controls are dropped (`n\u{202e}gnp.exe` would show as
+        // `nexe.png`); a name of invisible characters only becomes `file`.
+        assert_eq!(clean_name("n\u{202e}gnp.exe", 50), "ngnp.exe");
+        assert_eq!(clean_name("\u{200b}\u{2066}\u{feff}", 50), "file");
     }
 
     #[test]

@@ -16,12 +16,16 @@ enum JoinPath<'a> {
 }
 
 impl Chat {
+    /// Check a room's password; attempts count against the actor's
+    /// [`crate::Limits::password_rate`].
     pub(super) async fn check_room_password(
         &self,
+        actor: UserId,
         room: &Room,
         password: Option<&str>,
     ) -> Result<()> {
         if let Some(hash) = &room.password_hash {
+            self.inner.password_limiter.check(&actor)?;
             let ok = match password {
                 Some(p) if validate::fits(p, self.inner.limits.password_max_chars) => {
                     verify_password(p.to_owned(), hash.clone()).await?
@@ -54,7 +58,7 @@ impl Chat {
             let password = match path {
                 JoinPath::Direct { password } | JoinPath::Code { password } => password,
             };
-            self.check_room_password(&room, password).await?;
+            self.check_room_password(actor, &room, password).await?;
         }
         self.check_room_limit(actor).await?;
         let membership = Membership {

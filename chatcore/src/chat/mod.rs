@@ -19,13 +19,14 @@ mod tokens;
 mod validate;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
-pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, is_inline_image};
+pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, UploadTarget, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
 pub use pins::PinView;
@@ -42,7 +43,7 @@ use crate::mail::{LogMailer, Mailer};
 use crate::model::{Membership, Room, RoomKind, Timestamp, User};
 use crate::perm::{Action, allowed};
 use crate::protocol::{RoomView, ServerEvent, UserView};
-use crate::rate::{KeyedLimiter, Rate};
+use crate::rate::{KeyedLimiter, Rate, RecentKeys};
 use crate::store::Store;
 
 /// Limits the service enforces. Every size has one; the defaults are safe for a
@@ -77,9 +78,14 @@ pub struct Limits {
     pub password_min_chars: usize,
     /// Longest password, in characters (default 256; bounds the hashing cost).
     pub password_max_chars: usize,
+    /// Least zxcvbn score (0 to 4) of a new password (default 3: "safely
+    /// unguessable"); 0 turns the strength check off. See `validate::password_strength`.
+    pub password_min_score: u8,
     /// Messages per user (default: bursts of 20, then 5 a second).
     pub send_rate: Option<Rate>,
-    /// Login attempts per account name (default: 10, then one a minute).
+    /// Login attempts per account name *and client address* (see
+    /// [`Chat::login_from`]; default: 10, then one a minute). Another address's
+    /// failures do not use up the owner's attempts.
     pub login_rate: Option<Rate>,
     /// Join-by-code attempts per user, against guessing codes (default: 10, then one a
     /// minute).
@@ -106,6 +112,19 @@ pub struct Limits {
     pub reaction_shortcodes: Vec<String>,
     /// Most pinned messages in one room (default 50).
     pub max_pins_per_room: usize,
+    /// Login attempts per account name from all addresses together, a ceiling against
+    /// guessing from many addresses (default: 100, then one a minute). Past it, only a
+    /// client address that logged in to the account with its password before (within
+    /// [`Limits::session_ttl`], on this node) is let through, so the ceiling cannot
+    /// lock the owner out of a known device.
+    pub login_account_rate: Option<Rate>,
+    /// Password checks per user outside login: a room's password on joining, the
+    /// current password to change it, the password to delete the account (default: 10,
+    /// then one a minute).
+    pub password_rate: Option<Rate>,
+    /// Email address changes per user, each mailing a verification link and each able
+    /// to answer `email_taken` (default: 5, then one every 5 minutes).
+    pub email_change_rate: Option<Rate>,
 }
 
 impl Limits {
@@ -116,6 +135,9 @@ impl Limits {
             login_rate: None,
             code_join_rate: None,
             mail_rate: None,
+            login_account_rate: None,
+            password_rate: None,
+            email_change_rate: None,
             ..Limits::default()
         }
     }
@@ -137,6 +159,7 @@ impl Default for Limits {
             session_ttl: Duration::from_secs(30 * 24 * 3600),
             password_min_chars: 8,
             password_max_chars: 256,
+            password_min_score: 3,
             send_rate: Some(Rate::new(20, Duration::from_millis(200))),
             login_rate: Some(Rate::new(10, Duration::from_secs(60))),
             code_join_rate: Some(Rate::new(10, Duration::from_secs(60))),
@@ -150,11 +173,18 @@ impl Default for Limits {
             max_reactions_per_message: 20,
             reaction_shortcodes: Vec::new(),
             max_pins_per_room: 50,
+            login_account_rate: Some(Rate::new(100, Duration::from_secs(60))),
+            password_rate: Some(Rate::new(10, Duration::from_secs(60))),
+            email_change_rate: Some(Rate::new(5, Duration::from_secs(300))),
         }
     }
 }
 
 type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// How many (account, address) pairs of successful logins are remembered for the
+/// login ceiling ([`Limits::login_account_rate`]).
+const KNOWN_LOGINS: usize = 100_000;
 
 struct Inner {
     store: Arc<dyn Store>,
@@ -164,7 +194,8 @@ struct Inner {
     typing: Mutex<HashMap<(RoomId, UserId), live::TypingEntry>>,
     slow_mode: Mutex<HashMap<(RoomId, UserId), Timestamp>>,
     send_limiter: KeyedLimiter<UserId>,
-    login_limiter: KeyedLimiter<String>,
+    /// Per (account, client address) pair.
+    login_limiter: KeyedLimiter<(String, Option<IpAddr>)>,
     code_limiter: KeyedLimiter<UserId>,
     connections: Mutex<HashMap<UserId, usize>>,
     sequencer: ordered::Sequencer,
@@ -176,6 +207,12 @@ struct Inner {
     mail_limiter: KeyedLimiter<String>,
     /// Rooms and memberships for the send path (see [`access`]).
     access: access::AccessCache,
+    /// The login ceiling per account (any address).
+    login_account_limiter: KeyedLimiter<String>,
+    /// (account, address) pairs that logged in with the right password.
+    known_logins: RecentKeys<(String, Option<IpAddr>)>,
+    password_limiter: KeyedLimiter<UserId>,
+    email_change_limiter: KeyedLimiter<UserId>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -252,6 +289,10 @@ impl ChatBuilder {
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
                 code_limiter: KeyedLimiter::new(self.limits.code_join_rate),
                 mail_limiter: KeyedLimiter::new(self.limits.mail_rate),
+                login_account_limiter: KeyedLimiter::new(self.limits.login_account_rate),
+                known_logins: RecentKeys::new(KNOWN_LOGINS, self.limits.session_ttl),
+                password_limiter: KeyedLimiter::new(self.limits.password_rate),
+                email_change_limiter: KeyedLimiter::new(self.limits.email_change_rate),
                 mailer: self
                     .mailer
                     .unwrap_or_else(|| Arc::new(LogMailer) as Arc<dyn Mailer>),

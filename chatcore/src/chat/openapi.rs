@@ -15,9 +15,9 @@
 //! | `username` | 3–32 of `A–Z a–z 0–9 _ . -`, starting with a letter or digit |
 //! | `password` | `password_min_chars` to `password_max_chars` characters |
 //! | `room-password` | at most `password_max_chars` characters (`""`: none) |
-//! | `name`, `optional-name` | at most `max_name_chars`, no control character, not blank (`optional-name`: or `""`) |
+//! | `name`, `optional-name` | at most `max_name_chars`, no control character nor bidirectional control, at least one visible character (`optional-name`: or `""`) |
 //! | `description`, `bio`, `reason`, `caption` | at most `max_description_chars` / `max_bio_chars` / `max_description_chars` / `max_message_chars`; no control character but newline and tab |
-//! | `body` | as `caption`, and not blank |
+//! | `body` | as `caption`, and at least one visible character (not white space, invisible or a bidirectional control) |
 //! | `url` | `""`, or at most `max_url_len` characters: `http://`, `https://` or `/` (not `//`), no white space or control character |
 //! | `email`, `required-email` | `""` (not for `required-email`), or at most 254 characters `local@domain`, the domain with an inner dot, no white space or control character |
 //! | `nonce` | 1 to 64 characters |
@@ -32,7 +32,7 @@ use serde_json::{Map, Value, json};
 
 use super::Limits;
 use super::messages::MAX_NONCE_LEN;
-use super::validate::MAX_EMAIL_CHARS;
+use super::validate::{BIDI_CONTROLS, INVISIBLE, MAX_EMAIL_CHARS};
 use crate::ids::Username;
 use crate::model::{Role, RoomKind};
 
@@ -49,13 +49,34 @@ const CONTROL_OR_SPACE: &str =
 /// White space (`char::is_whitespace`).
 const SPACE: &str = r"\x09-\x0d\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 
-/// A one-line name: no control character anywhere, at least one that is not space.
-fn name_pattern() -> String {
-    format!("[^{CONTROL}]*[^{CONTROL_OR_SPACE}][^{CONTROL}]*")
+/// Character ranges as the inside of a character class (`\uXXXX-\uXXXX`).
+fn class(ranges: &[(char, char)]) -> String {
+    ranges
+        .iter()
+        .map(|(lo, hi)| {
+            if lo == hi {
+                format!("\\u{:04x}", u32::from(*lo))
+            } else {
+                format!("\\u{:04x}-\\u{:04x}", u32::from(*lo), u32::from(*hi))
+            }
+        })
+        .collect()
 }
 
+/// A one-line name: no control character nor bidirectional control anywhere, at
+/// least one that is neither space nor invisible.
+fn name_pattern() -> String {
+    let bidi = class(BIDI_CONTROLS);
+    let invisible = class(INVISIBLE);
+    format!("[^{CONTROL}{bidi}]*[^{CONTROL_OR_SPACE}{bidi}{invisible}][^{CONTROL}{bidi}]*")
+}
+
+/// A body: no control character but newline and tab, at least one character that is
+/// neither space, invisible nor a bidirectional control.
 fn body_pattern() -> String {
-    format!("[^{CONTROL_BUT_LINES}]*[^{CONTROL_OR_SPACE}][^{CONTROL_BUT_LINES}]*")
+    let bidi = class(BIDI_CONTROLS);
+    let invisible = class(INVISIBLE);
+    format!("[^{CONTROL_BUT_LINES}]*[^{CONTROL_OR_SPACE}{bidi}{invisible}][^{CONTROL_BUT_LINES}]*")
 }
 
 fn email_pattern() -> String {
@@ -247,9 +268,9 @@ mod tests {
     use super::*;
     use crate::chat::validate;
 
-    const ALPHABET: [char; 16] = [
+    const ALPHABET: [char; 18] = [
         'a', 'Z', '7', ' ', '\t', '\n', '\r', '\u{85}', '\u{a0}', '\u{2003}', '\u{feff}', 'é',
-        '\u{7}', '.', '@', '/',
+        '\u{7}', '.', '@', '/', '\u{202e}', '\u{200b}',
     ];
 
     /// Every string of up to `n` characters of `alphabet`.

@@ -91,6 +91,18 @@ struct Cli {
         value_delimiter = ','
     )]
     trusted_proxies: Vec<IpAddr>,
+    /// Seconds a client has to send a request's headers; a connection idle this long
+    /// (before or between requests) is closed.
+    #[arg(long, env = "CHAT_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Seconds a request has from its headers to its response, body included (then
+    /// 408); uploads must fit.
+    #[arg(long, env = "CHAT_REQUEST_TIMEOUT_SECS", default_value_t = 60)]
+    request_timeout_secs: u64,
+    /// Open TCP connections per client address (IPv6: per /64); more are closed at
+    /// once.
+    #[arg(long, env = "CHAT_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    max_connections_per_ip: usize,
     /// Seconds given to in-flight requests after a shutdown signal.
     #[arg(long, env = "CHAT_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     shutdown_grace_secs: u64,
@@ -118,8 +130,9 @@ struct Cli {
     #[arg(long, env = "CHAT_PUBLIC_URL")]
     public_url: Option<String>,
     /// Load testing only (benches/): lift the per-user message and login rate limits,
-    /// the per-address login and registration limits, the per-connection command rate
-    /// and the maximum of WebSockets. Never use it in production.
+    /// the per-address login, registration and password limits, the per-connection
+    /// command rate, the maximum of WebSockets (authenticated or not) and of TCP
+    /// connections per address. Never use it in production.
     #[arg(long)]
     bench_limits: bool,
 }
@@ -359,6 +372,9 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
         config.ws.max_connections = config.ws.max_connections.max(1_000_000);
         config.login_rate_per_ip = None;
         config.register_rate_per_ip = None;
+        config.password_rate_per_ip = None;
+        config.ws.max_unauthenticated = config.ws.max_unauthenticated.max(1_000_000);
+        config.ws.max_unauthenticated_per_ip = usize::MAX;
         config.ws.commands_per_sec = 1_000_000;
         config.ws.command_burst = 1_000_000;
     }
@@ -377,14 +393,17 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     tracing::info!(%addr, origins = ?origins, "listening");
 
     let mut signal_rx = shutdown_rx.clone();
-    // Events are small and latency-sensitive: no Nagle delay (the WebSocket writer
-    // already batches queued frames into one write).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    // The peer address feeds the per-address limits (see `--trusted-proxy`).
-    let app = app.into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    // chatcore_axum::serve: header and request deadlines, a per-address connection
+    // cap, back-off when accepting fails (descriptors exhausted), no Nagle delay;
+    // requests carry the peer address for the per-address limits (`--trusted-proxy`).
+    let mut serve_config = chatcore_axum::ServeConfig::default();
+    serve_config.header_timeout = Duration::from_secs(cli.header_timeout_secs.max(1));
+    serve_config.request_timeout = Duration::from_secs(cli.request_timeout_secs.max(1));
+    serve_config.max_connections_per_ip = cli.max_connections_per_ip.max(1);
+    if cli.bench_limits {
+        serve_config.max_connections_per_ip = usize::MAX;
+    }
+    let server = chatcore_axum::serve(listener, app, serve_config, async move {
         let _ = signal_rx.wait_for(|stop| *stop).await;
     });
     tokio::spawn(async move {
@@ -398,7 +417,7 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
     let grace = Duration::from_secs(cli.shutdown_grace_secs);
     let mut grace_rx = shutdown_rx;
     tokio::select! {
-        res = server => res.map_err(|e| Fatal::new("server failed", e))?,
+        () = server => {},
         () = async move {
             let _ = grace_rx.wait_for(|stop| *stop).await;
             tokio::time::sleep(grace).await;

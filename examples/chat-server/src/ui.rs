@@ -11,8 +11,7 @@
 use std::sync::LazyLock;
 
 use axum::Router;
-use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
@@ -45,6 +44,7 @@ static ASSETS: &[Asset] = assets![
     "favicon.svg" => "image/svg+xml",
     "js/theme.js" => JS,
     "js/main.js" => JS,
+    "js/errors.js" => JS,
     "js/lib.js" => JS,
     "js/transport/index.js" => JS,
     "js/transport/api.js" => JS,
@@ -55,6 +55,8 @@ static ASSETS: &[Asset] = assets![
     "js/state/actions.js" => JS,
     "js/state/toasts.js" => JS,
     "js/state/dialogs.js" => JS,
+    "js/state/drafts.js" => JS,
+    "js/state/invites.js" => JS,
     "js/ui/shell.js" => JS,
     "js/ui/auth.js" => JS,
     "js/ui/sidebar.js" => JS,
@@ -66,10 +68,14 @@ static ASSETS: &[Asset] = assets![
     "js/ui/common.js" => JS,
     "js/ui/icons.js" => JS,
     "js/ui/format.js" => JS,
+    "js/ui/strength.js" => JS,
+    "js/ui/invites.js" => JS,
     "js/dialogs/rooms.js" => JS,
     "js/dialogs/profile.js" => JS,
     "js/dialogs/member.js" => JS,
     "js/dialogs/settings.js" => JS,
+    "js/dialogs/account.js" => JS,
+    "js/dialogs/room-extras.js" => JS,
     "vendor/preact-11.2.0/preact.mjs" => JS,
     "vendor/preact-11.2.0/hooks.mjs" => JS,
     "vendor/htm-3.1.1/htm.mjs" => JS,
@@ -122,14 +128,23 @@ static CSP: LazyLock<HeaderValue> = LazyLock::new(|| {
     HeaderValue::from_str(&csp).unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'"))
 });
 
-/// Routes: `/` and every embedded file.
+/// Routes: `/` and every embedded file. The files are served by the router's
+/// *fallback*, not by a `/{*path}` route: a catch-all route would also match every
+/// unknown `/api/...` path and shadow the API's JSON 404 and 405 answers (a nested
+/// router's fallback only sees what no route of the outer router matched).
 pub(crate) fn router() -> Router {
     Router::new()
-        .route("/", get(|headers: HeaderMap| async move { serve("index.html", &headers) }))
         .route(
-            "/{*path}",
-            get(|Path(path): Path<String>, headers: HeaderMap| async move { serve(&path, &headers) }),
+            "/",
+            get(|headers: HeaderMap| async move { serve("index.html", &headers) }),
         )
+        .fallback(|method: Method, uri: Uri, headers: HeaderMap| async move {
+            if method == Method::GET || method == Method::HEAD {
+                serve(uri.path().trim_start_matches('/'), &headers)
+            } else {
+                (StatusCode::NOT_FOUND, "not found").into_response()
+            }
+        })
 }
 
 fn serve(path: &str, request: &HeaderMap) -> Response {

@@ -795,3 +795,131 @@ async fn a_login_flood_queues_password_hashing_instead_of_growing_memory() {
         "peak memory grew from {before} KiB to {after} KiB (allowed {allowed} KiB)"
     );
 }
+
+/// Unknown routes and methods under `/api` answer the API's JSON errors, not the UI's
+/// plain-text 404 (the UI's catch-all must not shadow the API's fallback).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_api_routes_and_methods_answer_json() {
+    let s = Server::start(&["--memory"]);
+    for (method, path, status, code) in [
+        (reqwest::Method::GET, "/nope", 404, "not_found"),
+        (reqwest::Method::GET, "/rooms/x/y/z/nope", 404, "not_found"),
+        (reqwest::Method::POST, "/nope", 404, "not_found"),
+        (
+            reqwest::Method::DELETE,
+            "/auth/login",
+            405,
+            "method_not_allowed",
+        ),
+        (
+            reqwest::Method::PUT,
+            "/openapi.json",
+            405,
+            "method_not_allowed",
+        ),
+    ] {
+        let resp = s
+            .http
+            .request(method.clone(), s.api(path))
+            .header("x-requested-with", "t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{method} {path}");
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(ct.starts_with("application/json"), "{method} {path}: {ct}");
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], code, "{method} {path}: {body}");
+    }
+    // The UI keeps its own 404 for unknown files outside /api.
+    let resp = s
+        .http
+        .get(format!("http://127.0.0.1:{}/nope.js", s.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+}
+
+/// Read from `tcp` until it closes; what arrived. The timeout guards against a hang.
+async fn read_until_closed(tcp: &mut TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(WAIT, tcp.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "the server kept the connection open");
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Half-sent headers, idle connections and bodies shorter than their
+/// `Content-Length` are closed after their deadlines; one address cannot hold more
+/// than its share of connections, and the server keeps serving the others.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_closed_and_capped_per_address() {
+    use tokio::io::AsyncWriteExt;
+    let s = Server::start(&[
+        "--memory",
+        "--header-timeout-secs",
+        "1",
+        "--request-timeout-secs",
+        "2",
+        "--max-connections-per-ip",
+        "4",
+    ]);
+    let addr = format!("127.0.0.1:{}", s.port);
+    // Half a request's headers: closed after the header deadline.
+    let mut half = TcpStream::connect(&addr).await.unwrap();
+    half.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    read_until_closed(&mut half).await;
+    // An idle connection (nothing sent) too.
+    let mut idle = TcpStream::connect(&addr).await.unwrap();
+    read_until_closed(&mut idle).await;
+    // A body shorter than its Content-Length: 408, and the connection closes.
+    let mut short = TcpStream::connect(&addr).await.unwrap();
+    short
+        .write_all(
+            b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nX-Requested-With: t\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"user",
+        )
+        .await
+        .unwrap();
+    let answer = read_until_closed(&mut short).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("request_timeout"), "{answer}");
+    // Four connections from one address are held (a server with a long header
+    // deadline, so that they stay); a fifth is closed at once.
+    drop(s);
+    let s = Server::start(&["--memory", "--max-connections-per-ip", "4"]);
+    let addr = format!("127.0.0.1:{}", s.port);
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut tcp = TcpStream::connect(&addr).await.unwrap();
+        tcp.write_all(b"GET /health HTTP/1.1\r\n").await.unwrap();
+        held.push(tcp);
+    }
+    let mut fifth = TcpStream::connect(&addr).await.unwrap();
+    let refused = read_until_closed(&mut fifth).await;
+    assert!(refused.is_empty(), "{refused}");
+    drop(held);
+    // Once they are gone, the address is served again.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let r = s.http.get(format!("http://{addr}/health")).send().await;
+        if let Ok(r) = r
+            && r.status().as_u16() == 200
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "health never answered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

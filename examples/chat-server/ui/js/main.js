@@ -24,4 +24,6 @@ effect(() => {
 });
 
 handleEmailLink();
+// A link pasted into a tab where the app is open changes only the `#…` part.
+window.addEventListener("hashchange", handleEmailLink);
 boot();

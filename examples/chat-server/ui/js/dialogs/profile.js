@@ -35,7 +35,10 @@ export function ProfileDialog({ close }) {
   };
   const submit = async (form) => {
     const f = form.elements;
-    const updated = await Api.updateMe({ display_name: f.display_name.value.trim(), bio: f.bio.value, avatar_url: f.avatar_url.value.trim(), email: f.email.value.trim() });
+    const url = f.avatar_url.value.trim();
+    // An https address, or the path of an uploaded avatar (relative: a URL input refuses it).
+    if (url && !/^(https:\/\/|\/api\/files\/)\S+$/.test(url)) throw new Error("The avatar must be an https:// address or an uploaded image.");
+    const updated = await Api.updateMe({ display_name: f.display_name.value.trim(), bio: f.bio.value, avatar_url: url, email: f.email.value.trim() });
     meUpdated(updated);
     toast("Profile saved.", "success");
   };
@@ -63,7 +66,7 @@ export function ProfileDialog({ close }) {
       <input type="file" accept="image/png,image/jpeg,image/gif,image/webp" data-testid="profile-avatar-file" onChange=${upload} />
     <//>
     <${Field} label="Avatar URL" hint="An image address (https), or upload one above.">
-      <input ref=${urlField} name="avatar_url" class="input" type="url" defaultValue=${me.avatar_url || ""} placeholder="https://…"
+      <input ref=${urlField} name="avatar_url" class="input" type="text" inputMode="url" autocomplete="url" maxLength=${2048} defaultValue=${me.avatar_url || ""} placeholder="https://…"
         data-testid="profile-avatar" onChange=${(e) => setAvatarUrl(e.currentTarget.value)} />
     <//>
     <${Field} label="Email" hint="Never shown to other users.">

@@ -10,6 +10,7 @@ import { formatFull } from "../ui/format.js";
 import { Api, listOf } from "../transport/index.js";
 import { knownUser, userName, rememberUser, roomTitle, permissionsOf, ROLE_LABEL } from "../state/store.js";
 import { toast } from "../state/toasts.js";
+import { InviteSection, RoomAvatarSection } from "./room-extras.js";
 import { copyCode, codeChanged, roomUpdated, leaveRoom, deleteRoom } from "../state/actions.js";
 
 export function SettingsDialog({ close, rs }) {
@@ -43,13 +44,15 @@ export function SettingsDialog({ close, rs }) {
     <section class="settings-section">
       <div class="about-grid">
         <span class="muted">Type</span><span>${v.kind === "private" ? "Private (join with code)" : "Public"}</span>
-        <span class="muted">Members</span><span>${`${v.member_count} of ${v.max_members}`}</span>
+        <span class="muted">Members</span><span>${`${v.member_count} of at most ${Number(v.max_members).toLocaleString("en")}`}</span>
         <span class="muted">Password</span><span>${v.has_password ? "Required to join" : "None"}</span>
         <span class="muted">Your role</span><span>${ROLE_LABEL[v.my_role] || "—"}</span>
         <span class="muted">Created</span><span>${formatFull(v.created_at)}</span>
       </div>
     </section>
     ${v.code ? html`<${CodeSection} rs=${rs} code=${v.code} canRotate=${p.rotate_code} />` : null}
+    ${p.invite ? html`<${InviteSection} rs=${rs} />` : null}
+    ${p.edit_settings ? html`<${RoomAvatarSection} rs=${rs} />` : null}
     ${p.edit_settings ? html`<${EditSection} view=${v} />` : null}
     ${p.ban.length ? html`<${BanSection} rs=${rs} />` : null}
     <section class="settings-section danger-zone">
@@ -98,7 +101,7 @@ function EditSection({ view }) {
       <${Field} label="New password">
         <input name="password" class="input" type="password" autocomplete="new-password" placeholder=${v.has_password ? "Unchanged" : "None"} data-testid="settings-password" />
       <//>
-      <${Field} label="Member limit" hint="0 = no limit">
+      <${Field} label="Member limit" hint="0 = the server's maximum.">
         <input name="max_members" class="input" type="number" min=${0} max=${10000} defaultValue=${String(v.max_members)} data-testid="settings-max" />
       <//>
     </div>

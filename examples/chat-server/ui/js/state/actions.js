@@ -11,6 +11,7 @@ import {
 } from "./sync.js";
 import { liveHandlers, receiveMessage } from "./events.js";
 import { toast } from "./toasts.js";
+import { loadInvites } from "./invites.js";
 import { confirm } from "../ui/modal.js";
 
 export { openRoom, roomJoined, loadOlder } from "./sync.js";
@@ -41,6 +42,7 @@ export async function startSession() {
     rememberUser(session.me.peek());
   });
   await loadRooms();
+  loadInvites();
   session.status.value = "connecting";
   session.phase.value = "app";
   connection.start(liveHandlers);

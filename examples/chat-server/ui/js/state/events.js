@@ -13,6 +13,8 @@ import {
   endSession,
 } from "./sync.js";
 import { toast } from "./toasts.js";
+import { sentence } from "../errors.js";
+import { loadInvites } from "./invites.js";
 
 const room = (id) => rooms.peek().get(id) || null;
 const isMe = (id) => !!session.me.peek() && id === session.me.peek().id;
@@ -32,6 +34,20 @@ export const liveHandlers = {
   onSendFailed(entry, err) {
     const rs = room(entry.room);
     const p = rs && rs.pending.peek().find((x) => x.nonce === entry.nonce);
+    if (err.code === "rate_limited") {
+      const wait = Math.max(500, err.retryAfterMs || 1000);
+      if (rs && rs.view.peek().slow_mode_secs) {
+        // Slow mode: the text goes back to the composer, with how long to wait.
+        batch(() => {
+          if (p) setPending(rs, p.nonce, null);
+          ui.restoreText.value = { room: entry.room, text: entry.body };
+          ui.slowWait.value = { room: entry.room, until: Date.now() + wait };
+        });
+      } else {
+        setTimeout(() => { if (rs && rs.pending.peek().some((x) => x.nonce === entry.nonce)) connection.send(entry); }, wait);
+      }
+      return;
+    }
     if (p) setPending(rs, p.nonce, { ...p, failed: err.message || err.code });
   },
 };
@@ -133,13 +149,14 @@ function onEvent(ev) {
       return;
     }
     case "invited": {
+      loadInvites();
       toast(`${userName(ev.by)} invited you to ${ev.room_name}.`, "info", {
         label: "Join", run: () => { Api.join(ev.room).then((view) => roomJoined(view, true), (err) => toast(err.message, "error")); },
       });
       return;
     }
     case "error": {
-      if (ev.id === null || ev.id === undefined) toast(ev.message || ev.code, "error");
+      if (ev.id === null || ev.id === undefined) toast(sentence(ev.code, ev.message, ev.field), "error");
       return;
     }
     default:
@@ -213,6 +230,11 @@ function onSent(ev) {
 function onMemberRemoved(ev) {
   const rs = room(ev.room);
   if (!rs) return;
+  if (isMe(ev.user) && ev.reason === "account_deleted") {
+    endSession("Your account was deleted.");
+    return;
+  }
+  if (ev.reason === "account_deleted") forgetDeletedUser(rs, ev.user);
   if (isMe(ev.user)) {
     const name = roomTitle(rs.view.peek());
     const why = ev.reason === "banned" ? `You were banned from ${name}.` : ev.reason === "kicked" ? `You were removed from ${name}.` : ev.reason === "room_deleted" ? `${name} was deleted.` : null;
@@ -225,6 +247,17 @@ function onMemberRemoved(ev) {
     stopTyping(rs, ev.user);
     const count = rs.members.peek() ? rs.members.peek().size : Math.max(0, (rs.view.peek().member_count || 1) - 1);
     rs.view.value = { ...rs.view.peek(), member_count: count };
+  });
+}
+
+/** A deleted account's messages are erased (tombstones without an author remain). */
+function forgetDeletedUser(rs, user) {
+  const at = new Date().toISOString();
+  batch(() => {
+    rememberUser({ id: user, username: "deleted", display_name: "Deleted user", avatar_url: null, bio: "" });
+    for (const m of rs.messages.peek()) {
+      if (m.author_id === user) updateMessage(rs, m.id, { body: "", author_id: null, attachment: null, deleted_at: m.deleted_at || at });
+    }
   });
 }
 

@@ -108,6 +108,10 @@ export const ui = {
   editing: signal(null),
   /** Bumped to ask the composer to take the focus. */
   focusComposer: signal(0),
+  /** Text given back to a room's composer (a send refused by slow mode): {room, text}. */
+  restoreText: signal(null),
+  /** Slow mode: when I may send again, per room: {room, until} (ms since the epoch). */
+  slowWait: signal(null),
 };
 
 // ---- users and presence --------------------------------------------------------

@@ -2,14 +2,22 @@
 // register; unsafe requests carry `X-Requested-With`, which a cross-site page cannot
 // add without a CORS preflight (the API's CSRF defence, see docs/API.md).
 
+import { sentence } from "../errors.js";
+
 export const API_BASE = "/api";
 
-/** An error answered by the API: `{"error":{"code","message"}}`. */
+/**
+ * An error answered by the API: `{"error":{"code","message","field"?}}`. `message` is
+ * a sentence for people (errors.js); the server's text stays in `detail`.
+ */
 export class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message || code || `HTTP ${status}`);
+  constructor(status, code, detail, field = null, retryAfterMs = null) {
+    super(sentence(code || "http_" + status, detail, field));
     this.status = status;
     this.code = code || "http_" + status;
+    this.detail = detail || "";
+    this.field = field;
+    this.retryAfterMs = retryAfterMs;
   }
 }
 
@@ -28,7 +36,7 @@ export async function api(method, path, body) {
   try {
     res = await fetch(API_BASE + path, { method, headers, body: payload, credentials: "same-origin" });
   } catch {
-    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+    throw new ApiError(0, "network");
   }
   const text = await res.text();
   let data = null;
@@ -38,8 +46,9 @@ export async function api(method, path, body) {
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
     // The session ended (expired, revoked elsewhere): let the app ask for a login.
-    if (res.status === 401 && !path.startsWith("/auth/")) window.dispatchEvent(new CustomEvent("chatcore:unauthenticated"));
-    throw new ApiError(res.status, err.code, err.message || res.statusText);
+    // (A wrong password given to confirm a change is not a lost session.)
+    if (res.status === 401 && !path.startsWith("/auth/") && !/wrong password/.test(err.message || "")) window.dispatchEvent(new CustomEvent("chatcore:unauthenticated"));
+    throw new ApiError(res.status, err.code, err.message || res.statusText, err.field || null, err.retry_after_ms || null);
   }
   return data;
 }
@@ -56,13 +65,13 @@ export async function upload(path, file, fields = {}) {
       headers: { accept: "application/json", "x-requested-with": "chatcore" },
     });
   } catch {
-    throw new ApiError(0, "network", "Cannot reach the server. Check your connection.");
+    throw new ApiError(0, "network");
   }
   let data = null;
   try { data = await res.json(); } catch { data = null; }
   if (!res.ok) {
     const err = data && data.error ? data.error : {};
-    throw new ApiError(res.status, err.code, err.message || res.statusText);
+    throw new ApiError(res.status, err.code, err.message || res.statusText, err.field || null, err.retry_after_ms || null);
   }
   return data;
 }
@@ -118,6 +127,14 @@ export const Api = {
   requestVerification: () => api("POST", "/me/verify-email"),
   requestReset: (email) => api("POST", "/auth/password-reset/request", { email }),
   resetPassword: (token, password) => api("POST", "/auth/password-reset", { token, password }),
+  sessions: () => api("GET", "/auth/sessions"),
+  endSession: (id) => api("DELETE", `/auth/sessions/${enc(id)}`),
+  logoutAll: () => api("POST", "/auth/logout-all"),
+  changePassword: (old, next) => api("POST", "/me/password", { old, new: next }),
+  deleteAccount: (password) => api("DELETE", "/me", password ? { password } : {}),
+  invite: (id, userId) => api("POST", `/rooms/${enc(id)}/invites`, { user_id: userId }),
+  invites: () => api("GET", "/me/invites"),
+  declineInvite: (roomId) => api("DELETE", `/me/invites/${enc(roomId)}`),
 };
 
 /** Lists may come bare or wrapped (`{rooms: [...]}`, `{items: [...]}`). */

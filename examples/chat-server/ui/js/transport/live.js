@@ -3,9 +3,14 @@
 // with the last sequence number it holds per room, and unconfirmed sends are sent
 // again with the same nonce (the server never stores a nonce twice).
 
+import { sentence } from "../errors.js";
+
 const AUTH_CLOSE_CODES = new Set([4001, 4002, 4003]);
 const PING_EVERY_MS = 25000;
-const PONG_TIMEOUT_MS = 10000;
+// A command with a reply (ping, send, resume…) or a new connection's hello that gets
+// no frame at all back within this time means a dead network: one that delivers no
+// close event soon. The socket is then given up at once and a new one tried.
+const SILENCE_TIMEOUT_MS = 8000;
 const REQUEST_TIMEOUT_MS = 15000;
 const MAX_BACKOFF_MS = 15000;
 
@@ -26,9 +31,11 @@ export class Live {
     this.connectedOnce = false;
     this.retryTimer = null;
     this.pingTimer = null;
-    this.pongTimer = null;
+    this.silenceTimer = null;
     this.status = "offline";
     this.onOnline = () => { if (!this.stopped && this.status !== "online") this.reconnectNow(); };
+    // The browser knows it has no network: say so now, not after a timeout.
+    this.onOffline = () => { if (!this.stopped && this.ws) this.giveUp(this.ws); };
   }
 
   url() {
@@ -39,12 +46,14 @@ export class Live {
   start() {
     this.stopped = false;
     window.addEventListener("online", this.onOnline);
+    window.addEventListener("offline", this.onOffline);
     this.open();
   }
 
   stop() {
     this.stopped = true;
     window.removeEventListener("online", this.onOnline);
+    window.removeEventListener("offline", this.onOffline);
     clearTimeout(this.retryTimer);
     this.clearHeartbeat();
     if (this.ws) {
@@ -65,7 +74,8 @@ export class Live {
 
   open() {
     if (this.stopped) return;
-    this.setStatus("connecting");
+    // After a loss, the banner keeps saying so until the server greets us again.
+    this.setStatus(this.connectedOnce ? "offline" : "connecting");
     let ws;
     try {
       ws = new WebSocket(this.url());
@@ -77,13 +87,33 @@ export class Live {
     ws.onmessage = (ev) => this.onMessage(ev);
     ws.onclose = (ev) => this.onClose(ws, ev);
     ws.onerror = () => { /* onclose follows */ };
+    this.expectFrame();
+  }
+
+  /** Expect a frame from the server soon; without one, the socket is given up. */
+  expectFrame() {
+    if (this.silenceTimer) return;
+    const ws = this.ws;
+    this.silenceTimer = setTimeout(() => {
+      this.silenceTimer = null;
+      if (ws && ws === this.ws) this.giveUp(ws);
+    }, SILENCE_TIMEOUT_MS);
+  }
+
+  /** Treat the socket as closed now (a dead network may never deliver its close). */
+  giveUp(ws) {
+    ws.onclose = null;
+    ws.onmessage = null;
+    try { ws.close(4000, "silent network"); } catch { /* ignore */ }
+    this.onClose(ws, { code: 4000 });
   }
 
   reconnectNow() {
     clearTimeout(this.retryTimer);
     this.attempt = 0;
     if (this.ws) {
-      try { this.ws.close(4000, "reconnect"); } catch { /* ignore */ }
+      // Not close(): on a dead network its close event may never come.
+      this.giveUp(this.ws);
     } else {
       this.open();
     }
@@ -117,20 +147,17 @@ export class Live {
 
   clearHeartbeat() {
     clearInterval(this.pingTimer);
-    clearTimeout(this.pongTimer);
+    clearTimeout(this.silenceTimer);
     this.pingTimer = null;
-    this.pongTimer = null;
+    this.silenceTimer = null;
   }
 
   startHeartbeat() {
     this.clearHeartbeat();
     this.pingTimer = setInterval(() => {
       if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return;
-      const ws = this.ws;
-      clearTimeout(this.pongTimer);
-      // A silent network is only noticed by an unanswered ping.
-      this.pongTimer = setTimeout(() => { try { ws.close(4000, "pong timeout"); } catch { /* ignore */ } }, PONG_TIMEOUT_MS);
-      this.request({ type: "ping" }).then(() => clearTimeout(this.pongTimer), () => {});
+      // A silent network is noticed by an unanswered ping (request expects a frame).
+      this.request({ type: "ping" }).catch(() => {});
     }, PING_EVERY_MS);
   }
 
@@ -138,6 +165,12 @@ export class Live {
     let msg;
     try { msg = JSON.parse(ev.data); } catch { return; }
     if (!msg || typeof msg.type !== "string") return;
+    // Any frame shows the network is alive; before the hello, only the hello counts
+    // (else a socket that never greets would wait for a timer no one arms again).
+    if (msg.type === "hello" || this.status === "online") {
+      clearTimeout(this.silenceTimer);
+      this.silenceTimer = null;
+    }
     if (msg.type === "hello") {
       const reconnect = this.connectedOnce;
       this.connectedOnce = true;
@@ -153,7 +186,7 @@ export class Live {
       const p = this.pending.get(id);
       this.pending.delete(id);
       clearTimeout(p.timer);
-      if (msg.type === "error") p.reject(Object.assign(new Error(msg.message || msg.code), { code: msg.code, retryAfterMs: msg.retry_after_ms }));
+      if (msg.type === "error") p.reject(Object.assign(new Error(sentence(msg.code, msg.message, msg.field)), { code: msg.code, detail: msg.message, field: msg.field, retryAfterMs: msg.retry_after_ms }));
       else p.resolve(msg);
       if (msg.type === "ack" || msg.type === "pong") return;
     }
@@ -164,7 +197,7 @@ export class Live {
   failPending(reason) {
     for (const [, p] of this.pending) {
       clearTimeout(p.timer);
-      p.reject(Object.assign(new Error(reason), { code: reason }));
+      p.reject(Object.assign(new Error(sentence(reason)), { code: reason }));
     }
     this.pending.clear();
   }
@@ -181,12 +214,13 @@ export class Live {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       if (!this.post({ ...cmd, id })) {
-        reject(Object.assign(new Error("You are offline"), { code: "offline" }));
+        reject(Object.assign(new Error(sentence("offline")), { code: "offline" }));
         return;
       }
+      this.expectFrame();
       const timer = setTimeout(() => {
         this.pending.delete(id);
-        reject(Object.assign(new Error("The server did not answer"), { code: "timeout" }));
+        reject(Object.assign(new Error(sentence("timeout")), { code: "timeout" }));
       }, REQUEST_TIMEOUT_MS);
       this.pending.set(id, { resolve, reject, timer });
     });
@@ -205,10 +239,7 @@ export class Live {
     this.request({ type: "send", room: entry.room, nonce: entry.nonce, body: entry.body, reply_to: entry.reply_to || undefined })
       .catch((err) => {
         if (err.code === "disconnected" || err.code === "offline" || err.code === "timeout") return; // retried on reconnect
-        if (err.code === "rate_limited") {
-          setTimeout(() => { if (this.outbox.has(entry.nonce)) this.trySend(entry); }, Math.max(500, err.retryAfterMs || 1000));
-          return;
-        }
+        // rate_limited too: the app decides (slow mode gives the text back; else it sends again).
         this.outbox.delete(entry.nonce);
         this.h.onSendFailed && this.h.onSendFailed(entry, err);
       });

@@ -5,6 +5,7 @@ import { html, useRef, useState, useEffect } from "../lib.js";
 import { Icon } from "./icons.js";
 import { Field, FormError, ThemeToggle } from "./common.js";
 import { Modal } from "./modal.js";
+import { StrengthMeter } from "./strength.js";
 import { Api } from "../transport/index.js";
 import { session } from "../state/store.js";
 import { toast } from "../state/toasts.js";
@@ -53,6 +54,7 @@ export function AuthScreen() {
 function AuthForm({ isLogin, notice }) {
   const [error, setError] = useState(notice);
   const [busy, setBusy] = useState(false);
+  const [pw, setPw] = useState("");
   const username = useRef(null);
   useEffect(() => { username.current.focus(); }, []);
   useEffect(() => setError(notice), [notice]);
@@ -89,10 +91,12 @@ function AuthForm({ isLogin, notice }) {
       <${Field} label="Email">
         <input class="input" name="email" type="email" autocomplete="email" placeholder="Optional: for password resets" data-testid="auth-email" />
       <//>`}
-    <${Field} label="Password" hint=${isLogin ? null : "At least 8 characters."}>
+    <${Field} label="Password" hint=${isLogin ? null : "At least 8 characters, hard to guess: a few unrelated words work well."}>
       <input class="input" name="password" type="password" required minLength=${isLogin ? 1 : 8}
-        autocomplete=${isLogin ? "current-password" : "new-password"} data-testid="auth-password" />
+        autocomplete=${isLogin ? "current-password" : "new-password"} data-testid="auth-password"
+        onInput=${isLogin ? null : (e) => setPw(e.currentTarget.value)} />
     <//>
+    ${isLogin ? null : html`<${StrengthMeter} password=${pw} />`}
     <${FormError} message=${error} testid="auth-error" />
     <button type="submit" class="btn btn-primary btn-block btn-large" disabled=${busy} data-testid="auth-submit">${isLogin ? "Log in" : "Create account"}</button>
     ${isLogin ? html`<button type="button" class="link" data-testid="forgot-password" onClick=${() => openDialog(ForgotPasswordDialog)}>Forgot your password?</button>` : null}
@@ -111,6 +115,7 @@ function ForgotPasswordDialog({ close }) {
 }
 
 function ResetPasswordDialog({ close, token }) {
+  const [pw, setPw] = useState("");
   return html`<${Modal} close=${close} title="Choose a new password" submitLabel="Set password" testid="reset-dialog"
       onSubmit=${async (form) => {
         await Api.resetPassword(token, form.elements.password.value);
@@ -118,8 +123,10 @@ function ResetPasswordDialog({ close, token }) {
         endSession();
       }}>
     <${Field} label="New password" hint="At least 8 characters. Every session will be logged out.">
-      <input class="input" name="password" type="password" required minLength=${8} autocomplete="new-password" data-testid="reset-password" />
+      <input class="input" name="password" type="password" required minLength=${8} autocomplete="new-password" data-testid="reset-password"
+        onInput=${(e) => setPw(e.currentTarget.value)} />
     <//>
+    <${StrengthMeter} password=${pw} />
   <//>`;
 }
 

@@ -53,5 +53,7 @@ export function RoomIcon({ view, size = 20 }) {
     const peer = view.peer;
     return html`<${Avatar} user=${peer} size=${size + 8} online=${peer ? online.value.has(peer.id) : null} />`;
   }
+  const src = safeImageUrl(view.avatar_url);
+  if (src) return html`<span class="room-glyph room-picture" style=${`--size:${size + 8}px`}><img alt="" src=${src} loading="lazy" referrerpolicy="no-referrer" data-testid="room-picture" /></span>`;
   return html`<span class="room-glyph"><${Icon} name=${view.kind === "private" ? "lock" : "hash"} size=${size - 4} /></span>`;
 }

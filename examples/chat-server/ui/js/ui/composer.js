@@ -5,6 +5,7 @@ import { html, useRef, useState, useEffect } from "../lib.js";
 import { Icon, IconButton } from "./icons.js";
 import { snippet } from "./format.js";
 import { session, ui, userName, roomTitle } from "../state/store.js";
+import { loadDraft, saveDraft } from "../state/drafts.js";
 import { send, sendFile, typingStart, typingStop, startEdit, cancelReply } from "../state/actions.js";
 
 const MAX_CHARS = 4000;
@@ -15,6 +16,7 @@ export function ComposerArea({ rs }) {
     <${Typing} rs=${rs} />
     <${ReplyBar} rs=${rs} />
     <${Composer} key=${rs.id} rs=${rs} />
+    <${SlowWait} rs=${rs} />
     <div class="composer-hint" hidden=${!v.slow_mode_secs}>${v.slow_mode_secs ? `Slow mode: one message every ${v.slow_mode_secs} s` : ""}</div>`;
 }
 
@@ -40,10 +42,26 @@ function ReplyBar({ rs }) {
   </div>`;
 }
 
+/** "You can send again in N s" after slow mode refused a message (counts down). */
+function SlowWait({ rs }) {
+  const w = ui.slowWait.value;
+  const [, tick] = useState(0);
+  const left = w && w.room === rs.id ? Math.ceil((w.until - Date.now()) / 1000) : 0;
+  useEffect(() => {
+    if (left <= 0) return undefined;
+    const t = setTimeout(() => (left <= 1 ? (ui.slowWait.value = null) : tick((n) => n + 1)), 1000);
+    return () => clearTimeout(t);
+  });
+  if (left <= 0) return null;
+  return html`<div class="composer-hint slow-wait" role="status" data-testid="slow-wait">
+    <${Icon} name="info" size=${13} />Slow mode: you can send again in ${left} s. Your message is still here.</div>`;
+}
+
 const wide = () => window.matchMedia("(min-width: 800px)").matches;
 
 /** The text box of one room (keyed by room: the draft is the room's). */
 function Composer({ rs }) {
+  if (!rs.draft) rs.draft = loadDraft(rs.id);
   const input = useRef(null);
   const file = useRef(null);
   const [empty, setEmpty] = useState(!rs.draft.trim());
@@ -59,6 +77,15 @@ function Composer({ rs }) {
   };
   useEffect(() => { input.current.value = rs.draft; grow(); }, []);
   useEffect(() => { if (wide() && !input.current.disabled) input.current.focus(); }, [focusTick]);
+  // A message refused by slow mode comes back here (before whatever was typed since).
+  const restore = ui.restoreText.value;
+  useEffect(() => {
+    if (!restore || restore.room !== rs.id) return;
+    ui.restoreText.value = null;
+    const ta = input.current;
+    ta.value = ta.value.trim() ? `${restore.text}\n${ta.value}` : restore.text;
+    onInput();
+  }, [restore]);
 
   const submit = () => {
     const ta = input.current;
@@ -66,6 +93,7 @@ function Composer({ rs }) {
     if (send(ta.value)) {
       ta.value = "";
       rs.draft = "";
+      saveDraft(rs.id, "");
       grow();
       setEmpty(true);
       ta.focus();
@@ -74,6 +102,7 @@ function Composer({ rs }) {
   const onInput = () => {
     const text = input.current.value;
     rs.draft = text;
+    saveDraft(rs.id, text);
     grow();
     setEmpty(!text.trim());
     if (text.trim()) typingStart();

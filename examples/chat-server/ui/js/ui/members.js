@@ -43,7 +43,7 @@ const MemberItem = memo(function MemberItem({ member: m, isOnline }) {
       data-username=${m.user.username} data-online=${isOnline ? "true" : "false"} data-role=${m.role} onClick=${() => openUserCard(m.user.id)}>
     <${Avatar} user=${m.user} size=${32} online=${isOnline} />
     <span class="member-text">
-      <span class="member-name">${nameOf(m)}${isMe ? html`<span class="you"> (you)</span>` : null}</span>
+      <span class="member-name-row"><span class="member-name">${nameOf(m)}</span>${isMe ? html`<span class="you">(you)</span>` : null}</span>
       <span class="member-sub">${isOnline ? "Online" : (m.user.last_seen_at ? `Seen ${formatAgo(m.user.last_seen_at)}` : "@" + m.user.username)}</span>
     </span>
     ${m.role !== "member" ? html`<span class=${`role-chip role-${m.role}`} title=${ROLE_LABEL[m.role]}><${Icon} name=${m.role === "owner" ? "crown" : "shield"} size=${12} /></span>` : null}

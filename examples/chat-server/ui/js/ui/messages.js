@@ -55,6 +55,7 @@ export class MessageList extends Component {
     } else {
       sc.scrollTop = snap.top;
       // New messages arrived while scrolled up: offer a jump.
+      if (this.arrived) this.arrivedAbove = true;
       if (this.arrived && !this.state.jump) this.setState({ jump: true });
     }
     this.arrived = false;
@@ -72,14 +73,20 @@ export class MessageList extends Component {
     const rs = this.props.rs;
     const sc = this.scroller.current;
     if (sc.scrollTop < 150 && rs.loaded.peek() && rs.hasMore.peek() && !rs.loadingOlder.peek()) loadOlder(rs);
-    if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) {
+    const fromBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight;
+    if (fromBottom < 60) {
       if (this.state.jump) this.setState({ jump: false });
       markCurrentRead();
+    } else if (fromBottom > sc.clientHeight && !this.state.jump) {
+      // Scrolled up more than a screen: offer the way back down.
+      this.setState({ jump: true });
     }
   }
 
   toBottom() {
-    this.scroller.current.scrollTo({ top: this.scroller.current.scrollHeight, behavior: "smooth" });
+    // Not smooth: the scroll events on the way down would offer the button again.
+    this.scroller.current.scrollTop = this.scroller.current.scrollHeight;
+    this.arrivedAbove = false;
     this.setState({ jump: false });
   }
 
@@ -96,7 +103,7 @@ export class MessageList extends Component {
           ${rs.pending.value.map((p) => html`<${Pending} key=${p.nonce} p=${p} />`)}
         </div>
       </div>
-      <button type="button" class="jump-latest" hidden=${!this.state.jump} onClick=${this.toBottom}><${Icon} name="arrowDown" size=${16} />New messages</button>`;
+      <button type="button" class="jump-latest" hidden=${!this.state.jump} data-testid="jump-latest" onClick=${this.toBottom}><${Icon} name="arrowDown" size=${16} />${this.arrivedAbove ? "New messages" : "Latest messages"}</button>`;
   }
 }
 
@@ -216,11 +223,13 @@ const Message = memo(function Message({ m, cont, role, canDelete, editing, reply
       ? html`<span class="msg-edited" title=${formatFull(m.edited_at)}> (edited)</span>` : null}</div>`;
   }
   const openAuthor = () => author && openUserCard(author.id);
+  // Every message is a tab stop (follow-ups have no other focusable part), so keyboard
+  // users reach its actions: they show while focus is within the message.
   return html`<div class=${"msg" + (cont ? " cont" : "") + (mine ? " mine" : "") + (editing ? " editing" : "")}
-      data-id=${m.id} data-seq=${String(m.seq)} data-testid="message" data-author=${author ? author.username : ""}>
+      tabIndex=${0} aria-label=${`${name}, ${formatFull(m.created_at)}`} data-id=${m.id} data-seq=${String(m.seq)} data-testid="message" data-author=${author ? author.username : ""}>
     ${cont
       ? html`<${Time} at=${m.created_at} class="msg-gutter" />`
-      : html`<button type="button" class="msg-avatar" onClick=${openAuthor} aria-label=${author ? `Profile of ${name}` : "Unknown user"}>
+      : html`<button type="button" class="msg-avatar" onClick=${openAuthor} tabIndex=${-1} aria-hidden="true" title=${author ? `Profile of ${name}` : ""}>
           <${Avatar} user=${author} size=${38} /></button>`}
     <div class="msg-main">
       ${cont ? null : html`<div class="msg-head">
@@ -291,7 +300,7 @@ const Pending = memo(function Pending({ p }) {
   return html`<div class=${"msg mine pending" + (p.failed ? " failed" : "")} data-testid="pending-message">
     <span class="msg-avatar"><${Avatar} user=${me} size=${38} /></span>
     <div class="msg-main">
-      <div class="msg-head"><span class="msg-author">${me.display_name || me.username}</span><span class="msg-time">${p.failed ? "" : "sending…"}</span></div>
+      <div class="msg-head"><span class="msg-author">${me.display_name || me.username}</span><span class="msg-time">${p.failed ? "" : session.status.value === "online" ? "sending…" : "Waiting for the connection…"}</span></div>
       <div class="msg-body">${richText(p.body)}</div>
       ${p.failed ? html`<div class="msg-failed"><${Icon} name="info" size=${13} />Not sent: ${p.failed}. <button type="button" class="link" onClick=${() => retrySend(p)}>Retry</button> · <button type="button" class="link" onClick=${() => discardPending(p)}>Discard</button></div>` : null}
     </div>

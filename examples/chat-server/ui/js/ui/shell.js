@@ -80,7 +80,7 @@ function RoomHeader({ rs }) {
     <div class="head-actions">
       ${v.code ? html`<button type="button" class="code-chip" title="Copy the join code" data-testid="room-code" onClick=${() => copyCode(v.code)}>
         <${Icon} name="key" size=${14} /><span class="mono">${v.code}</span><${Icon} name="copy" size=${14} /></button>` : null}
-      ${v.kind !== "direct" ? html`<button type="button" class=${"head-btn" + (open ? " active" : "")} title="Members" aria-label="Members"
+      ${v.kind !== "direct" ? html`<button type="button" class=${"head-btn" + (open ? " active" : "")} title="Members" aria-label=${`Members: ${members ? members.size : v.member_count}`}
         aria-pressed=${open ? "true" : "false"} data-testid="toggle-members" onClick=${() => toggleMembers()}>
         <${Icon} name="users" size=${18} /><span>${String(members ? members.size : v.member_count)}</span></button>` : null}
       <${IconButton} icon="sliders" label=${v.kind === "direct" ? "Conversation details" : "Room settings"} data-testid="room-settings"

@@ -5,6 +5,8 @@ import { Icon, IconButton } from "./icons.js";
 import { Avatar, RoomIcon, ThemeToggle } from "./common.js";
 import { CreateRoomDialog, BrowseDialog, JoinByCodeDialog, NewDirectDialog } from "../dialogs/rooms.js";
 import { ProfileDialog } from "../dialogs/profile.js";
+import { AccountDialog } from "../dialogs/account.js";
+import { Invitations } from "./invites.js";
 import { session, rooms, currentId, roomTitle } from "../state/store.js";
 import { openDialog } from "../state/dialogs.js";
 import { openRoom, toggleSidebar, logout } from "../state/actions.js";
@@ -26,6 +28,7 @@ export function Sidebar() {
         <button type="button" class="btn btn-ghost" data-testid="join-by-code" onClick=${() => openDialog(JoinByCodeDialog)}><${Icon} name="key" size=${16} />Join with code</button>
       </div>
     </div>
+    <${Invitations} />
     <${RoomList} />
     <${MeCard} />
   </aside>`;
@@ -79,6 +82,7 @@ function MeCard() {
       <${Avatar} user=${me} size=${34} online=${session.status.value === "online"} />
       <span class="me-text"><span class="me-name">${me.display_name || me.username}</span><span class="me-user">@${me.username}</span></span>
     </button>
+    <${IconButton} icon="user" label="Account: password, sessions, deletion" data-testid="account" onClick=${() => openDialog(AccountDialog)} />
     <${IconButton} icon="logout" label="Log out" data-testid="logout" onClick=${logout} />
   </div>`;
 }
