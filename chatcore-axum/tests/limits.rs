@@ -329,7 +329,7 @@ async fn failed_logins_from_other_addresses_cannot_lock_the_owner_out() {
     let s = Server::start_with(setup).await;
     s.register("owner").await;
     let home = "203.0.113.1";
-    let r = login_as(&s, "owner", "password123", home).await;
+    let r = login_as(&s, "owner", "tulip radar canyon", home).await;
     assert_eq!(r.status, 200, "{}", r.body);
     // Ten attackers: the ceiling (5, one taken by the owner) stops them after four.
     let mut refused = 0;
@@ -343,10 +343,10 @@ async fn failed_logins_from_other_addresses_cannot_lock_the_owner_out() {
     }
     assert_eq!(refused, 6);
     // The owner, from home, is let through the ceiling.
-    let r = login_as(&s, "owner", "password123", home).await;
+    let r = login_as(&s, "owner", "tulip radar canyon", home).await;
     assert_eq!(r.status, 200, "{}", r.body);
     // From a new address the ceiling holds (a guess would get through otherwise).
-    assert_429(&login_as(&s, "owner", "password123", "192.0.2.7").await);
+    assert_429(&login_as(&s, "owner", "tulip radar canyon", "192.0.2.7").await);
     // A wrong password from home is still only a wrong password, until the
     // (account, address) budget is gone.
     login_as(&s, "owner", "wrong-password", home)
@@ -369,7 +369,7 @@ async fn failed_logins_from_other_addresses_cannot_lock_the_owner_out() {
             .assert_error(401, "unauthenticated");
     }
     assert_429(&login_as(&s, "owner", "wrong-password", "198.51.100.1").await);
-    let r = login_as(&s, "owner", "password123", home).await;
+    let r = login_as(&s, "owner", "tulip radar canyon", home).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
 
@@ -412,7 +412,7 @@ async fn password_guesses_are_limited_per_user_and_per_address() {
         &s.post(
             &bob,
             "/me/password",
-            json!({"old": "guess-guess", "new": "another-password"}),
+            json!({"old": "guess-guess", "new": "violet anchor meadow"}),
         )
         .await,
     );
@@ -440,7 +440,7 @@ async fn password_guesses_are_limited_per_user_and_per_address() {
     s.post(
         &carol,
         "/me/password",
-        json!({"old": "guess-guess", "new": "another-password"}),
+        json!({"old": "guess-guess", "new": "violet anchor meadow"}),
     )
     .await
     .assert_error(401, "unauthenticated");
@@ -448,7 +448,7 @@ async fn password_guesses_are_limited_per_user_and_per_address() {
         &s.post(
             &carol,
             "/me/password",
-            json!({"old": "password123", "new": "another-password"}),
+            json!({"old": "tulip radar canyon", "new": "violet anchor meadow"}),
         )
         .await,
     );
@@ -484,7 +484,7 @@ async fn password_guesses_are_limited_per_user_and_per_address() {
         &s.post(
             &u3,
             "/me/password",
-            json!({"old": "password123", "new": "another-password"}),
+            json!({"old": "tulip radar canyon", "new": "violet anchor meadow"}),
         )
         .await,
     );

@@ -283,6 +283,13 @@ fn events() -> Vec<ServerEvent> {
             retry_after_ms: None,
         },
         ServerEvent::Error {
+            id: Some(10),
+            code: "invalid_input".into(),
+            message: "body: must not be empty".into(),
+            field: Some("body".into()),
+            retry_after_ms: None,
+        },
+        ServerEvent::Error {
             id: None,
             code: "rate_limited".into(),
             message: "rate limited; retry after 41000 ms".into(),
