@@ -21,6 +21,7 @@ mod reactions;
 mod reads;
 mod rooms;
 mod search;
+mod sessions;
 mod tokens;
 mod validate;
 
