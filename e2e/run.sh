@@ -43,7 +43,7 @@ url="http://127.0.0.1:$port"
 # Every browser context is its own client address (support/browser.js sends an
 # X-Forwarded-For that this trusted "proxy" passes on), as real users are: the
 # per-address registration and login limits then apply per person, not to the suite.
-"$server_bin" --port "$port" --data-dir "$data_dir" --trusted-proxy 127.0.0.1 >artifacts/server.log 2>&1 &
+"$server_bin" --port "$port" --data-dir "$data_dir" --trusted-proxy 127.0.0.1 --min-timeout-secs 1 --guests >artifacts/server.log 2>&1 &
 server_pid=$!
 cleanup() {
   if kill -0 "$server_pid" 2>/dev/null; then

@@ -6,36 +6,13 @@
 //! Run with `cargo bench -p chatcore-benches --bench fanout`.
 
 use chatcore::hub::Dispatch;
-use chatcore::model::{Message, MessageKind};
-use chatcore::protocol::ServerEvent;
-use chatcore::{Connection, Frame, LocalHub, MessageId, RoomId, UserId};
+use chatcore::{Connection, Frame, LocalHub, RoomId, UserId};
+use chatcore_benches::fixture::message_created;
 use divan::Bencher;
 use divan::counter::ItemsCount;
 
 fn main() {
     divan::main();
-}
-
-fn event(room: RoomId, seq: i64) -> ServerEvent {
-    ServerEvent::MessageCreated {
-        message: Message {
-            id: MessageId::new(),
-            room_id: room,
-            seq,
-            author_id: Some(UserId::new()),
-            kind: MessageKind::Text,
-            body: "x".repeat(100),
-            system: None,
-            attachment: None,
-            reply_to: None,
-            client_nonce: None,
-            created_at: chrono::Utc::now(),
-            edited_at: None,
-            deleted_at: None,
-            reactions: Vec::new(),
-            mentions: Vec::new(),
-        },
-    }
 }
 
 fn room_with(members: usize) -> (LocalHub, RoomId, Vec<Connection>) {
@@ -53,7 +30,7 @@ fn publish_one_then_drain(bencher: Bencher, members: usize) {
     let (hub, room, mut conns) = room_with(members);
     let dispatch = Dispatch::Room {
         room,
-        event: event(room, 1),
+        event: message_created(room, 1),
     };
     let mut buf: Vec<Frame> = Vec::with_capacity(64);
     bencher.counter(ItemsCount::new(members)).bench_local(|| {
@@ -73,7 +50,7 @@ fn publish_32_then_drain(bencher: Bencher, members: usize) {
     let dispatches: Vec<Dispatch> = (1..=32)
         .map(|seq| Dispatch::Room {
             room,
-            event: event(room, seq),
+            event: message_created(room, seq),
         })
         .collect();
     let mut buf: Vec<Frame> = Vec::with_capacity(64);
@@ -94,6 +71,6 @@ fn publish_32_then_drain(bencher: Bencher, members: usize) {
 #[divan::bench]
 fn encode_message_created(bencher: Bencher) {
     let room = RoomId::new();
-    let ev = event(room, 1);
+    let ev = message_created(room, 1);
     bencher.bench_local(|| Frame::encode(divan::black_box(&ev)));
 }

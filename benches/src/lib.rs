@@ -5,6 +5,8 @@
 //! The [`load`] module is the load generator behind the `chatload` binary, and
 //! [`compare`] its comparison of servers (`chatload compare`, `benches/run.sh`).
 
+pub mod bulk;
 pub mod compare;
+pub mod fixture;
 pub mod load;
 pub mod pgdb;

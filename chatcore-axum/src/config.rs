@@ -116,7 +116,8 @@ pub struct WsConfig {
     pub command_burst: u32,
     /// Most WebSockets open at once on this router (default 10,000); further upgrade
     /// requests get 503 `server_busy` with `Retry-After`. Per user, see
-    /// [`chatcore::Limits::max_connections_per_user`].
+    /// [`chatcore::Limits::max_connections_per_user`]. Other transports count
+    /// against the same cap ([`crate::ChatState::connection_slot`]: Socket.IO does).
     pub max_connections: usize,
     /// Most WebSockets open at once that have not authenticated yet (opened without
     /// credentials, waiting for their `auth` frame), counted apart from
@@ -126,6 +127,13 @@ pub struct WsConfig {
     pub max_unauthenticated: usize,
     /// Most unauthenticated WebSockets per client address (IPv6: per /64; default 8).
     pub max_unauthenticated_per_ip: usize,
+    /// Most `send`s of one connection in flight at once (default 32; 1: each send
+    /// waits for the one before). Consecutive sends are pipelined: each is admitted
+    /// and queued for the store while the ones before it commit, stored in the
+    /// order sent and answered in that order; any other command waits until the
+    /// sends before it are answered. A connection with this many in flight is not
+    /// read until the oldest is answered.
+    pub max_pipelined_sends: usize,
 }
 
 impl Default for WsConfig {
@@ -143,6 +151,7 @@ impl Default for WsConfig {
             max_connections: 10_000,
             max_unauthenticated: 1_000,
             max_unauthenticated_per_ip: 8,
+            max_pipelined_sends: 32,
         }
     }
 }

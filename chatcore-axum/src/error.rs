@@ -32,6 +32,8 @@ pub mod codes {
     /// Password registration and login are turned off; the host application
     /// authenticates users (403).
     pub const PASSWORD_AUTH_DISABLED: &str = "password_auth_disabled";
+    /// `POST /auth/guest` on a server without guest accounts (403).
+    pub const GUESTS_DISABLED: &str = "guests_disabled";
     /// No such route (404; the same code as a missing record).
     pub const NOT_FOUND: &str = "not_found";
     /// The route exists but not for this method (405).
@@ -199,6 +201,7 @@ fn status_of(err: &chatcore::Error) -> StatusCode {
         E::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         E::WeakPassword { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         E::Suspended => StatusCode::FORBIDDEN,
+        E::TimedOut { .. } => StatusCode::FORBIDDEN,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -286,6 +289,14 @@ mod tests {
             (E::InvalidToken, 400, "invalid_token"),
             (E::UnsupportedFile("svg"), 415, "unsupported_file_type"),
             (E::Suspended, 403, "account_suspended"),
+            (
+                E::TimedOut {
+                    until: chrono::Utc::now(),
+                },
+                403,
+                "timed_out",
+            ),
+            (E::Conflict(Conflict::ReportOpen), 409, "report_open"),
             (E::Unauthenticated("no"), 401, "unauthenticated"),
             (E::invalid("name", "empty"), 422, "invalid_input"),
             (

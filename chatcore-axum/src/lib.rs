@@ -22,6 +22,7 @@ pub use auth::{Actor, AuthMethod, Authenticator, SessionAuthenticator, bearer_to
 pub use config::{ChatConfig, WsConfig};
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use extract::{Json, Path, Query};
+pub use limits::ConnectionSlot;
 pub use limits::client_ip;
 pub use serve::{ServeConfig, serve};
 pub use state::{ChatState, ChatStateBuilder};

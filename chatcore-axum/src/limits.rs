@@ -231,9 +231,11 @@ impl Drop for PendingSlot {
     }
 }
 
-/// One reserved WebSocket slot; dropping it frees the slot.
+/// One of the server-wide [`crate::WsConfig::max_connections`] slots, held for a
+/// live connection's life (see [`crate::ChatState::connection_slot`]); dropping it
+/// frees the slot.
 #[derive(Debug)]
-pub(crate) struct ConnectionSlot(Arc<AtomicUsize>);
+pub struct ConnectionSlot(Arc<AtomicUsize>);
 
 impl Drop for ConnectionSlot {
     fn drop(&mut self) {

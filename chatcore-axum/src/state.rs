@@ -140,10 +140,19 @@ impl ChatState {
         &self.inner.limits
     }
 
-    /// WebSockets open on this router right now (bounded by
+    /// Live connections open on this router right now, over every transport that
+    /// takes a [`ChatState::connection_slot`] (bounded by
     /// [`crate::WsConfig::max_connections`]).
     pub fn open_connections(&self) -> usize {
         self.inner.limits.open_connections()
+    }
+
+    /// Reserve one of the [`crate::WsConfig::max_connections`] slots for a live
+    /// connection of another transport (chatcore-socketio takes one per socket), so
+    /// that one cap bounds the WebSockets and the others together. Hold it for the
+    /// connection's life. `None`: the server is full (refuse with `server_busy`).
+    pub fn connection_slot(&self) -> Option<crate::ConnectionSlot> {
+        self.inner.limits.connection_slot()
     }
 
     pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {

@@ -172,6 +172,10 @@ pub struct HistoryQuery {
     #[serde(default)]
     #[param(format = "chatcore:history-limit")]
     pub limit: Option<u32>,
+    /// The replies of the thread under this root message instead of the room's
+    /// timeline (which leaves out the thread replies not also sent to the room).
+    #[serde(default)]
+    pub thread: Option<chatcore::MessageId>,
 }
 
 /// `PATCH /messages/{id}`.
@@ -180,6 +184,11 @@ pub struct EditMessageRequest {
     /// The new text (the caption of an image or file message may be emptied).
     #[schema(format = "chatcore:body")]
     pub body: String,
+    /// New custom data: a JSON object of at most 4 KiB, `{}` clears (where the
+    /// service lets users set it; else `forbidden`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub extra: Option<serde_json::Value>,
 }
 
 /// `POST /rooms/{id}/read` and `POST /rooms/{id}/unread`.
@@ -189,6 +198,13 @@ pub struct ReadPositionRequest {
     /// (`unread`).
     #[schema(value_type = i64)]
     pub seq: chatcore::Seq,
+}
+
+/// `PUT /rooms/{id}/notifications`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct NotificationsRequest {
+    /// What to be notified of in the room: `all`, `mentions` or `none` (muted).
+    pub level: chatcore::NotifyLevel,
 }
 
 /// `POST /direct`: the other user, by id or by username (exactly one).
@@ -228,3 +244,5 @@ impl ToSchema for OpenDirectRequest {
         Cow::Borrowed("OpenDirectRequest")
     }
 }
+
+pub use crate::rest::moderation::{ReportRequest, ResolveRequest, TimeoutRequest};

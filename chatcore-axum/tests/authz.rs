@@ -45,6 +45,10 @@ const SITE_ADMIN: &[(&str, &str, u16, u16)] = &[
     ("DELETE", "/admin/rooms/{room}", 204, 204),
     ("GET", "/admin/rooms/{room}/members", 200, 200),
     ("GET", "/admin/audit", 200, 200),
+    ("GET", "/rooms/{room}/reports", 200, 200),
+    ("POST", "/reports/{report}/resolve", 200, 200),
+    ("GET", "/rooms/{room}/audit", 200, 200),
+    ("GET", "/admin/reports", 200, 200),
 ];
 
 /// Statuses of an `/admin/*` route for the callers of [`WHO`]: none of them is a site
@@ -61,6 +65,8 @@ struct Fixture {
     /// The id of an image the member posted to the room.
     file_of_member: String,
     code: String,
+    /// An open report (by the victim) of the member's message.
+    report: String,
 }
 
 /// A valid 1×1 PNG.
@@ -215,6 +221,30 @@ async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
     )
     .await;
     let file_of_member = file["attachment"]["blob_id"].as_str().unwrap().to_owned();
+    let report = ok(
+        s.post(
+            &users["victim"],
+            &format!("/messages/{message_of_member}/report"),
+            json!({"reason": "spam"}),
+        )
+        .await,
+        "report",
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    ok(
+        s.call(
+            Some(&owner),
+            Method::PUT,
+            &format!("/rooms/{room}/members/{}/timeout", users["victim"].id),
+            Some(json!({"duration_secs": 600})),
+        )
+        .await,
+        "timeout",
+    )
+    .await;
     let sessions = ok(s.get(&owner, "/auth/sessions").await, "sessions").await;
     let session_of_owner = sessions[0]["id"].as_str().unwrap().to_owned();
     Fixture {
@@ -224,6 +254,7 @@ async fn fixture(s: &Server, tag: &str, kind: &str) -> Fixture {
         message_of_member,
         file_of_member,
         code,
+        report,
     }
 }
 
@@ -506,6 +537,91 @@ fn rows() -> Vec<Row> {
             private: [401, 404, 404, 403, 403, 200, 200],
         },
         Row {
+            method: "POST",
+            route: "/messages/{message}/report",
+            body: |_| Some(json!({"reason": "spam"})),
+            public: [401, 404, 404, 422, 201, 201, 201],
+            private: [401, 404, 404, 422, 201, 201, 201],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/reports",
+            body: none,
+            public: [401, 403, 403, 403, 200, 200, 200],
+            private: [401, 404, 404, 403, 200, 200, 200],
+        },
+        Row {
+            method: "POST",
+            route: "/reports/{report}/resolve",
+            body: |_| Some(json!({"resolution": "dismiss"})),
+            public: [401, 404, 404, 404, 200, 200, 200],
+            private: [401, 404, 404, 404, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/audit",
+            body: none,
+            public: [401, 403, 403, 403, 403, 200, 200],
+            private: [401, 404, 404, 403, 403, 200, 200],
+        },
+        // Data export: one's own data for everyone; a room's history for its owner.
+        Row {
+            method: "GET",
+            route: "/me/export",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "GET",
+            route: "/rooms/{room}/export",
+            body: none,
+            public: [401, 403, 403, 403, 403, 403, 200],
+            private: [401, 404, 404, 403, 403, 403, 200],
+        },
+        Row {
+            method: "PUT",
+            route: "/rooms/{room}/members/{victim}/timeout",
+            body: |_| Some(json!({"duration_secs": 600, "reason": "calm"})),
+            public: [401, 403, 403, 403, 200, 200, 200],
+            private: [401, 404, 404, 403, 200, 200, 200],
+        },
+        Row {
+            method: "DELETE",
+            route: "/rooms/{room}/members/{victim}/timeout",
+            body: none,
+            public: [401, 403, 403, 403, 204, 204, 204],
+            private: [401, 404, 404, 403, 204, 204, 204],
+        },
+        Row {
+            method: "GET",
+            route: "/me/blocks",
+            body: none,
+            public: any_user(200),
+            private: any_user(200),
+        },
+        Row {
+            method: "POST",
+            route: "/me/blocks/{victim}",
+            body: none,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "DELETE",
+            route: "/me/blocks/{victim}",
+            body: none,
+            public: any_user(204),
+            private: any_user(204),
+        },
+        Row {
+            method: "GET",
+            route: "/admin/reports",
+            body: none,
+            public: NOT_SITE_ADMIN,
+            private: NOT_SITE_ADMIN,
+        },
+        Row {
             method: "GET",
             route: "/rooms/{room}/messages",
             body: none,
@@ -554,6 +670,13 @@ fn rows() -> Vec<Row> {
             body: |_| Some(json!({"private_receipts": true})),
             public: any_user(200),
             private: any_user(200),
+        },
+        Row {
+            method: "PUT",
+            route: "/rooms/{room}/notifications",
+            body: |_| Some(json!({"level": "mentions"})),
+            public: [401, 403, 403, 200, 200, 200, 200],
+            private: [401, 404, 404, 200, 200, 200, 200],
         },
         // Only the author edits; moderators and up delete messages of lower ranks.
         // Messages of rooms one is not a member of do not exist for them.
@@ -756,6 +879,22 @@ fn rows() -> Vec<Row> {
             public: NOT_SITE_ADMIN,
             private: NOT_SITE_ADMIN,
         },
+        // Guests are on in this matrix's server; what guests may not do is in
+        // tests/guests.rs (`guest_matrix`).
+        Row {
+            method: "POST",
+            route: "/auth/guest",
+            body: |_| Some(json!({"display_name": "Visitor"})),
+            public: [201; 7],
+            private: [201; 7],
+        },
+        Row {
+            method: "GET",
+            route: "/auth/options",
+            body: none,
+            public: [200; 7],
+            private: [200; 7],
+        },
     ]
 }
 
@@ -783,11 +922,19 @@ fn concrete(route: &str, f: &Fixture) -> String {
         .replace("{owner_session}", &f.session_of_owner)
         .replace("{file}", &f.file_of_member)
         .replace("{emoji}", "%F0%9F%91%8D")
+        .replace("{report}", &f.report)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authorization_matrix() {
-    let s = Server::start().await;
+    let s = Server::start_with(common::Setup {
+        limits: chatcore::Limits {
+            guests: true,
+            ..chatcore::Limits::without_rate_limits()
+        },
+        ..Default::default()
+    })
+    .await;
     let mut failures = String::new();
     let mut n = 0;
     for (kind, private) in [("public", false), ("private", true)] {
@@ -856,7 +1003,8 @@ fn every_route_is_in_the_matrix() {
                 .replace("{victim_name}", "{username}")
                 .replace("{victim}", "{id}")
                 .replace("{banned}", "{user_id}")
-                .replace("{file}", "{id}");
+                .replace("{file}", "{id}")
+                .replace("{report}", "{id}");
             let route = route.split('?').next().unwrap_or_default().to_owned();
             (r.method.to_owned(), route)
         })

@@ -31,6 +31,9 @@ fn every_error_code_is_documented() {
         Error::UnsupportedFile("x"),
         Error::WeakPassword { reason: "x".into() },
         Error::backend(std::io::Error::other("x")),
+        Error::TimedOut {
+            until: chrono::Utc::now(),
+        },
         Error::Rejected {
             code: chatcore::hooks::codes::BLOCKED_CONTENT,
             message: "x".into(),
@@ -53,6 +56,7 @@ fn every_error_code_is_documented() {
             Conflict::RoomCode,
             Conflict::DirectRoomExists,
             Conflict::Concurrent,
+            Conflict::ReportOpen,
         ]
         .map(Conflict::code),
     );
@@ -70,6 +74,7 @@ fn every_error_code_is_documented() {
         http::SERVER_BUSY,
         http::INTERNAL,
         http::BAD_FRAME,
+        http::GUESTS_DISABLED,
     ]);
     for code in codes {
         assert!(
@@ -144,6 +149,10 @@ fn every_command_and_event_is_documented() {
         "presence",
         "read_state",
         "receipt",
+        "public_room_created",
+        "public_room_updated",
+        "public_room_deleted",
+        "user_updated",
     ] {
         assert!(
             PROTOCOL.contains(&format!("{{\"type\": \"{t}\"")),

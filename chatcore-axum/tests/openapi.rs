@@ -68,7 +68,9 @@ async fn the_document_lists_every_route_and_every_listed_route_is_served() {
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let r = s.call(None, m, &concrete(path), None).await;
         let expect = match (method.as_str(), path.as_str()) {
-            ("GET", "/openapi.json") => 200,
+            ("GET", "/openapi.json" | "/auth/options") => 200,
+            // The body is read first: `display_name` is missing.
+            ("POST", "/auth/guest") => 422,
             (
                 "POST",
                 "/auth/register"

@@ -94,7 +94,8 @@ async fn reading_on_one_connection_clears_the_other() {
     let ev = laptop.next_of(&["read_state"]).await;
     assert_eq!(
         ev,
-        json!({"type": "read_state", "room": room, "last_read_seq": seq, "unread": 0, "mentions": 0})
+        json!({"type": "read_state", "room": room, "last_read_seq": seq, "last_seq": seq,
+               "unread": 0, "mentions": 0, "notifications": "all"})
     );
     // Alice sees that bob has read it (a small room: receipts are shown).
     let ev = alice_ws.next_of(&["receipt"]).await;
@@ -159,4 +160,81 @@ async fn rest_read_and_unread() {
     s.post(&bob, &format!("/rooms/{room}/read"), json!({"seq": -1}))
         .await
         .assert_error(422, "invalid_input");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notification_setting_over_rest_and_websocket() {
+    let (s, _dir) = sqlite_server().await;
+    let alice = s.register("alice").await;
+    let bob = s.register("bob").await;
+    let room = s.room(&alice, "public", "general").await;
+    s.join(&bob, &room).await;
+    let mut phone = s.ws(&bob).await;
+    let mut laptop = s.ws(&bob).await;
+    assert_eq!(hello_state(&phone.hello, &room)["notifications"], "all");
+    assert_eq!(listed(&s, &bob, &room).await["notifications"], "all");
+    for ws in [&mut phone, &mut laptop] {
+        ws.request(0, json!({"type": "ping"})).await;
+    }
+
+    // REST: the answer and every connection carry the new setting.
+    let path = format!("/rooms/{room}/notifications");
+    let r = s
+        .call(
+            Some(&bob),
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"level": "none"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["notifications"], "none");
+    for ws in [&mut phone, &mut laptop] {
+        assert_eq!(ws.next_of(&["read_state"]).await["notifications"], "none");
+    }
+    // Muted still counts.
+    s.send(&alice, &room, "hi").await;
+    let read = listed(&s, &bob, &room).await;
+    assert_eq!(
+        (read["notifications"].as_str(), read["unread"].as_u64()),
+        (Some("none"), Some(1))
+    );
+
+    // WebSocket: ack, and the other device hears of it.
+    let ack = phone
+        .request(
+            7,
+            json!({"type": "set_notifications", "room": room, "level": "mentions"}),
+        )
+        .await;
+    assert_eq!(ack, json!({"type": "ack", "id": 7}));
+    assert_eq!(
+        laptop.next_of(&["read_state"]).await["notifications"],
+        "mentions"
+    );
+    let tablet = s.ws(&bob).await;
+    assert_eq!(
+        hello_state(&tablet.hello, &room)["notifications"],
+        "mentions"
+    );
+    // Alice's own setting is untouched.
+    assert_eq!(listed(&s, &alice, &room).await["notifications"], "all");
+
+    // Not a level: refused, nothing changed.
+    s.call(
+        Some(&bob),
+        reqwest::Method::PUT,
+        &path,
+        Some(json!({"level": "loud"})),
+    )
+    .await
+    .assert_error(422, "invalid_input");
+    let err = phone
+        .request(
+            8,
+            json!({"type": "set_notifications", "room": room, "level": "loud"}),
+        )
+        .await;
+    assert_eq!(err["type"], "error", "{err}");
+    assert_eq!(listed(&s, &bob, &room).await["notifications"], "mentions");
 }

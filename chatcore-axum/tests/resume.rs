@@ -247,6 +247,7 @@ async fn a_client_that_stops_reading_is_closed_with_4008() {
                     body: body.clone(),
                     reply_to: None,
                     nonce: None,
+                    ..Default::default()
                 },
             )
             .await

@@ -188,9 +188,13 @@ impl Client {
     /// Edit one's message.
     pub async fn edit(&self, message: MessageId, body: impl Into<String>) -> Result<()> {
         let body = body.into();
-        self.request(ClientCommand::Edit { message, body })
-            .await
-            .map(drop)
+        self.request(ClientCommand::Edit {
+            message,
+            body,
+            extra: None,
+        })
+        .await
+        .map(drop)
     }
 
     /// Delete a message.
@@ -220,6 +224,7 @@ impl Client {
                 before,
                 after,
                 limit,
+                thread: None,
             })
             .await?;
         match reply {

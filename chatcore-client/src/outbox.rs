@@ -145,6 +145,9 @@ impl Outbox {
                 nonce: e.msg.nonce.clone(),
                 body: e.msg.body.clone(),
                 reply_to: e.msg.reply_to,
+                thread_root: None,
+                also_in_room: false,
+                extra: None,
             });
         }
         out

@@ -14,7 +14,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use chatcore::model::{Attachment, Ban, Message, MessageKind, ReactionSummary, SystemEvent};
+use chatcore::model::{
+    Attachment, Ban, Message, MessageKind, ReactionSummary, SystemEvent, ThreadSummary,
+};
+use chatcore::model::{Block, ModAction, ModLogEntry, Report, ReportResolution, Timeout};
 use chatcore::protocol::{
     ClientCommand, ClientFrame, HistoryPage, MeView, MemberView, ReadSettings, ReadState, Receipt,
     RemovalReason, RoomView, ServerEvent, UserView,
@@ -53,6 +56,7 @@ fn user_view(n: u128, avatar: bool) -> UserView {
         avatar_url: avatar.then(|| "/api/files/0190".into()),
         created_at: at(1),
         last_seen_at: avatar.then(|| at(2)),
+        guest: false,
     }
 }
 
@@ -76,6 +80,8 @@ fn room_view(kind: RoomKind, owner: bool) -> RoomView {
         max_members: 10_000,
         member_count: 2,
         slow_mode_secs: 0,
+        retention_days: owner.then_some(30),
+        history_start_seq: if owner { 2 } else { 0 },
         created_at: at(3),
         last_seq: 4,
         my_role: owner.then_some(Role::Owner),
@@ -83,6 +89,8 @@ fn room_view(kind: RoomKind, owner: bool) -> RoomView {
         peer: (kind == RoomKind::Direct).then(|| user_view(2, false)),
         permissions: owner.then(|| chatcore::perm::permissions(Role::Owner, kind)),
         read: owner.then(|| read_state(1, 3, 1, 0)),
+        muted_until: owner.then(|| at(600)),
+        extra: owner.then(extra),
     }
 }
 
@@ -92,7 +100,16 @@ fn read_state(r: u128, last_read_seq: i64, unread: u64, mentions: u64) -> ReadSt
         last_read_seq,
         unread,
         mentions,
+        last_seq: last_read_seq + i64::try_from(unread).unwrap(),
+        notifications: chatcore::NotifyLevel::Mentions,
     }
+}
+
+/// A host app's custom data.
+fn extra() -> chatcore::model::Extra {
+    let mut m = chatcore::model::Extra::new();
+    m.insert("app_ref".into(), serde_json::json!("ord-7"));
+    m
 }
 
 fn member_view() -> MemberView {
@@ -101,6 +118,7 @@ fn member_view() -> MemberView {
         role: Role::Member,
         joined_at: at(4),
         online: true,
+        extra: Some(extra()),
     }
 }
 
@@ -180,6 +198,20 @@ fn message(kind: MessageKind, seq: i64) -> Message {
         } else {
             Vec::new()
         },
+        // The text message is a thread's root; the image a reply in it, also sent
+        // to the room.
+        thread_root: (kind == MessageKind::Image).then(|| msg(1)),
+        also_in_room: kind == MessageKind::Image,
+        thread: (kind == MessageKind::Text).then(thread_summary),
+        extra: (kind == MessageKind::Text).then(extra),
+    }
+}
+
+fn thread_summary() -> ThreadSummary {
+    ThreadSummary {
+        reply_count: 2,
+        last_reply_at: Some(at(8)),
+        participants: vec![user(1), user(2)],
     }
 }
 
@@ -201,6 +233,8 @@ fn page() -> HistoryPage {
         room: room(1),
         messages: messages(),
         has_more: true,
+        thread: None,
+        history_start_seq: None,
     }
 }
 
@@ -232,6 +266,15 @@ fn event_name(e: &ServerEvent) -> &'static str {
         ServerEvent::MessageUnpinned { .. } => "message_unpinned",
         ServerEvent::ReadState { .. } => "read_state",
         ServerEvent::Receipt { .. } => "receipt",
+        ServerEvent::ReportCreated { .. } => "report_created",
+        ServerEvent::ReportResolved { .. } => "report_resolved",
+        ServerEvent::TimedOut { .. } => "timed_out",
+        ServerEvent::PublicRoomCreated { .. } => "public_room_created",
+        ServerEvent::PublicRoomUpdated { .. } => "public_room_updated",
+        ServerEvent::PublicRoomDeleted { .. } => "public_room_deleted",
+        ServerEvent::UserUpdated { .. } => "user_updated",
+        ServerEvent::ThreadUpdated { .. } => "thread_updated",
+        ServerEvent::HistoryStart { .. } => "history_start",
     }
 }
 
@@ -254,6 +297,7 @@ fn command_name(c: &ClientCommand) -> &'static str {
         ClientCommand::Pin { .. } => "pin",
         ClientCommand::Unpin { .. } => "unpin",
         ClientCommand::MarkRead { .. } => "mark_read",
+        ClientCommand::SetNotifications { .. } => "set_notifications",
     }
 }
 
@@ -265,6 +309,10 @@ fn events() -> Vec<ServerEvent> {
             rooms: vec![room(1), room(2)],
             heartbeat_ms: 25_000,
             read_states: vec![read_state(1, 3, 2, 1), read_state(2, 7, 0, 0)],
+            timeouts: vec![chatcore::protocol::MyTimeout {
+                room: room(2),
+                until: at(600),
+            }],
         },
         ServerEvent::Ack { id: Some(1) },
         ServerEvent::Ack { id: None },
@@ -402,7 +450,72 @@ fn events() -> Vec<ServerEvent> {
                 seq: 42,
             },
         },
+        ServerEvent::ReportCreated {
+            report: report(false),
+        },
+        ServerEvent::ReportResolved {
+            report: report(true),
+        },
+        ServerEvent::TimedOut {
+            room: room(1),
+            user: user(2),
+            until: Some(at(600)),
+            by: user(1),
+        },
+        ServerEvent::TimedOut {
+            room: room(1),
+            user: user(2),
+            until: None,
+            by: user(1),
+        },
+        ServerEvent::PublicRoomCreated {
+            room: room_view(RoomKind::Public, false),
+        },
+        ServerEvent::PublicRoomUpdated {
+            room: room_view(RoomKind::Public, false),
+        },
+        ServerEvent::PublicRoomDeleted { room: room(1) },
+        ServerEvent::UserUpdated {
+            room: room(1),
+            user: user_view(2, true),
+        },
+        ServerEvent::ThreadUpdated {
+            room: room(1),
+            root: msg(1),
+            root_seq: 1,
+            thread: thread_summary(),
+        },
+        ServerEvent::HistoryStart {
+            room: room(1),
+            history_start_seq: 2,
+        },
+        ServerEvent::History {
+            id: Some(15),
+            page: HistoryPage {
+                room: room(1),
+                messages: vec![message(MessageKind::Image, 3)],
+                has_more: false,
+                thread: Some(msg(1)),
+                history_start_seq: Some(2),
+            },
+        },
     ]
+}
+
+fn report(resolved: bool) -> Report {
+    Report {
+        id: uuid(0x400),
+        room_id: room(1),
+        message_id: msg(1),
+        reporter: Some(user(3)),
+        author: Some(user(2)),
+        body: "buy cheap pills".into(),
+        reason: "spam".into(),
+        created_at: at(5),
+        resolution: resolved.then_some(ReportResolution::Ban),
+        resolved_by: resolved.then(|| user(1)),
+        resolved_at: resolved.then(|| at(6)),
+    }
 }
 
 fn frame(id: Option<u64>, command: ClientCommand) -> ClientFrame {
@@ -447,6 +560,21 @@ fn commands() -> Vec<ClientFrame> {
                 nonce: "c-1".into(),
                 body: "hi".into(),
                 reply_to: Some(msg(1)),
+                thread_root: None,
+                also_in_room: false,
+                extra: Some(extra().into()),
+            },
+        ),
+        frame(
+            Some(15),
+            ClientCommand::Send {
+                room: room(1),
+                nonce: "c-2".into(),
+                body: "in the thread".into(),
+                reply_to: None,
+                thread_root: Some(msg(1)),
+                also_in_room: true,
+                extra: None,
             },
         ),
         frame(
@@ -454,6 +582,7 @@ fn commands() -> Vec<ClientFrame> {
             ClientCommand::Edit {
                 message: msg(1),
                 body: "hi!".into(),
+                extra: Some(extra().into()),
             },
         ),
         frame(Some(7), ClientCommand::Delete { message: msg(1) }),
@@ -466,6 +595,17 @@ fn commands() -> Vec<ClientFrame> {
                 before: Some(120),
                 after: Some(2),
                 limit: Some(50),
+                thread: None,
+            },
+        ),
+        frame(
+            Some(16),
+            ClientCommand::History {
+                room: room(1),
+                before: None,
+                after: None,
+                limit: Some(50),
+                thread: Some(msg(1)),
             },
         ),
         frame(Some(9), ClientCommand::Ping),
@@ -490,6 +630,13 @@ fn commands() -> Vec<ClientFrame> {
             ClientCommand::MarkRead {
                 room: room(1),
                 seq: 42,
+            },
+        ),
+        frame(
+            Some(15),
+            ClientCommand::SetNotifications {
+                room: room(1),
+                level: chatcore::NotifyLevel::None,
             },
         ),
     ]
@@ -531,7 +678,19 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     );
     t.insert("Message", all(messages()));
     t.insert("SystemEvent", all(system_events()));
-    t.insert("HistoryPage", all([page()]));
+    t.insert(
+        "HistoryPage",
+        all([
+            page(),
+            HistoryPage {
+                room: room(1),
+                messages: vec![message(MessageKind::Image, 3)],
+                has_more: false,
+                thread: Some(msg(1)),
+                history_start_seq: Some(2),
+            },
+        ]),
+    );
     t.insert(
         "SearchPage",
         all([chatcore::SearchPage {
@@ -555,6 +714,13 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
     t.insert("Role", all(variants::<Role>()));
     t.insert("MessageKind", all(variants::<MessageKind>()));
     t.insert("RemovalReason", all(variants::<RemovalReason>()));
+    t.insert("NotifyLevel", all(variants::<chatcore::NotifyLevel>()));
+    t.insert(
+        "NotificationsRequest",
+        all([rest::NotificationsRequest {
+            level: chatcore::NotifyLevel::All,
+        }]),
+    );
     t.insert(
         "ErrorBody",
         all([ErrorBody {
@@ -641,6 +807,7 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
             password: Some("sesame".into()),
             max_members: Some(10),
             avatar_url: Some("/a.png".into()),
+            extra: Some(extra().into()),
         }]),
     );
     t.insert(
@@ -652,6 +819,8 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
             password: Some(String::new()),
             max_members: Some(0),
             slow_mode_secs: Some(5),
+            retention_days: Some(30),
+            extra: Some(extra().into()),
         }]),
     );
     t.insert(
@@ -712,11 +881,17 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
             body: "hi".into(),
             reply_to: Some(msg(1)),
             nonce: Some("c-1".into()),
+            thread_root: Some(msg(1)),
+            also_in_room: false,
+            extra: Some(extra().into()),
         }]),
     );
     t.insert(
         "EditMessageRequest",
-        all([rest::EditMessageRequest { body: "hi!".into() }]),
+        all([rest::EditMessageRequest {
+            body: "hi!".into(),
+            extra: Some(extra().into()),
+        }]),
     );
     t.insert(
         "ReadPositionRequest",
@@ -727,6 +902,67 @@ fn types() -> BTreeMap<&'static str, Vec<Value>> {
         all([rest::OpenDirectRequest {
             user_id: Some(user(2)),
             username: Some("bob".into()),
+        }]),
+    );
+    t.insert("Report", all([report(false), report(true)]));
+    t.insert("ReportResolution", all(variants::<ReportResolution>()));
+    t.insert("ModAction", all(variants::<ModAction>()));
+    t.insert(
+        "ModLogEntry",
+        all([ModLogEntry {
+            id: uuid(0x500),
+            room_id: room(1),
+            at: at(7),
+            actor: Some(user(1)),
+            action: ModAction::Ban,
+            target_user: Some(user(2)),
+            target_message: Some(msg(1)),
+            reason: "spam".into(),
+        }]),
+    );
+    t.insert(
+        "Timeout",
+        all([Timeout {
+            room_id: room(1),
+            user_id: user(2),
+            until: at(600),
+            by: Some(user(1)),
+            reason: "cool off".into(),
+            created_at: at(9),
+        }]),
+    );
+    t.insert(
+        "Block",
+        all([Block {
+            user_id: user(2),
+            created_at: at(9),
+        }]),
+    );
+    t.insert(
+        "MyTimeout",
+        all([chatcore::protocol::MyTimeout {
+            room: room(2),
+            until: at(600),
+        }]),
+    );
+    t.insert(
+        "ReportRequest",
+        all([rest::ReportRequest {
+            reason: "spam".into(),
+        }]),
+    );
+    t.insert(
+        "ResolveRequest",
+        all([rest::ResolveRequest {
+            resolution: ReportResolution::Kick,
+            reason: "".into(),
+        }]),
+    );
+    t.insert(
+        "TimeoutRequest",
+        all([rest::TimeoutRequest {
+            duration_secs: 600,
+            reason: "cool off".into(),
         }]),
     );
     t

@@ -82,6 +82,9 @@ pub(crate) async fn start(
         },
         Err(_) => return Err(CloseReason::Unauthenticated.into()),
     };
+    // One cap for every transport: a socket holds one of the server's connection
+    // slots (`WsConfig::max_connections`, shared with the WebSockets) for its life.
+    let slot = state.connection_slot().ok_or(Refused("server_busy"))?;
     let conn = chat
         .connect(actor.user, actor.session)
         .await
@@ -104,7 +107,15 @@ pub(crate) async fn start(
             return Err(CloseReason::InternalError.into());
         }
     };
-    crate::pump::spawn(state, names, socket, actor, conn, hello, auth.resume);
+    crate::pump::spawn(
+        state,
+        names,
+        socket,
+        actor,
+        (conn, slot),
+        hello,
+        auth.resume,
+    );
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use chatcore::hub::CloseReason;
 use chatcore::protocol::ServerEvent;
 use chatcore::rate::{Limiter, Rate};
 use chatcore::{ChatConnection, Frame, RoomId, Seq, UserId};
-use chatcore_axum::{Actor, ChatState, Delivered};
+use chatcore_axum::{Actor, ChatState, ConnectionSlot, Delivered};
 use serde_json::Value;
 use socketioxide::extract::{AckSender, Event, SocketRef, TryData};
 use socketioxide::{SendError, SocketError};
@@ -45,7 +45,7 @@ pub(crate) fn spawn(
     names: Arc<dyn Translate>,
     socket: SocketRef,
     actor: Actor,
-    conn: ChatConnection,
+    (conn, slot): (ChatConnection, ConnectionSlot),
     hello: ServerEvent,
     resume: BTreeMap<RoomId, Seq>,
 ) {
@@ -102,6 +102,7 @@ pub(crate) fn spawn(
         delivered: Delivered::default(),
         batch: ws.batch.max(1),
         names,
+        _slot: slot,
     };
     tokio::spawn(pump.run(connected, conn, hello, resume, pump_rx, gone_rx));
 }
@@ -113,6 +114,8 @@ struct Pump {
     delivered: Delivered,
     batch: usize,
     names: Arc<dyn Translate>,
+    /// The socket's share of the server's connection cap, freed when the pump ends.
+    _slot: ConnectionSlot,
 }
 
 impl Pump {
@@ -136,6 +139,9 @@ impl Pump {
             }
             false => None,
         };
+        // Counted like the WebSocket transport's closes: our reason's code, or 1000
+        // when the client went away (or never finished connecting).
+        chatcore::metrics::closed(reason.map_or(1000, CloseReason::code));
         if let Some(reason) = reason {
             let close = serde_json::json!({ "code": reason.code(), "reason": reason.as_str() });
             let _ = self.socket.emit("close", &close);
@@ -250,6 +256,12 @@ impl Pump {
                     }
                 };
                 let last = page.messages.last().map(|m| m.seq);
+                if let Some(start) = page.history_start_seq {
+                    self.event(&ServerEvent::HistoryStart {
+                        room,
+                        history_start_seq: start,
+                    })?;
+                }
                 for message in page.messages {
                     if self.delivered.first_delivery(room, message.seq) {
                         self.event(&ServerEvent::MessageCreated { message })?;

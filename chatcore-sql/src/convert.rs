@@ -1,8 +1,8 @@
 //! Conversions between domain records and rows.
 
 use chatcore::model::{
-    Attachment, Ban, Invite, Membership, Message, MessageKind, Role, Room, RoomKind, Session,
-    SystemEvent, Timestamp, User,
+    Attachment, Ban, Extra, Invite, Membership, Message, MessageKind, Role, Room, RoomKind,
+    Session, SystemEvent, ThreadSummary, Timestamp, User,
 };
 use chatcore::{Error, MessageId, Result, RoomCode, RoomId, SessionId, UserId, Username};
 use chrono::DateTime;
@@ -49,6 +49,7 @@ pub(crate) fn user(m: users::Model) -> Result<User> {
         external_id: m.external_id,
         created_at: from_ts(m.created_at),
         last_seen_at: from_ts_opt(m.last_seen_at),
+        guest: m.guest,
     })
 }
 
@@ -94,6 +95,12 @@ pub(crate) fn room(m: rooms::Model) -> Result<Room> {
         created_at: from_ts(m.created_at),
         last_seq: m.last_seq,
         slow_mode_secs: u32_of("rooms", "slow_mode_secs", m.slow_mode_secs)?,
+        retention_days: m
+            .retention_days
+            .map(|n| u32_of("rooms", "retention_days", n))
+            .transpose()?,
+        history_start_seq: m.history_start_seq,
+        extra: extra_of("rooms", m.extra)?,
     })
 }
 
@@ -107,6 +114,7 @@ pub(crate) fn membership(m: memberships::Model) -> Result<Membership> {
         user_id: UserId(m.user_id),
         role: role(&m.role)?,
         joined_at: from_ts(m.joined_at),
+        extra: extra_of("memberships", m.extra)?,
     })
 }
 
@@ -156,6 +164,7 @@ pub(crate) fn message(m: messages::Model) -> Result<Message> {
         Some(s) => serde_json::from_str::<Vec<UserId>>(&s)
             .map_err(|e| corrupt("messages", format!("mentions: {e}")))?,
     };
+    let thread = m.thread.as_deref().map(thread_summary).transpose()?;
     Ok(Message {
         id: MessageId(m.id),
         room_id: RoomId(m.room_id),
@@ -172,7 +181,16 @@ pub(crate) fn message(m: messages::Model) -> Result<Message> {
         deleted_at: from_ts_opt(m.deleted_at),
         reactions: Vec::new(),
         mentions,
+        thread_root: m.thread_root.map(MessageId),
+        also_in_room: m.also_in_room,
+        thread,
+        extra: extra_of("messages", m.extra)?,
     })
+}
+
+/// A stored thread summary.
+pub(crate) fn thread_summary(s: &str) -> Result<ThreadSummary> {
+    serde_json::from_str(s).map_err(|e| corrupt("messages", format!("thread: {e}")))
 }
 
 /// The row of a message about to be inserted.
@@ -197,5 +215,20 @@ pub(crate) fn message_row(m: &Message) -> Result<messages::ActiveModel> {
         } else {
             Some(json(&m.mentions)?)
         }),
+        thread_root: Set(m.thread_root.map(|r| r.0)),
+        also_in_room: Set(m.also_in_room),
+        thread: Set(m.thread.as_ref().map(json).transpose()?),
+        extra: Set(extra_json(m.extra.as_ref())?),
     })
+}
+
+/// A stored `extra` column (NULL: none).
+pub(crate) fn extra_of(table: &'static str, s: Option<String>) -> Result<Option<Extra>> {
+    s.map(|s| serde_json::from_str::<Extra>(&s).map_err(|e| corrupt(table, format!("extra: {e}"))))
+        .transpose()
+}
+
+/// An `extra` as stored (none and `{}`: NULL).
+pub(crate) fn extra_json(e: Option<&Extra>) -> Result<Option<String>> {
+    e.filter(|e| !e.is_empty()).map(json).transpose()
 }

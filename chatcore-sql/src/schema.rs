@@ -16,9 +16,10 @@ use crate::entity::{
     account_tokens, admin_audit, bans, files, invites, memberships, message_mentions, messages,
     outbox, pins, reactions, read_settings, room_blocklists, rooms, sessions, users,
 };
+use crate::entity::{mod_log, reports, timeouts, user_blocks};
 
 /// The tables chatcore owns, in creation order.
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 20] = [
     "users",
     "sessions",
     "rooms",
@@ -35,13 +36,17 @@ pub const TABLES: [&str; 16] = [
     "room_blocklists",
     "outbox",
     "admin_audit",
+    "reports",
+    "mod_log",
+    "timeouts",
+    "user_blocks",
 ];
 
 /// The named indexes the migrations create, as `(table, index)`: every hot query
 /// has one. Primary keys (`users.id`, `sessions.id`, `rooms.id`, `messages.id`,
 /// `memberships (room_id, user_id)`, `bans (room_id, user_id)`,
 /// `invites (room_id, user_id)`) are not listed.
-pub const INDEXES: [(&str, &str); 24] = [
+pub const INDEXES: [(&str, &str); 30] = [
     ("users", "ux_users_username_normalized"),
     ("users", "ux_users_email"),
     ("users", "ux_users_external_id"),
@@ -69,7 +74,17 @@ pub const INDEXES: [(&str, &str); 24] = [
         "ix_message_mentions_user_id_room_id_seq",
     ),
     ("outbox", "ux_outbox_position"),
+    ("reports", "ux_reports_open_key"),
+    ("reports", "ix_reports_room_id_id"),
+    ("mod_log", "ix_mod_log_room_id_id"),
+    ("timeouts", "ix_timeouts_user_id"),
+    ("user_blocks", "ix_user_blocks_blocked_id"),
+    ("messages", "ix_messages_thread_root_seq"),
 ];
+
+/// The indexes only PostgreSQL has, as `(table, index)`: the GIN index of full-text
+/// search (SQLite searches through its FTS5 table `messages_fts` instead).
+pub const POSTGRES_INDEXES: [(&str, &str); 1] = [("messages", "ix_messages_body_fts")];
 
 /// One column as the database reports it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -115,6 +130,10 @@ pub async fn create_entity_tables(db: &impl ConnectionTrait) -> Result<(), DbErr
     create(db, &schema, room_blocklists::Entity).await?;
     create(db, &schema, outbox::Entity).await?;
     create(db, &schema, admin_audit::Entity).await?;
+    create(db, &schema, reports::Entity).await?;
+    create(db, &schema, mod_log::Entity).await?;
+    create(db, &schema, timeouts::Entity).await?;
+    create(db, &schema, user_blocks::Entity).await?;
     Ok(())
 }
 

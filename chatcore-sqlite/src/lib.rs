@@ -14,6 +14,8 @@ use sea_orm::{DatabaseConnection, SqlxSqliteConnector};
 
 pub use chatcore_sql;
 
+mod backup;
+
 /// When SQLite syncs the write-ahead log to disk (`PRAGMA synchronous`).
 ///
 /// In WAL mode both settings keep every acknowledged message across a crash or

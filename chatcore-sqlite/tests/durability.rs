@@ -59,6 +59,9 @@ async fn durability_child() {
                         client_nonce: None,
                         created_at: Utc::now(),
                         mentions: Vec::new(),
+                        thread_root: None,
+                        also_in_room: false,
+                        extra: None,
                     })
                     .await
                     .unwrap();
@@ -93,6 +96,7 @@ async fn acknowledged_messages_survive_sigkill() {
             external_id: None,
             created_at: Utc::now(),
             last_seen_at: None,
+            guest: false,
         };
         store
             .create_user(NewUser {

@@ -72,102 +72,63 @@ impl WebhookConfig {
     }
 }
 
-/// The running webhooks: a recorder that writes every domain event of the `Chat`
-/// into the store's outbox, and a deliverer that sends the outbox. Stopped by
-/// [`Webhooks::shutdown`] (or when dropped, without the final flush).
+/// The running webhooks: a deliverer that sends the store's outbox. The `Chat`
+/// itself queues every domain event in the outbox ([`Chat::enable_outbox`], turned
+/// on by [`Webhooks::start`]; the message events in the store transaction of their
+/// change), so nothing is lost when this task stops or the process dies: whatever
+/// is queued is delivered by the next run. Stopped by [`Webhooks::shutdown`] (or
+/// when dropped).
 pub struct Webhooks {
-    recorder: Option<JoinHandle<()>>,
     deliverer: JoinHandle<()>,
-    stop: Arc<Notify>,
 }
 
 impl Webhooks {
-    /// Start recording and delivering. Events queued in the outbox before (by an
-    /// earlier run) are delivered too. Must be called inside a Tokio runtime.
+    /// Turn the `Chat`'s outbox on and start delivering. Events queued in the
+    /// outbox before (by an earlier run) are delivered too. Must be called inside a
+    /// Tokio runtime.
     pub fn start(chat: &Chat, config: WebhookConfig) -> Webhooks {
+        chat.enable_outbox();
         let store = chat.store().clone();
         let queued = Arc::new(Notify::new());
-        let stop = Arc::new(Notify::new());
+        // Wake the deliverer when something was queued (the outbox is polled too,
+        // for what other nodes queue).
         let events = chat.events();
-        let recorder = tokio::spawn(record(events, store.clone(), queued.clone(), stop.clone()));
-        let deliverer = tokio::spawn(deliver(store, config, queued));
-        Webhooks {
-            recorder: Some(recorder),
-            deliverer,
-            stop,
-        }
+        let waker = queued.clone();
+        let deliverer = tokio::spawn(async move {
+            let watch = watch(events, waker);
+            tokio::select! {
+                () = deliver(store, config, queued) => {}
+                () = watch => {}
+            }
+        });
+        Webhooks { deliverer }
     }
 
-    /// Stop: the events already emitted are written to the outbox first (they are
-    /// delivered by the next run if not now).
-    pub async fn shutdown(mut self) {
-        self.stop.notify_one();
-        if let Some(r) = self.recorder.take() {
-            let _ = r.await;
-        }
+    /// Stop delivering (what is left in the outbox waits for the next run).
+    pub async fn shutdown(self) {
         self.deliverer.abort();
     }
 }
 
 impl Drop for Webhooks {
     fn drop(&mut self) {
-        if let Some(r) = &self.recorder {
-            r.abort();
-        }
         self.deliverer.abort();
     }
 }
 
-type Row = (uuid::Uuid, RoomId, String, chatcore::model::Timestamp);
-
-fn row(e: &chatcore::events::DomainEvent) -> Option<Row> {
-    match serde_json::to_string(e) {
-        Ok(json) => Some((e.id, e.room(), json, e.at)),
-        Err(err) => {
-            tracing::error!(error = %err, "a domain event could not be encoded");
-            None
-        }
-    }
-}
-
-async fn record(
+/// Wake the deliverer after each batch of domain events (they are in the outbox
+/// by the time they are in the stream). Ends when the `Chat` is gone.
+async fn watch(
     events: impl futures::Stream<Item = chatcore::events::DomainEvent> + Send + 'static,
-    store: Arc<dyn Store>,
     queued: Arc<Notify>,
-    stop: Arc<Notify>,
 ) {
     let mut events = Box::pin(events);
-    loop {
-        let first = tokio::select! {
-            e = events.next() => e,
-            () = stop.notified() => None,
-        };
-        let stopping = first.is_none();
-        // Everything already waiting goes in the same write.
-        let mut batch: Vec<Row> = first.iter().filter_map(row).collect();
-        while batch.len() < 500 {
-            match events.next().now_or_never() {
-                Some(Some(e)) => batch.extend(row(&e)),
-                _ => break,
-            }
-        }
-        if !batch.is_empty() {
-            let mut tries = 0u32;
-            while let Err(err) = store.enqueue_events(&batch).await {
-                tries += 1;
-                tracing::warn!(error = %err, tries, "could not queue domain events");
-                if tries >= 5 {
-                    tracing::error!(lost = batch.len(), "domain events dropped");
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(200 * u64::from(tries))).await;
-            }
-            queued.notify_one();
-        }
-        if stopping {
-            return;
-        }
+    while events.next().await.is_some() {
+        while let Some(Some(_)) = events.next().now_or_never() {}
+        queued.notify_one();
     }
+    // No more events from this `Chat`: keep delivering what is queued.
+    std::future::pending::<()>().await;
 }
 
 async fn deliver(store: Arc<dyn Store>, config: WebhookConfig, queued: Arc<Notify>) {

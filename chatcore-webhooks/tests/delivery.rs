@@ -288,3 +288,112 @@ async fn a_tampered_body_is_refused_by_the_signature_check() {
     assert_eq!(res.status(), 400);
     assert_eq!(got.lock().refused, 2);
 }
+
+/// The outbox is written by the `Chat` with each change (message events in the
+/// change's own transaction), not by a task beside it: events made while no
+/// deliverer runs, or with the deliverer dropped right after the change and the
+/// process gone (no shutdown, no flush), are all delivered by the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_survive_a_dropped_deliverer_and_a_dead_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("chat.db");
+    let got: Shared = Arc::default();
+    // The receiver's port, reserved then closed: down during the first run.
+    let (addr, rx_task) = receiver("127.0.0.1:0".parse().unwrap(), got.clone()).await;
+    rx_task.abort();
+    let _ = rx_task.await;
+
+    let store = chatcore_sqlite::SqliteStore::open(&db).await.unwrap();
+    let chat = Chat::builder(Arc::new(store))
+        .limits(Limits::without_rate_limits())
+        .outbox(true)
+        .build();
+    let mut seen: Events = Box::pin(chat.events());
+    let ann = user(&chat, "ann").await;
+    let bob = user(&chat, "bob").await;
+    let r = chat
+        .create_room(ann, NewRoom::new(RoomKind::Public, "one"))
+        .await
+        .unwrap()
+        .id;
+    chat.join_room(bob, r, None).await.unwrap();
+    // No deliverer at all for these.
+    say(&chat, ann, r, "no deliverer").await;
+    let m = chat
+        .send_message(
+            bob,
+            r,
+            SendMessage {
+                body: "to edit".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    chat.edit_message(bob, m.id, "edited").await.unwrap();
+    chat.delete_message(bob, m.id).await.unwrap();
+    // A deliverer started, then dropped right after a change: no shutdown.
+    let hooks = Webhooks::start(&chat, config(addr));
+    say(&chat, ann, r, "then dropped").await;
+    drop(hooks);
+    chat.kick(ann, r, bob).await.unwrap();
+    let emitted = drain(&mut seen);
+    let queued = chat.store().pending_events(100).await.unwrap();
+    let queued_ids: Vec<String> = queued.iter().map(|e| e.id.to_string()).collect();
+    let emitted_ids: Vec<String> = emitted.iter().map(|(id, _)| id.clone()).collect();
+    assert_eq!(
+        queued_ids, emitted_ids,
+        "every event is in the outbox under its stream id, in emission order"
+    );
+    let kinds: Vec<String> = queued
+        .iter()
+        .map(|e| {
+            let v: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+            v["type"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    for k in [
+        "room_created",
+        "member_joined",
+        "message_created",
+        "message_edited",
+        "message_deleted",
+        "member_kicked",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} in {kinds:?}");
+    }
+    // The process dies: the chat and its store are dropped without any flush.
+    drop(seen);
+    drop(chat);
+
+    // Next run: the receiver is up on the same port.
+    let chat = open(&db).await;
+    let (_, _rx_task) = receiver(addr, got.clone()).await;
+    let hooks = Webhooks::start(&chat, config(addr));
+    wait_for(&got, "every event of the first run", |g| {
+        let arrived: std::collections::HashSet<&String> = g.accepted.iter().map(|a| &a.0).collect();
+        emitted_ids.iter().all(|id| arrived.contains(id))
+    })
+    .await;
+    hooks.shutdown().await;
+    let g = got.lock();
+    let mut first = std::collections::HashSet::new();
+    let arrived: Vec<&str> = g
+        .accepted
+        .iter()
+        .filter(|(id, _, _)| first.insert(id.as_str()))
+        .map(|(id, _, _)| id.as_str())
+        .collect();
+    assert_eq!(arrived, emitted_ids, "in order (one room)");
+    // The message_created payload carries the seq assigned in the transaction.
+    let created: Vec<i64> = g
+        .accepted
+        .iter()
+        .filter_map(|(_, _, body)| {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            (v["type"] == "message_created").then(|| v["message"]["seq"].as_i64().unwrap())
+        })
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] < w[1]), "{created:?}");
+    assert!(created.iter().all(|s| *s > 0), "{created:?}");
+}

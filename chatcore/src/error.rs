@@ -25,6 +25,8 @@ pub enum Conflict {
     DirectRoomExists,
     /// The record was changed or removed concurrently.
     Concurrent,
+    /// The reporter has an open report of this message already.
+    ReportOpen,
 }
 
 impl Conflict {
@@ -39,6 +41,7 @@ impl Conflict {
             Conflict::RoomCode => "room_code_taken",
             Conflict::DirectRoomExists => "direct_room_exists",
             Conflict::Concurrent => "concurrent_update",
+            Conflict::ReportOpen => "report_open",
         }
     }
 }
@@ -121,6 +124,13 @@ pub enum Error {
         /// Why it is weak, and how to make it stronger.
         reason: String,
     },
+    /// The actor is timed out in this room until `until`: they read but cannot send,
+    /// react or type.
+    #[error("you are timed out in this room until {}", until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))]
+    TimedOut {
+        /// When the timeout ends.
+        until: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 impl Error {
@@ -156,6 +166,7 @@ impl Error {
             Error::Suspended => "account_suspended",
             Error::Backend(_) => "internal",
             Error::WeakPassword { .. } => "weak_password",
+            Error::TimedOut { .. } => "timed_out",
         }
     }
 }

@@ -12,11 +12,15 @@
 //! | invite into a private room | – | ✓ | ✓ | ✓ |
 //! | edit settings (name, description, avatar, password, max members) | – | – | ✓ | ✓ |
 //! | see and set the room's blocklist (before-send hook) | – | – | ✓ | ✓ |
+//! | see and resolve the room's reports (site administrators too) | – | ✓ | ✓ | ✓ |
+//! | time out a member of lower rank | – | ✓ | ✓ | ✓ |
+//! | read the room's moderation log (site administrators too) | – | – | ✓ | ✓ |
 //! | see the room code | – | – | ✓ | ✓ |
 //! | rotate the room code | – | – | ✓ | ✓ |
 //! | change a role: target of lower rank, new role below one's own | – | – | ✓ | ✓ |
 //! | transfer ownership | – | – | – | ✓ |
 //! | delete the room | – | – | – | ✓ |
+//! | export the room's history and members | – | – | – | ✓ |
 //!
 //! "Lower rank" is strict: nobody acts on a peer of equal rank, and nobody promotes
 //! anyone to or above their own rank. Ownership changes hands only by transfer.
@@ -73,6 +77,18 @@ pub enum Action {
     Pin,
     /// See and set the room's own blocklist.
     ManageBlocklist,
+    /// See and resolve the room's reports (the resolution's own action is checked
+    /// too: delete, kick or ban).
+    ViewReports,
+    /// Time out (and lift the timeout of) a member holding `target`.
+    Timeout {
+        /// The target's role.
+        target: Role,
+    },
+    /// Read the room's moderation log.
+    ViewAudit,
+    /// Export the room's history and members (`GET /rooms/{id}/export`).
+    ExportRoom,
 }
 
 /// Whether `actor` may perform `action`. The single source of truth for room
@@ -92,6 +108,10 @@ pub fn allowed(actor: Role, action: Action) -> bool {
         }
         Action::TransferOwnership | Action::DeleteRoom => actor == Role::Owner,
         Action::ManageBlocklist => actor >= Role::Admin,
+        Action::ViewReports => actor >= Role::Moderator,
+        Action::Timeout { target } => actor >= Role::Moderator && actor > target,
+        Action::ViewAudit => actor >= Role::Admin,
+        Action::ExportRoom => actor == Role::Owner,
     }
 }
 
@@ -136,6 +156,9 @@ pub fn permissions(role: Role, kind: RoomKind) -> RoomPermissions {
         set_role,
         react: on(Action::React),
         pin: on(Action::Pin),
+        view_reports: on(Action::ViewReports),
+        timeout: targets(|target| Action::Timeout { target }),
+        view_audit: on(Action::ViewAudit),
     }
 }
 
@@ -156,10 +179,14 @@ mod tests {
         assert!(moderator.set_slow_mode && moderator.invite && !moderator.view_code);
         assert!(moderator.set_role.is_empty());
         assert!(moderator.pin && !member.pin && member.react);
+        assert!(moderator.view_reports && !member.view_reports);
+        assert_eq!(moderator.timeout, [Role::Member], "never a peer");
+        assert!(member.timeout.is_empty() && !moderator.view_audit);
 
         let admin = permissions(Role::Admin, RoomKind::Private);
         assert!(admin.edit_settings && admin.view_code && admin.rotate_code);
         assert!(!admin.transfer_ownership && !admin.delete_room);
+        assert!(admin.view_audit && admin.view_reports);
         assert_eq!(
             admin.set_role,
             [

@@ -31,6 +31,7 @@ async fn send(chat: &Chat, user: UserId, room: RoomId) -> chatcore::Result<()> {
             body: "hi".into(),
             reply_to: None,
             nonce: None,
+            ..Default::default()
         },
     )
     .await

@@ -32,8 +32,14 @@ fn expected(actor: Role, action: Action) -> bool {
         Kick { target: O } | Ban { target: O } | DeleteOthersMessage { author: O } => &[],
         SetSlowMode | Invite => &[D, A, O],
         EditSettings | ViewCode | RotateCode => &[A, O],
-        TransferOwnership | DeleteRoom => &[O],
+        TransferOwnership | DeleteRoom | ExportRoom => &[O],
         ManageBlocklist => &[A, O],
+        ViewReports => &[D, A, O],
+        ViewAudit => &[A, O],
+        Timeout { target: M } => &[D, A, O],
+        Timeout { target: D } => &[A, O],
+        Timeout { target: A } => &[O],
+        Timeout { target: O } => &[],
         SetRole { target, to } => match (target, to) {
             (M | D, M | D) => &[A, O],
             (A, M | D | A) | (M | D, A) => &[O],
@@ -56,11 +62,15 @@ fn every_action() -> Vec<Action> {
         Action::React,
         Action::Pin,
         Action::ManageBlocklist,
+        Action::ViewReports,
+        Action::ViewAudit,
+        Action::ExportRoom,
     ];
     for t in Role::ALL {
         v.push(Action::Kick { target: t });
         v.push(Action::Ban { target: t });
         v.push(Action::DeleteOthersMessage { author: t });
+        v.push(Action::Timeout { target: t });
         for to in Role::ALL {
             v.push(Action::SetRole { target: t, to });
         }
@@ -71,7 +81,7 @@ fn every_action() -> Vec<Action> {
 #[test]
 fn matrix_matches_the_documented_table() {
     let actions = every_action();
-    assert_eq!(actions.len(), 11 + 4 * 3 + 16);
+    assert_eq!(actions.len(), 14 + 4 * 4 + 16);
     let mut checked = 0;
     for actor in Role::ALL {
         for &action in &actions {
@@ -83,7 +93,7 @@ fn matrix_matches_the_documented_table() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 4 * 39);
+    assert_eq!(checked, 4 * 46);
 }
 
 // ------------------------------------------------------------- through Chat

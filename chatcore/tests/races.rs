@@ -335,3 +335,60 @@ async fn a_login_racing_a_password_change_leaves_no_session_behind() {
         "sessions opened with the old password outlived its change in trials {survivors:?}"
     );
 }
+
+fn is_new_owner(d: &Dispatch) -> bool {
+    matches!(
+        d,
+        Dispatch::Room {
+            event: ServerEvent::RoleChanged {
+                role: chatcore::Role::Owner,
+                ..
+            },
+            ..
+        }
+    )
+}
+
+/// An account deletion held after it has handed on the rooms it found the user
+/// owning, while another owner hands the user a room: the deletion must not leave
+/// that room without an owner (the store refuses, the service hands it on again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_handed_to_a_deleted_account_keeps_an_owner() {
+    let (chat, hub, _) = chat();
+    let (owner, _) = register(&chat, "owner").await;
+    let (leaver, _) = register(&chat, "leaver").await;
+    let (friend, _) = register(&chat, "friend").await;
+    let handed = public_room(&chat, owner).await;
+    chat.join_room(leaver, handed, None).await.unwrap();
+    let own = public_room(&chat, leaver).await;
+    chat.join_room(friend, own, None).await.unwrap();
+
+    // The deletion hands `own` to the friend and stops at announcing it.
+    let pause = hub.pause(Point::Publish(is_new_owner));
+    let deleting = {
+        let chat = chat.clone();
+        tokio::spawn(async move { chat.delete_account(leaver, Some(PW)).await })
+    };
+    reached(&pause).await;
+    chat.transfer_ownership(owner, handed, leaver)
+        .await
+        .unwrap();
+    pause.release();
+    deleting.await.unwrap().unwrap();
+
+    let owners: Vec<UserId> = chat
+        .store()
+        .list_members(handed)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.role == chatcore::Role::Owner)
+        .map(|m| m.user_id)
+        .collect();
+    assert_eq!(
+        owners,
+        [owner],
+        "the room handed to the leaver has its owner"
+    );
+    assert!(chat.store().get_user(leaver).await.unwrap().is_none());
+}

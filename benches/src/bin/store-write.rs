@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chatcore::model::{MessageKind, NewMessage, NewUser, Room, User};
+use chatcore::store::EventStamp;
 use chatcore::{MessageId, Store, UserId, Username};
 use chatcore_benches::pgdb::FreshDatabase;
 use chatcore_postgres::{PostgresOptions, PostgresStore};
@@ -70,6 +71,11 @@ struct Args {
     /// Directory for the SQLite file (default: the system's temporary directory).
     #[arg(long)]
     dir: Option<std::path::PathBuf>,
+    /// Also queue each message's `message_created` outbox row in the append's
+    /// transaction (`OutboxTxnStore::append_message_queued`, what a `Chat` with its
+    /// outbox on does).
+    #[arg(long)]
+    outbox: bool,
 }
 
 struct RunResult {
@@ -92,6 +98,7 @@ fn user(i: usize) -> User {
         external_id: None,
         created_at: Utc::now(),
         last_seen_at: None,
+        guest: false,
     }
 }
 
@@ -123,6 +130,7 @@ async fn run(
         rooms.push(r.id);
     }
     let body: String = "x".repeat(args.body_bytes);
+    let outbox = args.outbox;
 
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -141,22 +149,32 @@ async fn run(
             while !stop.load(Ordering::Relaxed) {
                 sent += 1;
                 let started = Instant::now();
-                store
-                    .append_message(NewMessage {
-                        id: MessageId::new(),
-                        room_id: room,
-                        author_id: Some(author),
-                        kind: MessageKind::Text,
-                        body: body.clone(),
-                        system: None,
-                        attachment: None,
-                        reply_to: None,
-                        // Clients send a nonce with each message: the look-up is part of the cost.
-                        client_nonce: Some(format!("n{sent}")),
-                        created_at: Utc::now(),
-                        mentions: Vec::new(),
-                    })
-                    .await?;
+                let new = NewMessage {
+                    id: MessageId::new(),
+                    room_id: room,
+                    author_id: Some(author),
+                    kind: MessageKind::Text,
+                    body: body.clone(),
+                    system: None,
+                    attachment: None,
+                    reply_to: None,
+                    // Clients send a nonce with each message: the look-up is part of the cost.
+                    client_nonce: Some(format!("n{sent}")),
+                    created_at: Utc::now(),
+                    mentions: Vec::new(),
+                    thread_root: None,
+                    also_in_room: false,
+                    extra: None,
+                };
+                if outbox {
+                    let event = EventStamp {
+                        id: uuid::Uuid::now_v7(),
+                        at: Utc::now(),
+                    };
+                    store.append_message_queued(new, event).await?;
+                } else {
+                    store.append_message(new).await?;
+                }
                 if measuring.load(Ordering::Relaxed) {
                     let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
                     hist.saturating_record(us.max(1));
@@ -257,8 +275,13 @@ async fn bench_sqlite(args: &Args, senders: usize) -> chatcore::Result<()> {
         Synchronous::Full => "SQLite (WAL, synchronous=FULL)",
         _ => "SQLite (WAL, synchronous=NORMAL)",
     };
+    let name = if args.outbox {
+        format!("{name} + outbox")
+    } else {
+        name.to_owned()
+    };
     let r = run(Arc::new(store), move || sql.append_stats(), senders, args).await?;
-    report(name, senders, args.rooms.clamp(1, senders), &r);
+    report(&name, senders, args.rooms.clamp(1, senders), &r);
     Ok(())
 }
 
@@ -270,7 +293,12 @@ async fn bench_postgres(args: &Args, url: &str, senders: usize) -> chatcore::Res
         let store = PostgresStore::connect_with(&db.url, PostgresOptions::default()).await?;
         let sql = store.clone();
         let r = run(Arc::new(store), move || sql.append_stats(), senders, args).await?;
-        report("PostgreSQL", senders, args.rooms.clamp(1, senders), &r);
+        let name = if args.outbox {
+            "PostgreSQL + outbox"
+        } else {
+            "PostgreSQL"
+        };
+        report(name, senders, args.rooms.clamp(1, senders), &r);
         Ok::<_, chatcore::Error>(())
     }
     .await;

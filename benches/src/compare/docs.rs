@@ -11,7 +11,12 @@ const BEGIN: &str =
 const END: &str = "<!-- broadcast-results:end -->";
 
 /// Our servers, compared with the others.
-const OURS: &[&str] = &["chatcore", "chatcore-memstore", "chatcore-postgres"];
+const OURS: &[&str] = &[
+    "chatcore",
+    "chatcore-memstore",
+    "chatcore-postgres",
+    "chatcore-socketio",
+];
 
 /// Per search: its best stage, and what the stage above it showed.
 fn sustained(results: &Results) -> Vec<(Report, String)> {

@@ -134,6 +134,8 @@ struct Contender {
     port: u16,
     /// chatcore: the store flags.
     store: Vec<String>,
+    /// chatcore: the token cache's name (servers of one database share it).
+    tokens: &'static str,
     /// Whether the idle-memory runs are made (a fresh process must find the users
     /// made by the previous one: not with the in-memory store).
     memory: bool,
@@ -161,8 +163,19 @@ pub async fn compare(a: CompareOptions) -> Res<()> {
         bin: "chat-server",
         port: 3100,
         store: store(&["--data-dir", &state_dir.display().to_string()]),
+        tokens: "chatcore",
         memory: true,
     }];
+    // The same server and database, over its Socket.IO transport.
+    contenders.push(Contender {
+        name: "chatcore-socketio",
+        target: Target::ChatcoreSocketio,
+        bin: "chat-server",
+        port: 3105,
+        store: store(&["--data-dir", &state_dir.display().to_string()]),
+        tokens: "chatcore",
+        memory: false,
+    });
     if let Some(db) = &pg {
         contenders.push(Contender {
             name: "chatcore-postgres",
@@ -170,6 +183,7 @@ pub async fn compare(a: CompareOptions) -> Res<()> {
             bin: "chat-server",
             port: 3104,
             store: store(&["--database-url", &db.url]),
+            tokens: "chatcore-postgres",
             memory: false,
         });
     }
@@ -180,6 +194,7 @@ pub async fn compare(a: CompareOptions) -> Res<()> {
             bin: "chat-server",
             port: 3103,
             store: store(&["--memory"]),
+            tokens: "chatcore-memstore",
             memory: false,
         },
         Contender {
@@ -188,6 +203,7 @@ pub async fn compare(a: CompareOptions) -> Res<()> {
             bin: "baseline-broadcast",
             port: 3101,
             store: Vec::new(),
+            tokens: "",
             memory: true,
         },
         Contender {
@@ -196,6 +212,7 @@ pub async fn compare(a: CompareOptions) -> Res<()> {
             bin: "baseline-socketio",
             port: 3102,
             store: Vec::new(),
+            tokens: "",
             memory: true,
         },
     ]);
@@ -259,14 +276,14 @@ async fn run_contender(
 ) -> Res<()> {
     let bin_path = a.bin_dir.join(c.bin);
     let mut args = vec!["--port".to_owned(), c.port.to_string()];
-    if c.target == Target::Chatcore {
+    if c.target.is_chatcore() {
         args.push("--bench-limits".to_owned());
         args.extend(c.store.iter().cloned());
         args.extend(a.chat_server_args.iter().cloned());
     }
     let log = a.out.join(format!("{}.log", c.name));
     let _ = std::fs::remove_file(&log);
-    let token_cache = state_dir.join(format!("{}-tokens.json", c.name));
+    let token_cache = state_dir.join(format!("{}-tokens.json", c.tokens));
     let options = |scenario: Scenario, server: &Server| RunOptions {
         target: c.target,
         addr: server.addr.clone(),
@@ -292,7 +309,7 @@ async fn run_contender(
                 warmup_secs: 0.0,
             };
             // Users, rooms and memberships on one process; measured on the next.
-            let prepared: Option<Prepared> = if c.target == Target::Chatcore {
+            let prepared: Option<Prepared> = if c.target.is_chatcore() {
                 let server = start(c.name, &bin_path, &args, c.port, cpu, &log).await?;
                 Some(load::prepare(&options(sc.clone(), &server)).await?)
             } else {

@@ -112,29 +112,12 @@ impl ClientState {
         match sh.target {
             Target::Chatcore => {
                 if t.starts_with(br#"{"type":"sent""#) {
-                    if let Some(j) = self.plan.publisher {
-                        let p = &sh.pubs[j];
-                        p.acked.set(p.acked.get() + 1);
-                    }
+                    self.acked(ctx);
                 } else if t.starts_with(br#"{"type":"error""#) {
-                    if let Some(j) = self.plan.publisher {
-                        let p = &sh.pubs[j];
-                        p.errors.set(p.errors.get() + 1);
-                        let id = serde_json::from_slice::<serde_json::Value>(t)
-                            .ok()
-                            .and_then(|v| v["id"].as_u64());
-                        if sh.closed_loop
-                            && let Some(k) = id
-                        {
-                            let mut ring = p.remaining.borrow_mut();
-                            let len = ring.len();
-                            if len > 0 && ring[k as usize % len] > 0 {
-                                ring[k as usize % len] = 0;
-                                p.done.set(p.done.get() + 1);
-                                p.wake.notify_one();
-                            }
-                        }
-                    }
+                    let id = serde_json::from_slice::<serde_json::Value>(t)
+                        .ok()
+                        .and_then(|v| v["id"].as_u64());
+                    self.refused(ctx, id);
                 } else if !self.ready && t.starts_with(br#"{"type":"pong""#) {
                     return Action::Ready;
                 }
@@ -155,6 +138,61 @@ impl ClientState {
                 [b'4', b'3', b'0', ..] if !self.ready => Action::Ready,
                 _ => Action::None,
             },
+            Target::ChatcoreSocketio => match t {
+                b"2" => Action::Send(b"3".to_vec()),
+                // Engine.IO open: connect to the namespace with the session token.
+                [b'0', ..] => {
+                    let token = &ctx.users[self.idx % ctx.users.len()].token;
+                    Action::Send(format!(r#"40{{"token":"{token}"}}"#).into_bytes())
+                }
+                // Connected: a `ping` command (ack id 0) tells when the socket is live.
+                [b'4', b'0', ..] => Action::Send(br#"420["ping"]"#.to_vec()),
+                // An ack: `43<id>[{"type":…}]`.
+                [b'4', b'3', rest @ ..] => {
+                    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+                    let (id, answer) = rest.split_at(digits);
+                    let id = std::str::from_utf8(id)
+                        .ok()
+                        .and_then(|d| d.parse::<u64>().ok());
+                    if answer.starts_with(br#"[{"type":"sent""#) {
+                        self.acked(ctx);
+                    } else if answer.starts_with(br#"[{"type":"error""#) {
+                        self.refused(ctx, id);
+                    } else if !self.ready && answer.starts_with(br#"[{"type":"pong""#) {
+                        return Action::Ready;
+                    }
+                    Action::None
+                }
+                _ => Action::None,
+            },
+        }
+    }
+
+    /// One of this publisher's sends was acknowledged.
+    fn acked(&self, ctx: &Ctx) {
+        if let Some(j) = self.plan.publisher {
+            let p = &ctx.shared.pubs[j];
+            p.acked.set(p.acked.get() + 1);
+        }
+    }
+
+    /// One of this publisher's sends (request id `id`, its counter) was refused.
+    fn refused(&self, ctx: &Ctx, id: Option<u64>) {
+        let sh = &ctx.shared;
+        if let Some(j) = self.plan.publisher {
+            let p = &sh.pubs[j];
+            p.errors.set(p.errors.get() + 1);
+            if sh.closed_loop
+                && let Some(k) = id
+            {
+                let mut ring = p.remaining.borrow_mut();
+                let len = ring.len();
+                if len > 0 && ring[k as usize % len] > 0 {
+                    ring[k as usize % len] = 0;
+                    p.done.set(p.done.get() + 1);
+                    p.wake.notify_one();
+                }
+            }
         }
     }
 
@@ -169,6 +207,10 @@ impl ClientState {
             ),
             Target::Broadcast => format!(r#"{{"body":"{b}"}}"#),
             Target::Socketio => format!(r#"42["msg",{{"room":"{room}","body":"{b}"}}]"#),
+            Target::ChatcoreSocketio => format!(
+                r#"42{k}["send",{{"room":"{room}","nonce":"{}-{j}-{k}","body":"{b}"}}]"#,
+                ctx.run_tag
+            ),
         }
         .into_bytes()
     }
@@ -195,7 +237,7 @@ async fn open(ctx: &Ctx, st: &ClientState) -> std::io::Result<WsClient> {
             let path = format!("/ws?room={room}&user=c{}", st.idx);
             ws::connect(ctx.addr_of(st.idx), &path, &[], 8192).await
         }
-        Target::Socketio => {
+        Target::Socketio | Target::ChatcoreSocketio => {
             ws::connect(
                 ctx.addr_of(st.idx),
                 "/socket.io/?EIO=4&transport=websocket",

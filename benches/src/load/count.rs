@@ -88,7 +88,7 @@ pub struct Report {
 /// Messages of publisher `p` the server took: acknowledged (chatcore) or sent.
 pub(super) fn accepted(target: Target, p: &PubShared) -> u32 {
     match target {
-        Target::Chatcore => p.acked.get(),
+        Target::Chatcore | Target::ChatcoreSocketio => p.acked.get(),
         _ => p.sent.get(),
     }
 }

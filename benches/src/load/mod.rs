@@ -11,9 +11,11 @@
 //! or as fast as the server delivers (closed loop: at most `window` messages per room
 //! that have not yet reached every member of the room).
 //!
-//! Three server kinds are spoken: chatcore's protocol (`docs/PROTOCOL.md`), the plain
-//! JSON protocol of the hand-written axum + `tokio::sync::broadcast` baseline, and
-//! Socket.IO v5 over Engine.IO v4 WebSocket (the socketioxide baseline).
+//! Four server kinds are spoken: chatcore's protocol (`docs/PROTOCOL.md`), the same
+//! over chatcore's Socket.IO transport (`chatcore-socketio`: each command an event
+//! answered through its ack), the plain JSON protocol of the hand-written axum +
+//! `tokio::sync::broadcast` baseline, and Socket.IO v5 over Engine.IO v4 WebSocket
+//! (the socketioxide baseline).
 
 //!
 //! The modules follow a run: [`scenario`] (what is run), [`setup`] (users and rooms

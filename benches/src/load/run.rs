@@ -192,7 +192,7 @@ async fn set_up(
     let mut users = Vec::new();
     let mut owned_rooms: Vec<(BenchUser, String)> = Vec::new();
     let room_ids: Vec<String> = match opts.target {
-        Target::Chatcore => {
+        Target::Chatcore | Target::ChatcoreSocketio => {
             // Client c connects as user c mod n_users: with fewer users than
             // members, a user holds several connections in the room.
             let n_users = if opts.users == 0 {
@@ -448,7 +448,7 @@ async fn drain(ctx: &Ctx, phase_tx: &watch::Sender<Phase>, bar: &indicatif::Prog
     let mut progress_at = (Instant::now(), sh.delivered.get());
     loop {
         let d = sh.delivered.get();
-        let pending_acks = target == Target::Chatcore
+        let pending_acks = target.is_chatcore()
             && sh
                 .pubs
                 .iter()

@@ -15,6 +15,19 @@ pub enum Target {
     Broadcast,
     /// Socket.IO (`/socket.io/?EIO=4&transport=websocket`, events `join` and `msg`).
     Socketio,
+    /// chatcore's Socket.IO transport (`chatcore-socketio`, `/socket.io/` of the
+    /// example server): the same users and rooms as [`Target::Chatcore`], the token in
+    /// the `auth` payload of the CONNECT packet, each command an event answered
+    /// through its ack (`42<id>["send",{…}]` → `43<id>[{"type":"sent",…}]`).
+    ChatcoreSocketio,
+}
+
+impl Target {
+    /// Whether the server is chatcore (over either transport): users, rooms and
+    /// memberships are made over REST and every send is acknowledged.
+    pub fn is_chatcore(self) -> bool {
+        matches!(self, Target::Chatcore | Target::ChatcoreSocketio)
+    }
 }
 
 /// What a run does.

@@ -25,13 +25,14 @@ fn ensure_password_auth(state: &ChatState) -> Result<(), ApiError> {
     }
 }
 
-fn session_response(
+pub(super) fn session_response(
     state: &ChatState,
     status: StatusCode,
     user: MeView,
     token: SessionToken,
 ) -> Response {
-    let max_age = i64::try_from(state.chat().limits().session_ttl.as_secs()).unwrap_or(i64::MAX);
+    // The session's own lifetime (a guest's is shorter than `session_ttl`).
+    let max_age = (token.session.expires_at - token.session.created_at).num_seconds();
     let cookie = session_cookie(state.config(), &token.token, max_age);
     let body = AuthResponse {
         user,

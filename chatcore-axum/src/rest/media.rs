@@ -85,6 +85,11 @@ pub(crate) struct FileMessageForm {
     nonce: Option<String>,
     /// Message replied to.
     reply_to: Option<MessageId>,
+    /// Reply in the thread of this root message (as for text messages).
+    thread_root: Option<MessageId>,
+    /// With `thread_root`: also show the reply in the room's history (`true` or
+    /// `false`, the default).
+    also_in_room: Option<bool>,
 }
 
 fn multipart_error(e: &axum::extract::multipart::MultipartError, limit: usize) -> ApiError {
@@ -396,10 +401,24 @@ pub(crate) async fn send_file(
         Some(s) => Some(s.parse::<MessageId>()?),
         None => None,
     };
+    let thread_root = match fields.remove("thread_root").filter(|s| !s.is_empty()) {
+        Some(s) => Some(s.parse::<MessageId>()?),
+        None => None,
+    };
+    let also_in_room = match fields.remove("also_in_room").as_deref() {
+        None | Some("" | "false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(chatcore::Error::invalid("also_in_room", "must be true or false").into());
+        }
+    };
     let input = SendMessage {
         body: fields.remove("caption").unwrap_or_default(),
         reply_to,
         nonce: fields.remove("nonce").filter(|s| !s.is_empty()),
+        thread_root,
+        also_in_room,
+        ..Default::default()
     };
     let message: Message = state.chat().send_file(actor.user, id, file, input).await?;
     Ok((StatusCode::CREATED, JsonOut(message)).into_response())

@@ -18,6 +18,8 @@ use crate::types::{EditMessageRequest, HistoryQuery, OpenDirectRequest};
 /// A page of a room's history (members only), ascending by `seq`.
 ///
 /// Without cursors: the latest page. `before`: page backwards; `after`: page forwards.
+/// With `thread`: the replies of that thread (the room's timeline leaves out the
+/// thread replies that were not also sent to the room).
 #[utoipa::path(
     get,
     path = "/rooms/{id}/messages",
@@ -27,7 +29,7 @@ use crate::types::{EditMessageRequest, HistoryQuery, OpenDirectRequest};
         (status = 200, description = "A page", body = HistoryPage),
         (status = 403, description = "Not a member of this public room (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room, or a private room of others (`not_found`)", body = ErrorBody),
-        (status = 422, description = "`after` not below `before` (`invalid_input`)", body = ErrorBody),
+        (status = 422, description = "`after` not below `before`, or `thread` not a thread root of this room (`invalid_input`)", body = ErrorBody),
     )
 )]
 pub(crate) async fn history(
@@ -47,7 +49,11 @@ pub(crate) async fn history(
         after: q.after,
         limit,
     };
-    Ok(JsonOut(state.chat().history(actor.user, id, page).await?))
+    let chat = state.chat();
+    Ok(JsonOut(match q.thread {
+        None => chat.history(actor.user, id, page).await?,
+        Some(root) => chat.thread_history(actor.user, id, root, page).await?,
+    }))
 }
 
 /// Post a message. Repeating a `nonce` returns the first message instead.
@@ -61,6 +67,7 @@ pub(crate) async fn history(
         (status = 201, description = "Posted (or the earlier message with this nonce)", body = Message),
         (status = 403, description = "Not a member (`forbidden`)", body = ErrorBody),
         (status = 404, description = "No such room (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Invalid body, nonce, `reply_to` or `thread_root` (`invalid_input`, with `field`)", body = ErrorBody),
         (status = 429, description = "Slow mode or the sending rate: wait `retry_after_ms` (`rate_limited`; `Retry-After` header)", body = ErrorBody),
     )
 )]
@@ -96,7 +103,7 @@ pub(crate) async fn edit(
     Ok(JsonOut(
         state
             .chat()
-            .edit_message(actor.user, id, &body.body)
+            .edit_message_extra(actor.user, id, &body.body, body.extra)
             .await?,
     ))
 }

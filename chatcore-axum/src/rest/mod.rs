@@ -2,10 +2,13 @@
 
 mod admin;
 mod auth;
+mod export;
+mod guests;
 mod hooks;
 mod media;
 mod messages;
 pub(crate) mod meta;
+pub(crate) mod moderation;
 mod pins;
 mod reactions;
 mod reads;
@@ -55,6 +58,13 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(rooms::ban, rooms::list_bans))
         .routes(routes!(rooms::unban))
         .routes(routes!(hooks::get_blocklist, hooks::set_blocklist))
+        .routes(routes!(moderation::report))
+        .routes(routes!(moderation::room_reports))
+        .routes(routes!(moderation::resolve))
+        .routes(routes!(moderation::audit))
+        .routes(routes!(moderation::timeout, moderation::clear_timeout))
+        .routes(routes!(moderation::blocks))
+        .routes(routes!(moderation::block, moderation::unblock))
         // messages
         .routes(routes!(messages::history, messages::send))
         .routes(routes!(messages::edit, messages::delete))
@@ -69,6 +79,7 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(reads::mark_unread))
         .routes(routes!(reads::receipts))
         .routes(routes!(reads::get_settings, reads::put_settings))
+        .routes(routes!(reads::set_notifications))
         // realtime and meta
         // accounts and media
         .routes(routes!(media::verify_email))
@@ -89,6 +100,12 @@ pub(crate) fn routes() -> OpenApiRouter<ChatState> {
         .routes(routes!(admin::delete_room))
         .routes(routes!(admin::room_members))
         .routes(routes!(admin::audit))
+        .routes(routes!(moderation::all_reports))
+        .routes(routes!(guests::create_guest))
+        .routes(routes!(guests::options))
+        // data export
+        .routes(routes!(export::export_me))
+        .routes(routes!(export::export_room))
 }
 
 /// Upload routes read their body as a stream and enforce their own limits (the file

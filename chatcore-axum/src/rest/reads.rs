@@ -1,4 +1,5 @@
-//! Read positions: mark a room read, or unread from a message on.
+//! Read positions: mark a room read, or unread from a message on; receipts; the
+//! notification setting of a room.
 
 use axum::Json as JsonOut;
 use axum::extract::State;
@@ -9,7 +10,7 @@ use crate::auth::Actor;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{Json, Path};
 use crate::state::ChatState;
-use crate::types::ReadPositionRequest;
+use crate::types::{NotificationsRequest, ReadPositionRequest};
 
 /// Mark the room read up to `seq` (members only). The position only moves forward
 /// and is capped at the room's last message; every connection of the user gets a
@@ -116,5 +117,35 @@ pub(crate) async fn put_settings(
 ) -> Result<JsonOut<ReadSettings>, ApiError> {
     Ok(JsonOut(
         state.chat().set_read_settings(actor.user, input).await?,
+    ))
+}
+
+/// Choose what the user is notified of in the room (members only): `all`,
+/// `mentions` or `none` (muted; unread and mentions are still counted). Every
+/// connection of the user gets a `read_state` event with the new `notifications`.
+#[utoipa::path(
+    put,
+    path = "/rooms/{id}/notifications",
+    tag = "reads",
+    params(("id" = chatcore::RoomId, Path, description = "Room id")),
+    request_body = NotificationsRequest,
+    responses(
+        (status = 200, description = "The read state, with the setting now in force", body = ReadState),
+        (status = 403, description = "Not a member of this public room (`forbidden`)", body = ErrorBody),
+        (status = 404, description = "No such room, or a private room of others (`not_found`)", body = ErrorBody),
+        (status = 422, description = "Not a level (`invalid_input`)", body = ErrorBody),
+    )
+)]
+pub(crate) async fn set_notifications(
+    State(state): State<ChatState>,
+    actor: Actor,
+    Path(id): Path<RoomId>,
+    Json(input): Json<NotificationsRequest>,
+) -> Result<JsonOut<ReadState>, ApiError> {
+    Ok(JsonOut(
+        state
+            .chat()
+            .set_notifications(actor.user, id, input.level)
+            .await?,
     ))
 }

@@ -4,6 +4,7 @@
 mod tracker;
 
 pub use tracker::Delivered;
+mod inflight;
 mod transport;
 mod writer;
 
@@ -25,6 +26,7 @@ use crate::error::{ApiError, ErrorBody, codes};
 use crate::extract::authenticate;
 use crate::limits::{ConnectionSlot, PendingSlot, client_key};
 use crate::state::ChatState;
+use inflight::InFlight;
 use transport::{FrameReader, FrameWriter, Incoming, ReadError, ReadIo, WriteIo};
 use writer::{Out, ReplayRequest, Writer, close_frame};
 
@@ -229,6 +231,7 @@ async fn start(
         writer,
         shutdown: state.shutdown_signal(),
         idle_limit: ws.heartbeat.saturating_mul(2),
+        inflight: InFlight::new(ws.max_pipelined_sends),
     };
     Some(reader)
 }
@@ -309,6 +312,8 @@ struct Reader {
     shutdown: tokio::sync::watch::Receiver<bool>,
     /// A connection silent this long is closed.
     idle_limit: Duration,
+    /// Sends started and not yet answered, oldest first.
+    inflight: InFlight,
 }
 
 /// What a command asks the writer to do (None: nothing).
@@ -338,7 +343,16 @@ impl Reader {
                     return;
                 }
                 () = stopped(&mut self.shutdown) => break Some(CloseReason::ServerShutdown),
-                next = tokio::time::timeout(self.idle_limit, self.stream.next()) => next,
+                // The oldest send in flight is answered: its reply, in order.
+                Some(out) = self.inflight.next_reply(), if !self.inflight.is_empty() => {
+                    if let Err(reason) = self.send(out).await {
+                        break reason;
+                    }
+                    continue;
+                }
+                // Not read while the window of sends in flight is full.
+                next = tokio::time::timeout(self.idle_limit, self.stream.next()),
+                    if self.inflight.has_room() => next,
             };
             let msg = match next {
                 Err(_elapsed) => break Some(CloseReason::HeartbeatTimeout),
@@ -374,7 +388,9 @@ impl Reader {
         };
         match close {
             Some(reason) => {
-                if self.send(Out::Close(reason)).await.is_ok() {
+                // The sends in flight are stored anyway: answer them first.
+                if self.answer_sends().await.is_ok() && self.send(Out::Close(reason)).await.is_ok()
+                {
                     // Let the client answer the close frame, briefly.
                     let _ = tokio::time::timeout(
                         Duration::from_secs(2),
@@ -391,6 +407,21 @@ impl Reader {
     async fn send(&mut self, out: Out) -> Result<(), Option<CloseReason>> {
         // Boxed: see `upgrade`.
         Box::pin(self.tx.send_async(out)).await.map_err(|_| None)
+    }
+
+    /// Wait for every send in flight and pass its reply on, in order: what any
+    /// other reply does first, so that replies keep the order of the commands.
+    async fn answer_sends(&mut self) -> Result<(), Option<CloseReason>> {
+        while let Some(out) = Box::pin(self.inflight.next_reply()).await {
+            self.send(out).await?;
+        }
+        Ok(())
+    }
+
+    /// Reply `out`, after the replies of the sends in flight.
+    async fn reply_in_order(&mut self, out: Out) -> Result<(), Option<CloseReason>> {
+        self.answer_sends().await?;
+        self.send(out).await
     }
 
     async fn on_bad_frame(
@@ -410,7 +441,7 @@ impl Reader {
             }
             message.truncate(cut);
         }
-        self.send(Out::event(&ServerEvent::Error {
+        self.reply_in_order(Out::event(&ServerEvent::Error {
             id,
             code: codes::BAD_FRAME.to_owned(),
             message,
@@ -437,9 +468,47 @@ impl Reader {
             if self.refused > self.burst {
                 return Err(Some(CloseReason::RateLimited));
             }
-            return self.send(Out::event(&ServerEvent::error(id, &err))).await;
+            return self
+                .reply_in_order(Out::event(&ServerEvent::error(id, &err)))
+                .await;
         }
         self.refused = 0;
+        if self.inflight.pipelined()
+            && let ClientCommand::Send {
+                room,
+                nonce,
+                body,
+                reply_to,
+                thread_root,
+                also_in_room,
+                extra,
+            } = frame.command
+        {
+            // Admitted and queued for the store here; answered in order, later.
+            let input = chatcore::SendMessage {
+                body,
+                reply_to,
+                nonce: Some(nonce),
+                thread_root,
+                also_in_room,
+                extra,
+            };
+            return match self.chat.start_send(self.actor.user, id, room, input).await {
+                Ok(pending) => {
+                    self.inflight.push(id, pending);
+                    Ok(())
+                }
+                Err(e) => {
+                    if let Error::Backend(_) = &e {
+                        crate::error::log_backend(&e);
+                    }
+                    self.reply_in_order(Out::event(&ServerEvent::error(id, &e)))
+                        .await
+                }
+            };
+        }
+        // Any other command runs once the sends before it are answered.
+        self.answer_sends().await?;
         let reply = match self.command(frame).await {
             Ok(r) => r,
             Err(e) => {

@@ -125,6 +125,7 @@ impl Writer {
         let limit = self.write_timeout();
         // The peer closed or vanished (None): answer its close frame, if it is there
         // to read it. Otherwise close with our reason.
+        chatcore::metrics::closed(reason.map_or(1000, CloseReason::code));
         match reason {
             Some(reason) => close_frame(&mut self.sink, reason),
             None => self.sink.close(1000, ""),
@@ -209,8 +210,18 @@ impl Writer {
                         }
                         Some(Out::Release) => Ok(()),
                         Some(Out::Event(json)) => {
+                            chatcore::metrics::written(1, json.len());
                             self.sink.text(&json);
-                            self.flush().await
+                            // A publisher's `sent` and the room's events queued
+                            // meanwhile (its own message among them) in one write.
+                            // (A closed queue is noticed by the hub branch below.)
+                            if !holding
+                                && self.conn.connection().try_recv_many(&mut buf, self.batch) > 0
+                            {
+                                busy = true;
+                            }
+                            // The reply and those frames (if any), one flush.
+                            self.write_frames(&mut delivered, &mut buf).await
                         }
                         Some(Out::Pong(payload)) => {
                             self.sink.pong(&payload);
@@ -283,13 +294,18 @@ impl Writer {
         delivered: &mut Delivered,
         buf: &mut Vec<Frame>,
     ) -> Result<(), Gone> {
+        let (mut frames, mut bytes) = (0, 0);
         for frame in buf.drain(..) {
             if let Some((room, seq)) = frame.seq
                 && !delivered.first_delivery(room, seq)
             {
                 continue;
             }
+            (frames, bytes) = (frames + 1, bytes + frame.json.len());
             self.sink.text(&frame.json);
+        }
+        if frames > 0 {
+            chatcore::metrics::written(frames, bytes);
         }
         self.flush().await
     }
@@ -317,6 +333,12 @@ impl Writer {
                     }
                 };
                 let last = page.messages.last().map(|m| m.seq);
+                if let Some(start) = page.history_start_seq {
+                    self.event(&ServerEvent::HistoryStart {
+                        room,
+                        history_start_seq: start,
+                    });
+                }
                 for message in page.messages {
                     if delivered.first_delivery(room, message.seq) {
                         self.event(&ServerEvent::MessageCreated { message });

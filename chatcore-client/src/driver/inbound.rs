@@ -108,6 +108,7 @@ impl Driver {
             before: None,
             after: None,
             limit: Some(1),
+            thread: None,
         };
         self.write(command, Pending::Baseline(room));
     }

@@ -426,6 +426,9 @@ impl Driver {
                         nonce: message.nonce.clone(),
                         body: message.body.clone(),
                         reply_to: message.reply_to,
+                        thread_root: None,
+                        also_in_room: false,
+                        extra: None,
                     },
                 };
                 let size = to_json(&probe).len();
@@ -486,7 +489,10 @@ impl Driver {
         }
         let observe = match &command {
             ClientCommand::History {
-                room, before: None, ..
+                room,
+                before: None,
+                thread: None,
+                ..
             } => Some(*room),
             _ => None,
         };

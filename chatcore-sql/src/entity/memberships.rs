@@ -17,6 +17,12 @@ pub struct Model {
     pub joined_at: i64,
     /// Read position: the member has read every message up to this `seq`.
     pub last_read_seq: i64,
+    /// Notification setting: `all`, `mentions` or `none`; NULL: never chosen.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub notify_level: Option<String>,
+    /// JSON object of the host app's custom data (`chatcore::model::Extra`; NULL: none).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub extra: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

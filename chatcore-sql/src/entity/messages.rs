@@ -35,6 +35,17 @@ pub struct Model {
     /// `message_mentions`.
     #[sea_orm(column_type = "Text", nullable)]
     pub mentions: Option<String>,
+    /// For a thread reply: its root message.
+    pub thread_root: Option<Uuid>,
+    /// For a thread reply: also in the room's timeline.
+    pub also_in_room: bool,
+    /// For a thread's root: JSON of `chatcore::model::ThreadSummary` (NULL: no
+    /// reply yet), kept by the append and delete transactions.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub thread: Option<String>,
+    /// JSON object of the host app's custom data (`chatcore::model::Extra`; NULL: none).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub extra: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -34,6 +34,13 @@ pub struct Model {
     /// Sequence number of the last message; advanced with each append.
     pub last_seq: i64,
     pub slow_mode_secs: i64,
+    /// Retention in days (NULL: the site default).
+    pub retention_days: Option<i64>,
+    /// Messages below this `seq` were deleted by retention (0: none was).
+    pub history_start_seq: i64,
+    /// JSON object of the host app's custom data (`chatcore::model::Extra`; NULL: none).
+    #[sea_orm(column_type = "Text", nullable)]
+    pub extra: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

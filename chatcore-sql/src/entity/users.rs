@@ -38,6 +38,8 @@ pub struct Model {
     pub site_admin_since: Option<i64>,
     /// Since when suspended (migration `m20261202_04_site_admin`).
     pub suspended_at: Option<i64>,
+    /// A temporary guest account (migration `m20261212_01_guests`).
+    pub guest: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,6 +19,12 @@ mod m20261202_02b_pins;
 mod m20261202_02c_search;
 mod m20261202_03_host;
 mod m20261202_04_site_admin;
+mod m20261203_01_notify_level;
+mod m20261203_02_threads;
+mod m20261203_03_moderation;
+mod m20261210_01_retention;
+mod m20261212_01_guests;
+mod m20261214_01_extra;
 
 /// The chatcore migrator.
 #[derive(Debug)]
@@ -36,6 +42,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_02c_search::Migration),
             Box::new(m20261202_03_host::Migration),
             Box::new(m20261202_04_site_admin::Migration),
+            Box::new(m20261203_03_moderation::Migration),
+            Box::new(m20261203_01_notify_level::Migration),
+            Box::new(m20261203_02_threads::Migration),
+            Box::new(m20261210_01_retention::Migration),
+            Box::new(m20261214_01_extra::Migration),
+            Box::new(m20261212_01_guests::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chatcore::model::{Message, NewMessage};
+use chatcore::store::EventStamp;
 use chatcore::{Error, Result};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{CaseStatement, Condition, Expr, ExprTrait};
@@ -55,6 +56,9 @@ const NONCES_PER_QUERY: usize = 100;
 /// One queued append.
 pub(crate) struct Job {
     pub(crate) new: NewMessage,
+    /// Queue the `message_created` event with this stamp, in the append's
+    /// transaction (the outbox is on).
+    pub(crate) event: Option<EventStamp>,
     pub(crate) reply: oneshot::Sender<Result<Message>>,
 }
 
@@ -137,8 +141,10 @@ fn to_error(e: SqlStoreError) -> Error {
 }
 
 async fn commit_jobs(db: &DatabaseConnection, jobs: Vec<Job>, counters: &Counters) {
-    let (news, replies): (Vec<NewMessage>, Vec<oneshot::Sender<Result<Message>>>) =
-        jobs.into_iter().map(|j| (j.new, j.reply)).unzip();
+    let (news, replies): (Vec<Appended>, Vec<oneshot::Sender<Result<Message>>>) = jobs
+        .into_iter()
+        .map(|j| ((j.new, j.event), j.reply))
+        .unzip();
     match append_batch(db, &news).await {
         Ok(results) => {
             for (reply, result) in replies.into_iter().zip(results) {
@@ -169,10 +175,13 @@ async fn commit_jobs(db: &DatabaseConnection, jobs: Vec<Job>, counters: &Counter
     }
 }
 
+/// An append and the stamp of its `message_created` outbox row, if queued.
+type Appended = (NewMessage, Option<EventStamp>);
+
 /// What an append becomes before the transaction.
 enum Slot {
     Failed(Error),
-    Ready(Box<(Message, messages::ActiveModel)>),
+    Ready(Box<(Message, messages::ActiveModel, Option<EventStamp>)>),
 }
 
 type NonceKey = (Uuid, Uuid, String);
@@ -184,7 +193,7 @@ fn nonce_key(m: &Message) -> Option<NonceKey> {
     }
 }
 
-fn prepare(new: &NewMessage) -> Slot {
+fn prepare((new, event): &Appended) -> Slot {
     let msg = Message {
         id: new.id,
         room_id: new.room_id,
@@ -201,9 +210,13 @@ fn prepare(new: &NewMessage) -> Slot {
         deleted_at: None,
         reactions: Vec::new(),
         mentions: new.mentions.clone(),
+        thread_root: new.thread_root,
+        also_in_room: new.thread_root.is_some() && new.also_in_room,
+        thread: None,
+        extra: new.extra.clone(),
     };
     match convert::message_row(&msg) {
-        Ok(row) => Slot::Ready(Box::new((msg, row))),
+        Ok(row) => Slot::Ready(Box::new((msg, row, *event))),
         Err(e) => Slot::Failed(e),
     }
 }
@@ -226,7 +239,7 @@ enum Nonces {
 /// runs again with the look-up.
 async fn append_batch(
     db: &DatabaseConnection,
-    news: &[NewMessage],
+    news: &[Appended],
 ) -> std::result::Result<Vec<Result<Message>>, SqlStoreError> {
     match append_batch_with(db, news, Nonces::Optimistic).await? {
         Some(results) => Ok(results),
@@ -239,7 +252,7 @@ async fn append_batch(
 /// One attempt; `Ok(None)`: an optimistic attempt met a stored nonce (rolled back).
 async fn append_batch_with(
     db: &DatabaseConnection,
-    news: &[NewMessage],
+    news: &[Appended],
     nonces: Nonces,
 ) -> std::result::Result<Option<Vec<Result<Message>>>, SqlStoreError> {
     let slots: Vec<Slot> = news.iter().map(prepare).collect();
@@ -304,14 +317,33 @@ async fn assign_and_insert(
         Nonces::Optimistic => HashMap::new(),
     };
 
+    // The roots the batch replies to, locked: each reply is checked against its
+    // root here, and the root's summary is updated below, before commit.
+    let root_ids: Vec<Uuid> = slots
+        .iter()
+        .filter_map(|s| match s {
+            Slot::Ready(b) => b.0.thread_root.map(|r| r.0),
+            Slot::Failed(_) => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut roots = if root_ids.is_empty() {
+        HashMap::new()
+    } else {
+        super::threads::lock_roots(txn, &root_ids).await?
+    };
+    let mut touched: BTreeSet<Uuid> = BTreeSet::new();
+
     // Sequence numbers.
     let first: HashMap<Uuid, i64> = last.clone();
     let mut results: Vec<Result<Message>> = Vec::with_capacity(slots.len());
     let mut in_batch: HashMap<NonceKey, usize> = HashMap::new();
     let mut rows: Vec<messages::ActiveModel> = Vec::with_capacity(slots.len());
     let mut mentions: Vec<message_mentions::ActiveModel> = Vec::new();
+    let mut queued: Vec<super::outbox::DbRow> = Vec::new();
     for slot in slots {
-        let (mut msg, mut row) = match slot {
+        let (mut msg, mut row, event) = match slot {
             Slot::Failed(e) => {
                 results.push(Err(e));
                 continue;
@@ -334,8 +366,31 @@ async fn assign_and_insert(
                 continue;
             }
         }
+        if let Some(root) = msg.thread_root {
+            let open = roots
+                .get(&root.0)
+                .is_some_and(|r| r.open && r.room == msg.room_id.0);
+            if !open {
+                results.push(Err(Error::invalid(
+                    "thread_root",
+                    chatcore::model::NOT_A_THREAD_ROOT,
+                )));
+                continue;
+            }
+        }
+        msg.seq = *seq + 1;
+        if let Some(stamp) = event {
+            // Made before the seq is taken: an event that cannot be encoded fails
+            // its append alone, which then stores nothing.
+            match outbox_row(&stamp, &msg) {
+                Ok(r) => queued.push(r),
+                Err(e) => {
+                    results.push(Err(e));
+                    continue;
+                }
+            }
+        }
         *seq += 1;
-        msg.seq = *seq;
         row.seq = Set(*seq);
         if let Some(k) = key {
             in_batch.insert(k, results.len());
@@ -347,6 +402,10 @@ async fn assign_and_insert(
             msg.seq,
             &msg.mentions,
         ));
+        if let Some(r) = msg.thread_root.and_then(|r| roots.get_mut(&r.0)) {
+            r.summary.add_reply(msg.author_id, msg.created_at);
+            touched.insert(msg.thread_root.map_or(Uuid::nil(), |r| r.0));
+        }
         results.push(Ok(msg));
     }
 
@@ -416,6 +475,12 @@ async fn assign_and_insert(
         // A nonce was stored before this batch: redo with the look-up.
         return Ok(None);
     }
+    // The summaries of the roots replied to, in the same transaction.
+    for root in touched {
+        if let Some(r) = roots.get(&root) {
+            super::threads::set_summary(txn, root, &r.summary).await?;
+        }
+    }
     // The mentions of the new messages, in the same transaction (counted by
     // `ReadStore::read_counts`).
     let mut mentions = mentions.into_iter().peekable();
@@ -426,7 +491,16 @@ async fn assign_and_insert(
             .exec_without_returning(txn)
             .await?;
     }
+    // The `message_created` events of the new messages, in the same transaction,
+    // in seq order per room (the order of the batch).
+    super::outbox::insert_rows(txn, queued).await?;
     Ok(Some(results))
+}
+
+/// The stored form of a `message_created` outbox row.
+fn outbox_row(stamp: &EventStamp, msg: &Message) -> Result<super::outbox::DbRow> {
+    let (id, room, payload, at) = chatcore::events::message_created_row(stamp, msg)?;
+    Ok((id, room.0, payload, convert::ts(at)?))
 }
 
 /// The messages already stored under the nonces of the batch.

@@ -5,7 +5,7 @@ use chatcore::model::{Message, NewMessage, PageRequest, Timestamp};
 use chatcore::store::MessageStore;
 use chatcore::{Error, MessageId, Result, RoomId, Seq, UserId};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use tokio::sync::oneshot;
 
 use super::SqlStore;
@@ -13,13 +13,18 @@ use super::append::Job;
 use crate::convert::{self, ts};
 use crate::entity::{messages, pins, reactions, rooms};
 use crate::error::{SqlStoreError, backend};
+use uuid::Uuid;
 
 #[async_trait]
 impl MessageStore for SqlStore {
     async fn append_message(&self, new: NewMessage) -> Result<Message> {
         let (reply, answer) = oneshot::channel();
         self.appender(new.room_id)
-            .send(Job { new, reply })
+            .send(Job {
+                new,
+                event: None,
+                reply,
+            })
             .await
             .map_err(|_| SqlStoreError::WriterStopped)?;
         answer.await.map_err(|_| SqlStoreError::WriterStopped)?
@@ -69,59 +74,15 @@ impl MessageStore for SqlStore {
     }
 
     async fn delete_message(&self, id: MessageId, at: Timestamp) -> Result<()> {
-        let res = messages::Entity::update_many()
-            .col_expr(messages::Column::Body, Expr::value(""))
-            .col_expr(
-                messages::Column::Attachment,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(messages::Column::DeletedAt, Expr::value(ts(at)?))
-            .filter(messages::Column::Id.eq(id.0))
-            .exec(self.write())
-            .await
-            .map_err(backend)?;
-        if res.rows_affected == 0 {
-            return Err(Error::NotFound("message"));
-        }
-        // After the tombstone: a reaction added now finds the message deleted.
-        reactions::Entity::delete_many()
-            .filter(reactions::Column::MessageId.eq(id.0))
-            .exec(self.write())
-            .await
-            .map_err(backend)?;
-        pins::Entity::delete_by_id(id.0)
-            .exec(self.write())
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let at = ts(at)?;
+        self.write_txn(async move |txn| delete_in(txn, id, at).await)
+            .await?;
+        self.deleted(id).await
     }
 
     async fn list_messages(&self, room: RoomId, page: PageRequest) -> Result<Vec<Message>> {
-        let mut q = messages::Entity::find().filter(messages::Column::RoomId.eq(room.0));
-        if let Some(before) = page.before {
-            q = q.filter(messages::Column::Seq.lt(before));
-        }
-        let limit = u64::from(page.limit);
-        let rows = if let Some(after) = page.after {
-            // The first `limit` after the cursor.
-            q.filter(messages::Column::Seq.gt(after))
-                .order_by_asc(messages::Column::Seq)
-                .limit(limit)
-                .all(self.read())
-                .await
-                .map_err(backend)?
-        } else {
-            // The last `limit` before the cursor, returned ascending.
-            let mut rows = q
-                .order_by_desc(messages::Column::Seq)
-                .limit(limit)
-                .all(self.read())
-                .await
-                .map_err(backend)?;
-            rows.reverse();
-            rows
-        };
-        rows.into_iter().map(convert::message).collect()
+        let q = messages::Entity::find().filter(messages::Column::RoomId.eq(room.0));
+        super::paging::page(self.read(), q, page).await
     }
 
     async fn last_seq(&self, room: RoomId) -> Result<Seq> {
@@ -133,5 +94,80 @@ impl MessageStore for SqlStore {
             .await
             .map_err(backend)?;
         Ok(seq.unwrap_or(0))
+    }
+}
+
+/// The tombstone of [`MessageStore::delete_message`] inside `txn` (`at` in stored
+/// form).
+pub(super) async fn delete_in(txn: &DatabaseTransaction, id: MessageId, at: i64) -> Result<()> {
+    // Was it a reply not deleted yet? (Read before the tombstone, in the
+    // transaction: its root's summary is recounted below.)
+    let before: Option<(Option<Uuid>, Option<i64>)> = messages::Entity::find_by_id(id.0)
+        .select_only()
+        .column(messages::Column::ThreadRoot)
+        .column(messages::Column::DeletedAt)
+        .lock_exclusive()
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(backend)?;
+    let Some((root, deleted)) = before else {
+        return Err(Error::NotFound("message"));
+    };
+    messages::Entity::update_many()
+        .col_expr(messages::Column::Body, Expr::value(""))
+        .col_expr(
+            messages::Column::Attachment,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(messages::Column::Extra, Expr::value(Option::<String>::None))
+        .col_expr(messages::Column::DeletedAt, Expr::value(at))
+        .filter(messages::Column::Id.eq(id.0))
+        .exec(txn)
+        .await
+        .map_err(backend)?;
+    if let (Some(root), None) = (root, deleted) {
+        super::threads::recount(txn, root).await?;
+    }
+    Ok(())
+}
+
+/// [`MessageStore::edit_message`] inside `txn` (`at` in stored form).
+pub(super) async fn edit_in(
+    txn: &DatabaseTransaction,
+    id: MessageId,
+    body: &str,
+    at: i64,
+) -> Result<()> {
+    // `deleted_at IS NULL` in the same statement: an edit racing a delete either
+    // lands first (and the delete erases it) or changes nothing.
+    let res = messages::Entity::update_many()
+        .col_expr(messages::Column::Body, Expr::value(body))
+        .col_expr(messages::Column::EditedAt, Expr::value(at))
+        .filter(messages::Column::Id.eq(id.0))
+        .filter(messages::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(backend)?;
+    if res.rows_affected == 0 {
+        return Err(Error::NotFound("message"));
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    /// After a message's tombstone committed: its reactions and pin go (a reaction
+    /// added now finds the message deleted).
+    pub(super) async fn deleted(&self, id: MessageId) -> Result<()> {
+        reactions::Entity::delete_many()
+            .filter(reactions::Column::MessageId.eq(id.0))
+            .exec(self.write())
+            .await
+            .map_err(backend)?;
+        pins::Entity::delete_by_id(id.0)
+            .exec(self.write())
+            .await
+            .map_err(backend)?;
+        Ok(())
     }
 }

@@ -10,17 +10,25 @@ use tokio::sync::mpsc;
 use crate::error::{SqlStoreError, backend};
 
 mod append;
+mod extra;
 mod hooks;
 mod media;
 mod messages;
+mod moderated;
+mod moderation;
+mod notify;
 mod outbox;
+mod paging;
 mod pins;
+mod queued;
 mod reactions;
 mod reads;
+mod retention;
 mod rooms;
 mod search;
 mod sessions;
 mod site;
+mod threads;
 mod txn;
 mod users;
 
@@ -110,10 +118,16 @@ impl SqlStore {
     /// runtime: it starts the group-commit writer task, which ends when the last
     /// clone of the store is dropped.
     pub fn new(
-        write: DatabaseConnection,
-        read: DatabaseConnection,
+        mut write: DatabaseConnection,
+        mut read: DatabaseConnection,
         config: SqlStoreConfig,
     ) -> std::result::Result<Self, SqlStoreError> {
+        // Statement latencies, for `chatcore::metrics` (a no-op without a recorder).
+        for db in [&mut write, &mut read] {
+            db.set_metric_callback(|i| {
+                chatcore::metrics::store_query(&i.statement.sql, i.elapsed, i.failed);
+            });
+        }
         let runtime =
             tokio::runtime::Handle::try_current().map_err(|_| SqlStoreError::NoRuntime)?;
         let backend = write.get_database_backend();

@@ -56,6 +56,7 @@ pub(super) fn mention_rows(
 /// (`ix_message_mentions_user_id_room_id_seq`).
 const COUNTS_SQL: &str = "SELECT \
     (SELECT last_seq FROM rooms WHERE id = $1) AS last_seq, \
+    (SELECT history_start_seq FROM rooms WHERE id = $1) AS history_start, \
     (SELECT COUNT(*) FROM messages WHERE room_id = $1 AND author_id = $2 AND seq > $3) AS own, \
     (SELECT COUNT(*) FROM messages WHERE room_id = $1 AND seq > $3 \
         AND (kind = 'system' OR deleted_at IS NOT NULL) \
@@ -137,6 +138,8 @@ impl ReadStore for SqlStore {
         let own = get("own")?;
         let uncounted = get("uncounted")?;
         let mentions = get("mentions")?;
+        // Messages deleted by retention are not unread.
+        let after = after.max(get("history_start")? - 1);
         let span = (last_seq - after.clamp(0, last_seq)).max(0);
         Ok(ReadCounts {
             last_seq,
@@ -183,6 +186,20 @@ impl ReadStore for SqlStore {
             Ok(())
         })
         .await
+    }
+
+    async fn edit_with_mentions(
+        &self,
+        message: MessageId,
+        body: &str,
+        at: chatcore::model::Timestamp,
+        mentions: &[UserId],
+    ) -> Result<()> {
+        let mentions = mentions.to_vec();
+        let body = body.to_owned();
+        let at = crate::convert::ts(at)?;
+        self.write_txn(async move |txn| edit_in(txn, message, body, at, &mentions).await)
+            .await
     }
 
     async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()> {
@@ -242,4 +259,55 @@ impl ReadStore for SqlStore {
         out.sort();
         Ok(out)
     }
+}
+
+/// [`ReadStore::edit_with_mentions`] inside `txn` (`at` in stored form).
+pub(super) async fn edit_in(
+    txn: &DatabaseTransaction,
+    message: MessageId,
+    body: String,
+    at: i64,
+    mentions: &[UserId],
+) -> Result<()> {
+    let found: Option<(Uuid, i64)> = messages::Entity::find_by_id(message.0)
+        .select_only()
+        .column(messages::Column::RoomId)
+        .column(messages::Column::Seq)
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(backend)?;
+    let (room, seq) = found.ok_or(Error::NotFound("message"))?;
+    let json = if mentions.is_empty() {
+        None
+    } else {
+        Some(convert::json(&mentions)?)
+    };
+    // `deleted_at IS NULL` in the same statement: an edit racing a delete
+    // either lands first (and the delete erases it) or changes nothing.
+    let res = messages::Entity::update_many()
+        .col_expr(messages::Column::Body, Expr::value(body))
+        .col_expr(messages::Column::EditedAt, Expr::value(at))
+        .col_expr(messages::Column::Mentions, Expr::value(json))
+        .filter(messages::Column::Id.eq(message.0))
+        .filter(messages::Column::DeletedAt.is_null())
+        .exec(txn)
+        .await
+        .map_err(backend)?;
+    if res.rows_affected == 0 {
+        return Err(Error::NotFound("message"));
+    }
+    message_mentions::Entity::delete_many()
+        .filter(message_mentions::Column::MessageId.eq(message.0))
+        .exec(txn)
+        .await
+        .map_err(backend)?;
+    let rows = mention_rows(message.0, room, seq, mentions);
+    if !rows.is_empty() {
+        message_mentions::Entity::insert_many(rows)
+            .exec_without_returning(txn)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
 }

@@ -25,9 +25,12 @@ fn membership_row(m: &Membership) -> Result<memberships::ActiveModel> {
         user_id: Set(m.user_id.0),
         role: Set(m.role.as_str().to_owned()),
         joined_at: Set(ts(m.joined_at)?),
+        extra: Set(convert::extra_json(m.extra.as_ref())?),
         // A new room's members have read its nothing; `add_member` starts a joining
         // member at the room's last message.
         last_read_seq: Set(0),
+        // Never chosen: the service applies the default.
+        notify_level: Set(None),
     })
 }
 
@@ -73,6 +76,9 @@ impl RoomStore for SqlStore {
             created_at: Set(ts(room.created_at)?),
             last_seq: Set(room.last_seq),
             slow_mode_secs: Set(i64::from(room.slow_mode_secs)),
+            retention_days: Set(room.retention_days.map(i64::from)),
+            history_start_seq: Set(room.history_start_seq),
+            extra: Set(convert::extra_json(room.extra.as_ref())?),
         };
         // One row per user (a repeated user keeps its last membership).
         let mut by_user: HashMap<UserId, &Membership> = HashMap::new();
@@ -187,7 +193,7 @@ impl RoomStore for SqlStore {
     }
 
     async fn update_room(&self, room: &Room) -> Result<()> {
-        // Settings only: kind, direct_key, created_*, last_seq stay.
+        // Settings only: kind, direct_key, created_*, last_seq, history_start_seq stay.
         let res = rooms::Entity::update_many()
             .col_expr(rooms::Column::Name, Expr::value(room.name.clone()))
             .col_expr(
@@ -213,6 +219,14 @@ impl RoomStore for SqlStore {
             .col_expr(
                 rooms::Column::SlowModeSecs,
                 Expr::value(i64::from(room.slow_mode_secs)),
+            )
+            .col_expr(
+                rooms::Column::RetentionDays,
+                Expr::value(room.retention_days.map(i64::from)),
+            )
+            .col_expr(
+                rooms::Column::Extra,
+                Expr::value(convert::extra_json(room.extra.as_ref())?),
             )
             .filter(rooms::Column::Id.eq(room.id.0))
             .exec(self.write())

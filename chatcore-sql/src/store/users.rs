@@ -1,16 +1,16 @@
 //! `UserStore`.
 
 use async_trait::async_trait;
-use chatcore::model::{NewUser, Timestamp, User};
+use chatcore::model::{NewUser, Role, RoomKind, Timestamp, User};
 use chatcore::store::UserStore;
-use chatcore::{Error, Result, UserId};
+use chatcore::{Conflict, Error, Result, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{IN_CHUNK, SqlStore};
 use crate::convert::{self, ts, ts_opt};
-use crate::entity::{bans, invites, memberships, messages, sessions, users};
+use crate::entity::{bans, invites, memberships, messages, rooms, sessions, users};
 use crate::error::{backend, write_err};
 
 impl SqlStore {
@@ -48,6 +48,7 @@ impl UserStore for SqlStore {
             email_verified_at: Set(None),
             site_admin_since: Set(None),
             suspended_at: Set(None),
+            guest: Set(u.guest),
         };
         users::Entity::insert(row)
             .exec_without_returning(self.write())
@@ -166,6 +167,55 @@ impl UserStore for SqlStore {
             if exists.is_none() {
                 return Err(Error::NotFound("user"));
             }
+            // Their memberships, locked: a transfer to them that committed after the
+            // caller handed their rooms on is seen here (PostgreSQL re-reads a locked
+            // row's newest version); one still running waits and then finds no member.
+            let held: Vec<(uuid::Uuid, String)> = memberships::Entity::find()
+                .select_only()
+                .column(memberships::Column::RoomId)
+                .column(memberships::Column::Role)
+                .filter(memberships::Column::UserId.eq(uid))
+                .lock_exclusive()
+                .into_tuple()
+                .all(txn)
+                .await
+                .map_err(backend)?;
+            let owned: Vec<uuid::Uuid> = held
+                .into_iter()
+                .filter(|(_, role)| role == Role::Owner.as_str())
+                .map(|(room, _)| room)
+                .collect();
+            for chunk in owned.chunks(IN_CHUNK) {
+                let group = rooms::Entity::find()
+                    .select_only()
+                    .column(rooms::Column::Id)
+                    .filter(rooms::Column::Id.is_in(chunk.iter().copied()))
+                    .filter(rooms::Column::Kind.ne(RoomKind::Direct.as_str()))
+                    .into_tuple::<uuid::Uuid>()
+                    .one(txn)
+                    .await
+                    .map_err(backend)?;
+                if group.is_some() {
+                    // Owned again since the caller handed it on: the caller retries.
+                    return Err(Error::Conflict(Conflict::Concurrent));
+                }
+            }
+            // The threads their live replies are in: recounted once the replies are
+            // tombstones (erased replies count no more, as deleted ones).
+            let roots: Vec<uuid::Uuid> = messages::Entity::find()
+                .select_only()
+                .column(messages::Column::ThreadRoot)
+                .distinct()
+                .filter(messages::Column::AuthorId.eq(uid))
+                .filter(messages::Column::DeletedAt.is_null())
+                .filter(messages::Column::ThreadRoot.is_not_null())
+                .into_tuple::<Option<uuid::Uuid>>()
+                .all(txn)
+                .await
+                .map_err(backend)?
+                .into_iter()
+                .flatten()
+                .collect();
             // Erase their messages: tombstones without author, body or attachment.
             messages::Entity::update_many()
                 .col_expr(messages::Column::DeletedAt, Expr::value(at))
@@ -184,10 +234,14 @@ impl UserStore for SqlStore {
                     messages::Column::Attachment,
                     Expr::value(Option::<String>::None),
                 )
+                .col_expr(messages::Column::Extra, Expr::value(Option::<String>::None))
                 .filter(messages::Column::AuthorId.eq(uid))
                 .exec(txn)
                 .await
                 .map_err(backend)?;
+            for root in roots {
+                super::threads::recount(txn, root).await?;
+            }
             // What is theirs alone (the foreign keys would cascade too; say it here).
             sessions::Entity::delete_many()
                 .filter(sessions::Column::UserId.eq(uid))
@@ -225,5 +279,26 @@ impl UserStore for SqlStore {
             Ok(())
         })
         .await
+    }
+
+    async fn list_expired_guests(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UserId>> {
+        use sea_orm::QueryOrder as _;
+        let ids: Vec<uuid::Uuid> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .filter(users::Column::Guest.eq(true))
+            .filter(users::Column::CreatedAt.lt(ts(created_before)?))
+            .order_by_asc(users::Column::CreatedAt)
+            .order_by_asc(users::Column::Id)
+            .limit(u64::from(limit))
+            .into_tuple()
+            .all(self.read())
+            .await
+            .map_err(backend)?;
+        Ok(ids.into_iter().map(UserId).collect())
     }
 }

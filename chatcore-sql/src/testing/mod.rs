@@ -101,6 +101,7 @@ fn user(name: &str) -> User {
         external_id: None,
         created_at: Utc::now(),
         last_seen_at: None,
+        guest: false,
     }
 }
 
@@ -124,6 +125,7 @@ fn owner(room: RoomId, user: UserId) -> Membership {
         user_id: user,
         role: Role::Owner,
         joined_at: Utc::now(),
+        extra: None,
     }
 }
 
@@ -146,6 +148,9 @@ fn text(room: RoomId, author: UserId, body: &str) -> NewMessage {
         client_nonce: None,
         created_at: Utc::now(),
         mentions: Vec::new(),
+        thread_root: None,
+        also_in_room: false,
+        extra: None,
     }
 }
 

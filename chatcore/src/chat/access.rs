@@ -25,7 +25,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 
 use crate::ids::{RoomId, UserId};
-use crate::model::{Membership, Room};
+use crate::model::{Membership, Room, Timestamp};
 
 /// Entries kept at most; beyond it the cache starts again empty.
 const MAX_ENTRIES: usize = 100_000;
@@ -40,7 +40,23 @@ struct State {
     generation: u64,
     /// The hub's access epoch the entries were read under.
     epoch: u64,
-    entries: HashMap<(RoomId, UserId), (Arc<Room>, Option<Membership>)>,
+    entries: HashMap<(RoomId, UserId), Entry>,
+}
+
+/// What is cached per (room, user): the room, the membership, and what else stops
+/// the user writing there.
+pub(super) type Entry = (Arc<Room>, Option<Membership>, Gate);
+
+/// What stops a member writing besides their role (see `chat/timeouts.rs` and
+/// `chat/blocks.rs`); changes to it empty the cache like membership changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Gate {
+    /// The member's timeout in the room ends then (compared with the clock on use).
+    pub(super) muted_until: Option<Timestamp>,
+    /// A direct room with a block standing between its two users.
+    pub(super) blocked: bool,
+    /// The user is a guest (the stricter send rate applies; see `chat/guests.rs`).
+    pub(super) guest: bool,
 }
 
 /// What a store read must still match to be kept (see [`AccessCache::token`]).
@@ -68,12 +84,7 @@ impl AccessCache {
     }
 
     /// What was cached for (room, user) under the hub's current `epoch`.
-    pub(super) fn get(
-        &self,
-        epoch: Option<u64>,
-        room: RoomId,
-        user: UserId,
-    ) -> Option<(Arc<Room>, Option<Membership>)> {
+    pub(super) fn get(&self, epoch: Option<u64>, room: RoomId, user: UserId) -> Option<Entry> {
         let epoch = epoch?;
         let mut st = self.state.lock();
         if st.epoch != epoch {
@@ -91,6 +102,7 @@ impl AccessCache {
         room: Arc<Room>,
         user: UserId,
         member: Option<Membership>,
+        gate: Gate,
     ) {
         let Some(token) = token else {
             return;
@@ -102,7 +114,7 @@ impl AccessCache {
         if st.entries.len() >= MAX_ENTRIES {
             st.entries.clear();
         }
-        st.entries.insert((room.id, user), (room, member));
+        st.entries.insert((room.id, user), (room, member, gate));
     }
 
     fn clear(st: &mut State) {
@@ -134,10 +146,10 @@ mod tests {
         let (r, u, epoch) = (room(), UserId::new(), Some(0));
         let before = cache.token(epoch);
         cache.forget_here();
-        cache.insert(before, r.clone(), u, None);
+        cache.insert(before, r.clone(), u, None, Gate::default());
         assert!(cache.get(epoch, r.id, u).is_none());
         let now = cache.token(epoch);
-        cache.insert(now, r.clone(), u, None);
+        cache.insert(now, r.clone(), u, None, Gate::default());
         assert!(cache.get(epoch, r.id, u).is_some());
         cache.forget_here();
         assert!(cache.get(epoch, r.id, u).is_none());
@@ -147,15 +159,15 @@ mod tests {
     fn a_new_epoch_drops_what_an_older_one_read() {
         let cache = AccessCache::new();
         let (r, u) = (room(), UserId::new());
-        cache.insert(cache.token(Some(0)), r.clone(), u, None);
+        cache.insert(cache.token(Some(0)), r.clone(), u, None, Gate::default());
         assert!(cache.get(Some(0), r.id, u).is_some());
         // Read under epoch 0, another node's change moved the hub to 1 before the
         // entry was stored: not kept.
         let stale = cache.token(Some(0));
         assert!(cache.get(Some(1), r.id, u).is_none(), "older epoch dropped");
-        cache.insert(stale, r.clone(), u, None);
+        cache.insert(stale, r.clone(), u, None, Gate::default());
         assert!(cache.get(Some(1), r.id, u).is_none());
-        cache.insert(cache.token(Some(1)), r.clone(), u, None);
+        cache.insert(cache.token(Some(1)), r.clone(), u, None, Gate::default());
         assert!(cache.get(Some(1), r.id, u).is_some());
     }
 
@@ -163,9 +175,9 @@ mod tests {
     fn without_an_epoch_nothing_is_kept() {
         let cache = AccessCache::new();
         let (r, u) = (room(), UserId::new());
-        cache.insert(cache.token(None), r.clone(), u, None);
+        cache.insert(cache.token(None), r.clone(), u, None, Gate::default());
         assert!(cache.get(Some(0), r.id, u).is_none());
-        cache.insert(cache.token(Some(0)), r.clone(), u, None);
+        cache.insert(cache.token(Some(0)), r.clone(), u, None, Gate::default());
         assert!(cache.get(None, r.id, u).is_none(), "off: no hits either");
     }
 }

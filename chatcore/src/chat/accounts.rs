@@ -14,6 +14,10 @@ use crate::model::{NewUser, Role, RoomKind, Session, User};
 use crate::protocol::{MeView, RemovalReason, ServerEvent};
 use crate::store::FileScope;
 
+/// How often an account deletion looks at the user's rooms again when rooms keep
+/// being handed to them while it runs (then it gives up with `Conflict`).
+const DELETE_ATTEMPTS: u32 = 5;
+
 /// Registration input.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -190,6 +194,7 @@ impl Chat {
             external_id: None,
             created_at: self.now(),
             last_seen_at: None,
+            guest: false,
         };
         let user = self
             .inner
@@ -248,6 +253,7 @@ impl Chat {
                 external_id: Some(external_id.clone()),
                 created_at: self.now(),
                 last_seen_at: None,
+                guest: false,
             };
             match store
                 .create_user(NewUser {
@@ -300,6 +306,7 @@ impl Chat {
     pub async fn update_profile(&self, user: UserId, update: ProfileUpdate) -> Result<MeView> {
         let l = &self.inner.limits;
         let mut u = self.user(user).await?;
+        let before = (u.display_name.clone(), u.avatar_url.clone(), u.bio.clone());
         if let Some(d) = update.display_name.as_deref() {
             u.display_name = validate::name("display_name", d, l.max_name_chars)?;
         }
@@ -313,6 +320,9 @@ impl Chat {
         if let Some(e) = update.email.as_deref() {
             u.email = validate::email(Some(e))?;
         }
+        if u.guest && u.email.is_some() {
+            return Err(Error::Forbidden(super::GUEST_REFUSED));
+        }
         if u.email != old_email {
             // Each change mails a link and may answer `email_taken`: limited per user
             // (spam relay, address oracle) and, for the mail, per address.
@@ -322,6 +332,9 @@ impl Chat {
             }
         }
         self.inner.store.update_user(&u).await?;
+        if (&u.display_name, &u.avatar_url, &u.bio) != (&before.0, &before.1, &before.2) {
+            self.announce_profile(&u).await;
+        }
         if u.email != old_email {
             // A new address must be verified anew; links sent to the old one are void.
             let store = &self.inner.store;
@@ -390,11 +403,37 @@ impl Chat {
                 return Err(Error::Unauthenticated("wrong password"));
             }
         }
-        for (room, membership) in store.list_user_rooms(user).await? {
-            if membership.role == Role::Owner && room.kind != RoomKind::Direct {
-                self.hand_on_or_delete(&room, user).await?;
+        // Hand on what they own, then delete; the store refuses the deletion if a
+        // room was handed to them meanwhile (a transfer racing this), and then the
+        // rooms are looked at again.
+        let mut attempts = 0;
+        let rooms = loop {
+            let rooms = store.list_user_rooms(user).await?;
+            for (room, membership) in &rooms {
+                if membership.role == Role::Owner && room.kind != RoomKind::Direct {
+                    match self.hand_on_or_delete(room, user).await {
+                        Ok(_) => {}
+                        // The heir left, or the room changed hands: look again.
+                        Err(Error::NotFound(_) | Error::Conflict(Conflict::Concurrent))
+                            if attempts < DELETE_ATTEMPTS => {}
+                        Err(e) => return Err(e),
+                    }
+                }
             }
-            self.publish_room(
+            if attempts == 0 {
+                // Before the account: its deletion clears the files' uploader.
+                self.discard_files(FileScope::Uploader(user)).await?;
+            }
+            match store.delete_user(user, self.now()).await {
+                Ok(()) => break rooms,
+                Err(Error::Conflict(Conflict::Concurrent)) if attempts < DELETE_ATTEMPTS => {
+                    attempts += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        for (room, _) in rooms {
+            self.publish_room_queued(
                 room.id,
                 ServerEvent::MemberRemoved {
                     room: room.id,
@@ -402,15 +441,13 @@ impl Chat {
                     reason: RemovalReason::AccountDeleted,
                     by: None,
                 },
-            );
+            )
+            .await;
             self.publish(Dispatch::Unsubscribe {
                 user,
                 room: room.id,
             });
         }
-        // Before the account: its deletion clears the files' uploader.
-        self.discard_files(FileScope::Uploader(user)).await?;
-        store.delete_user(user, self.now()).await?;
         self.access_changed().await;
         self.publish(Dispatch::Disconnect {
             user,

@@ -32,6 +32,7 @@ impl Chat {
             user: self.get_user(user).await?,
             rooms: self.my_room_ids(user).await?,
             read_states: self.read_states(user).await?,
+            timeouts: self.my_timeouts(user).await?,
             heartbeat_ms: u64::try_from(heartbeat.as_millis()).unwrap_or(u64::MAX),
         })
     }
@@ -40,6 +41,20 @@ impl Chat {
     /// the request id the reply carries. `auth` is refused (the connection is
     /// authenticated already).
     pub async fn run_command(
+        &self,
+        user: UserId,
+        conn: ConnId,
+        id: Option<u64>,
+        command: ClientCommand,
+    ) -> Result<Outcome> {
+        let kind = crate::metrics::command_kind(&command);
+        let result = Box::pin(self.dispatch_command(user, conn, id, command)).await;
+        crate::metrics::command(kind, result.as_ref().err());
+        result
+    }
+
+    /// [`Chat::run_command`], unmeasured.
+    async fn dispatch_command(
         &self,
         user: UserId,
         conn: ConnId,
@@ -76,28 +91,35 @@ impl Chat {
                 nonce,
                 body,
                 reply_to,
+                thread_root,
+                also_in_room,
+                extra,
             } => {
-                let message = self
-                    .send_message(
+                // The same path as a pipelined send, awaited at once.
+                let sent = self
+                    .begin_send(
                         user,
+                        id,
                         room,
                         SendMessage {
                             body,
                             reply_to,
-                            nonce: Some(nonce.clone()),
+                            nonce: Some(nonce),
+                            thread_root,
+                            also_in_room,
+                            extra,
                         },
                     )
+                    .await?
                     .await?;
-                Outcome::Reply(Box::new(ServerEvent::Sent {
-                    id,
-                    nonce,
-                    room: message.room_id,
-                    message_id: message.id,
-                    seq: message.seq,
-                }))
+                Outcome::Reply(Box::new(sent))
             }
-            ClientCommand::Edit { message, body } => {
-                self.edit_message(user, message, &body).await?;
+            ClientCommand::Edit {
+                message,
+                body,
+                extra,
+            } => {
+                self.edit_message_extra(user, message, &body, extra).await?;
                 ack
             }
             ClientCommand::Delete { message } => {
@@ -117,18 +139,17 @@ impl Chat {
                 before,
                 after,
                 limit,
+                thread,
             } => {
-                let page = self
-                    .history(
-                        user,
-                        room,
-                        PageRequest {
-                            before,
-                            after,
-                            limit: limit.unwrap_or(0),
-                        },
-                    )
-                    .await?;
+                let page = PageRequest {
+                    before,
+                    after,
+                    limit: limit.unwrap_or(0),
+                };
+                let page = match thread {
+                    None => self.history(user, room, page).await?,
+                    Some(root) => self.thread_history(user, room, root, page).await?,
+                };
                 Outcome::Reply(Box::new(ServerEvent::History { id, page }))
             }
             ClientCommand::Ping => Outcome::Reply(Box::new(ServerEvent::Pong { id })),
@@ -150,6 +171,10 @@ impl Chat {
             }
             ClientCommand::MarkRead { room, seq } => {
                 self.mark_read(user, room, seq).await?;
+                ack
+            }
+            ClientCommand::SetNotifications { room, level } => {
+                self.set_notifications(user, room, level).await?;
                 ack
             }
         })

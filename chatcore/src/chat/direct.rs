@@ -16,8 +16,10 @@ impl Chat {
                 "cannot open a direct room with yourself",
             ));
         }
-        self.user(actor).await?;
-        self.user(other).await?;
+        if self.user(actor).await?.guest || self.user(other).await?.guest {
+            return Err(Error::Forbidden(super::GUEST_REFUSED));
+        }
+        self.check_not_blocked(actor, other).await?;
         let (a, b) = if actor < other {
             (actor, other)
         } else {
@@ -32,6 +34,7 @@ impl Chat {
                     user_id: actor,
                     role: Role::Member,
                     joined_at: self.now(),
+                    extra: None,
                 };
                 match store.add_member(m.clone(), 2).await {
                     Ok(_) => {
@@ -59,6 +62,9 @@ impl Chat {
             created_at: now,
             last_seq: 0,
             slow_mode_secs: 0,
+            retention_days: None,
+            history_start_seq: 0,
+            extra: None,
         };
         let members = [a, b]
             .into_iter()
@@ -67,6 +73,7 @@ impl Chat {
                 user_id: u,
                 role: Role::Member,
                 joined_at: now,
+                extra: None,
             })
             .collect();
         let room = match store.create_room(room, members).await {
@@ -81,12 +88,13 @@ impl Chat {
             }
             Err(e) => return Err(e),
         };
-        self.emit(super::events::EventKind::RoomCreated {
+        self.emit_queued(super::events::EventKind::RoomCreated {
             room: room.id,
             kind: room.kind,
             name: room.name.clone(),
             by: actor,
-        });
+        })
+        .await;
         for u in [a, b] {
             self.publish(Dispatch::Subscribe {
                 user: u,

@@ -85,7 +85,7 @@ fn clean_name(name: &str, max_chars: usize) -> String {
 }
 
 /// The file id at the end of an avatar URL made by this service (`…/files/{id}`).
-fn file_id_of_url(url: &str) -> Option<FileId> {
+pub(super) fn file_id_of_url(url: &str) -> Option<FileId> {
     let (_, id) = url.rsplit_once("/files/")?;
     id.parse().ok()
 }
@@ -190,6 +190,7 @@ impl Chat {
         api_prefix: &str,
     ) -> Result<MeView> {
         self.require_verified(actor).await?;
+        self.refuse_guest(actor).await?;
         let mut user = self.user(actor).await?;
         let limit = self.inner.limits.max_avatar_bytes;
         let record = self
@@ -211,6 +212,7 @@ impl Chat {
         {
             self.discard_file(old).await;
         }
+        self.announce_profile(&user).await;
         self.me(actor).await
     }
 
@@ -219,7 +221,10 @@ impl Chat {
     /// refuse before it reads a body. The operations check again.
     pub async fn check_upload(&self, actor: UserId, target: UploadTarget) -> Result<()> {
         match target {
-            UploadTarget::Avatar => self.require_verified(actor).await,
+            UploadTarget::Avatar => {
+                self.require_verified(actor).await?;
+                self.refuse_guest(actor).await
+            }
             UploadTarget::RoomAvatar(room) => {
                 self.room_avatar_access(actor, room).await.map(|_| ())
             }
@@ -241,6 +246,7 @@ impl Chat {
     /// The room, if `actor` may send files to it.
     async fn file_message_access(&self, actor: UserId, room: RoomId) -> Result<Room> {
         self.require_verified(actor).await?;
+        self.refuse_guest(actor).await?;
         Ok(self.require_member(actor, room).await?.0)
     }
 

@@ -338,6 +338,10 @@ impl Chat {
         self.inner.store.set_room_blocklist(room.id, &clean).await?;
         self.inner.hooks.cache.lock().1.clear();
         self.access_changed().await;
+        self.mod_log(room.id, actor, crate::model::ModAction::SetBlocklist)
+            .reason(format!("{} entries", clean.len()))
+            .write()
+            .await?;
         Ok(clean)
     }
 

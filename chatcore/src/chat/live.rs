@@ -11,6 +11,11 @@ use crate::ids::{RoomId, SessionId, UserId};
 use crate::model::PageRequest;
 use crate::protocol::{HistoryPage, ServerEvent};
 
+/// Delivered outbox events deleted per statement by [`Chat::clean_outbox`].
+const OUTBOX_CLEANUP_BATCH: u32 = 500;
+/// Batches per [`Chat::clean_outbox`] call.
+const OUTBOX_CLEANUP_MAX_BATCHES: usize = 20;
+
 pub(super) struct TypingEntry {
     /// When the current `typing: true` lapses.
     expires: Instant,
@@ -127,6 +132,7 @@ impl Chat {
                 );
             }
         }
+        crate::metrics::connected();
         Ok(ChatConnection {
             conn,
             closed: false,
@@ -184,6 +190,7 @@ impl Chat {
     }
 
     async fn on_disconnect(&self, conn: ConnId, user: UserId) {
+        crate::metrics::disconnected();
         self.release_connection_slot(user);
         let last = match self.inner.hub.disconnect(conn).await {
             Ok(last) => last,
@@ -224,7 +231,11 @@ impl Chat {
 
     /// Periodic upkeep; run it in the background of a server (e.g. every 10 s):
     /// lets a multi-node hub renew presence leases and announces users whose node
-    /// died as offline; deletes expired sessions and bans when the store can.
+    /// died as offline; deletes expired sessions and bans when the store can, and
+    /// the outbox's delivered events older than [`Limits::outbox_retention`], and
+    /// the messages older than their room's retention ([`Chat::apply_retention`]).
+    ///
+    /// [`Limits::outbox_retention`]: super::Limits::outbox_retention
     pub async fn housekeeping(&self) -> Result<()> {
         for user in self.inner.hub.sweep().await? {
             self.announce_offline(user).await;
@@ -232,7 +243,36 @@ impl Chat {
         if let Some(m) = self.inner.store.maintenance() {
             m.delete_expired(self.now()).await?;
         }
+        self.clean_outbox().await?;
+        self.apply_retention().await?;
+        self.delete_expired_guests().await?;
         Ok(())
+    }
+
+    /// Delete delivered outbox events older than the retention
+    /// ([`super::Limits::outbox_retention`]), in batches of 500, at most 20 batches
+    /// per call (the rest goes in the next run); given-up and pending events stay.
+    /// Returns how many went.
+    pub async fn clean_outbox(&self) -> Result<u64> {
+        let keep = chrono::Duration::from_std(self.inner.limits.outbox_retention)
+            .unwrap_or(chrono::Duration::MAX);
+        let Some(before) = self.now().checked_sub_signed(keep) else {
+            return Ok(0);
+        };
+        let mut total = 0;
+        for _ in 0..OUTBOX_CLEANUP_MAX_BATCHES {
+            let n = self
+                .inner
+                .store
+                .delete_delivered_events(before, OUTBOX_CLEANUP_BATCH)
+                .await?;
+            total += n;
+            if n < u64::from(OUTBOX_CLEANUP_BATCH) {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        Ok(total)
     }
 
     /// Run [`Chat::housekeeping`] every `every`, forever (spawn it).
@@ -289,9 +329,11 @@ impl Chat {
         room: RoomId,
         since: crate::Seq,
     ) -> Result<HistoryPage> {
-        self.history(
+        // Every message, thread replies included: what the live events carried.
+        self.page_of(
             actor,
             room,
+            None,
             PageRequest {
                 after: Some(since.max(0)),
                 before: None,
@@ -311,6 +353,7 @@ impl Chat {
             self.clear_typing(room, actor);
             return Ok(());
         }
+        self.check_not_timed_out(room, actor).await?;
         let ttl = self.inner.limits.typing_ttl;
         let now = Instant::now();
         let (broadcast, spawn) = {

@@ -53,6 +53,9 @@ impl Chat {
             }
             _ => {}
         }
+        if room.kind == RoomKind::Private {
+            self.refuse_guest(actor).await?;
+        }
         self.check_not_banned(room.id, actor).await?;
         if !invited {
             let password = match path {
@@ -66,6 +69,7 @@ impl Chat {
             user_id: actor,
             role: Role::Member,
             joined_at: self.now(),
+            extra: None,
         };
         store
             .add_member(membership.clone(), self.effective_max_members(&room))
@@ -82,7 +86,7 @@ impl Chat {
         });
         let user = self.user(m.user_id).await?;
         let online = !self.inner.hub.online(&[m.user_id]).await?.is_empty();
-        self.publish_room(
+        self.publish_room_queued(
             room.id,
             ServerEvent::MemberJoined {
                 room: room.id,
@@ -91,9 +95,11 @@ impl Chat {
                     role: m.role,
                     joined_at: m.joined_at,
                     online,
+                    extra: m.extra.clone(),
                 },
             },
-        );
+        )
+        .await;
         let mut room = room.clone();
         if room.kind != RoomKind::Direct {
             room.last_seq = self
@@ -230,7 +236,7 @@ impl Chat {
         reason: RemovalReason,
         by: Option<UserId>,
     ) -> Result<()> {
-        self.publish_room(
+        self.publish_room_queued(
             room,
             ServerEvent::MemberRemoved {
                 room,
@@ -238,7 +244,8 @@ impl Chat {
                 reason,
                 by,
             },
-        );
+        )
+        .await;
         self.publish(Dispatch::Unsubscribe { user, room });
         let event = match (reason, by) {
             (RemovalReason::Kicked, Some(by)) => Some(SystemEvent::Kicked { user, by }),
@@ -275,6 +282,7 @@ impl Chat {
                     role: m.role,
                     joined_at: m.joined_at,
                     online: online.contains(&m.user_id),
+                    extra: m.extra.clone(),
                 })
             })
             .collect())
@@ -292,6 +300,9 @@ impl Chat {
         }
         if self.inner.store.get_member(room.id, to).await?.is_none() {
             return Err(Error::NotFound("member"));
+        }
+        if self.is_guest(to).await? {
+            return Err(Error::Forbidden(super::GUEST_REFUSED));
         }
         self.inner
             .store
@@ -326,14 +337,24 @@ impl Chat {
                 to: role,
             },
         )?;
+        if role != Role::Member && self.is_guest(user).await? {
+            return Err(Error::Forbidden(super::GUEST_REFUSED));
+        }
         if target.role == role {
             return Ok(());
         }
         // Compare and set: a role changed since it was read above (a transfer made
         // the target owner, say) is left alone.
+        // The actor's role is re-checked and the log entry written in the same
+        // store transaction (a demoted admin is refused).
+        let by = self
+            .mod_log(room.id, actor, crate::model::ModAction::SetRole)
+            .user(user)
+            .reason(format!("{} to {}", target.role.as_str(), role.as_str()))
+            .by(me.role);
         self.inner
             .store
-            .set_role(room.id, user, target.role, role)
+            .set_role_logged(room.id, user, target.role, role, by)
             .await?;
         self.access_changed().await;
         self.publish_room(
@@ -365,7 +386,9 @@ impl Chat {
             return Err(Error::Forbidden("direct rooms take no invitations"));
         }
         self.require(me.role, Action::Invite)?;
-        self.user(user).await?;
+        if self.user(user).await?.guest {
+            return Err(Error::Forbidden(super::GUEST_REFUSED));
+        }
         let store = &self.inner.store;
         if store.get_member(room.id, user).await?.is_some() {
             return Err(Error::Conflict(Conflict::AlreadyMember));

@@ -2,10 +2,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::events::EventKind;
 use super::{Chat, validate};
 use crate::error::{Error, Result};
 use crate::ids::{MessageId, RoomId, UserId};
-use crate::model::{Attachment, Message, MessageKind, NewMessage, PageRequest, Role, SystemEvent};
+use crate::model::{
+    Attachment, HistoryScope, Message, MessageKind, NewMessage, PageRequest, Role, RoomKind,
+    SystemEvent,
+};
 use crate::perm::Action;
 use crate::protocol::{HistoryPage, ServerEvent};
 
@@ -27,6 +31,18 @@ pub struct SendMessage {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = "chatcore:nonce"))]
     pub nonce: Option<String>,
+    /// Reply in the thread of this root message (a message of the same room that is
+    /// neither deleted, nor a system message, nor a thread reply).
+    #[serde(default)]
+    pub thread_root: Option<MessageId>,
+    /// With `thread_root`: also show the reply in the room's history.
+    #[serde(default)]
+    pub also_in_room: bool,
+    /// Custom data: a JSON object of at most 4 KiB (users may set it only where
+    /// `Limits::client_extra` allows; else `forbidden`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<serde_json::Value>,
 }
 
 /// Longest accepted client nonce, in characters.
@@ -39,6 +55,14 @@ impl super::Limits {
     pub fn history_page_ceiling(&self) -> u32 {
         self.history_page_max.clamp(1, 100)
     }
+}
+
+/// A post that passed [`Chat::admit_post`].
+pub(super) enum Admitted {
+    /// A retry of a message stored already: its first copy.
+    Stored(Message),
+    /// A new message to append, in a room of this kind.
+    New(NewMessage, RoomKind),
 }
 
 impl Chat {
@@ -56,6 +80,9 @@ impl Chat {
             client_nonce: None,
             created_at: self.now(),
             mentions: Vec::new(),
+            thread_root: None,
+            also_in_room: false,
+            extra: None,
         })
         .await
     }
@@ -82,6 +109,50 @@ impl Chat {
         input: SendMessage,
         attachment: Option<Attachment>,
     ) -> Result<Message> {
+        match self.admit_post(actor, room, input, attachment).await? {
+            Admitted::Stored(first) => Ok(first),
+            Admitted::New(new, kind) => {
+                let id = new.id;
+                let message = self.append_and_publish(new).await?;
+                self.posted(kind, id, actor, &message).await;
+                Ok(message)
+            }
+        }
+    }
+
+    /// After a message is stored and published: the author's typing ends, and
+    /// (unless `message` is an earlier copy, a repeated nonce) offline members are
+    /// notified and a thread reply's root summary goes to the room. The message is
+    /// stored whatever happens here: a failure to publish the summary is logged.
+    pub(super) async fn posted(
+        &self,
+        kind: RoomKind,
+        id: MessageId,
+        actor: UserId,
+        message: &Message,
+    ) {
+        self.clear_typing(message.room_id, actor);
+        if message.id == id {
+            self.notify_offline(kind, message);
+            if let Some(root) = message.thread_root
+                && let Err(e) = self.publish_thread(message.room_id, root).await
+            {
+                tracing::warn!(error = %e, "thread summary not published");
+            }
+        }
+    }
+
+    /// Everything a post checks before its append: the body, the nonce, the
+    /// sender's right to post, the before-send hooks, the send limits, the parent
+    /// and the mentions. A retry over a limit of a message already stored is
+    /// answered with that message.
+    pub(super) async fn admit_post(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        input: SendMessage,
+        attachment: Option<Attachment>,
+    ) -> Result<Admitted> {
         let l = &self.inner.limits;
         let (kind, body) = match &attachment {
             None => (
@@ -108,12 +179,13 @@ impl Chat {
                 format!("must be 1 to {MAX_NONCE_LEN} characters"),
             ));
         }
-        let (room, me) = self.require_sender(actor, room).await?;
+        let extra = self.user_extra(input.extra).map(Option::flatten)?;
+        let (room, me, guest) = self.require_sender(actor, room).await?;
         // The before-send hooks, before the send limits: a refused message does not
         // count against slow mode.
         let body = self.filter_body(actor, &room, kind, None, body).await?;
         let now = self.now();
-        if let Err(limited) = self.check_send_limits(&room, me.role, actor, now) {
+        if let Err(limited) = self.check_send_limits(&room, me.role, (actor, guest), now) {
             // A retry of a message that is stored already is answered with it: the
             // limits hold back new messages, not the acknowledgement of old ones.
             // (Looked up only when a limit refuses: a retry that passes the limits
@@ -125,7 +197,7 @@ impl Chat {
                     .find_message_by_nonce(room.id, actor, nonce)
                     .await?
             {
-                return Ok(first);
+                return Ok(Admitted::Stored(first));
             }
             return Err(limited);
         }
@@ -140,13 +212,15 @@ impl Chat {
                 return Err(Error::invalid("reply_to", "no such message in this room"));
             }
         }
+        if let Some(root) = input.thread_root {
+            self.check_thread_root(room.id, root).await?;
+        }
         let mentions = self
             .resolve_mentions(room.id, me.role, actor, &body)
             .await?;
-        let id = MessageId::new();
-        let message = self
-            .append_and_publish(NewMessage {
-                id,
+        Ok(Admitted::New(
+            NewMessage {
+                id: MessageId::new(),
                 room_id: room.id,
                 author_id: Some(actor),
                 kind,
@@ -157,13 +231,12 @@ impl Chat {
                 client_nonce: input.nonce,
                 created_at: now,
                 mentions,
-            })
-            .await?;
-        self.clear_typing(room.id, actor);
-        if message.id == id {
-            self.notify_offline(room.kind, &message);
-        }
-        Ok(message)
+                thread_root: input.thread_root,
+                also_in_room: input.thread_root.is_some() && input.also_in_room,
+                extra,
+            },
+            room.kind,
+        ))
     }
 
     /// The send rate and the room's slow mode (moderators and up are exempt from
@@ -172,10 +245,13 @@ impl Chat {
         &self,
         room: &crate::Room,
         role: Role,
-        actor: UserId,
+        (actor, guest): (UserId, bool),
         now: crate::model::Timestamp,
     ) -> Result<()> {
         self.inner.send_limiter.check(&actor)?;
+        if guest {
+            self.inner.guest_send_limiter.check(&actor)?;
+        }
         if room.slow_mode_secs > 0 && role < Role::Moderator {
             let mut last = self.inner.slow_mode.lock();
             let key = (room.id, actor);
@@ -221,6 +297,20 @@ impl Chat {
 
     /// Edit one's own message (not deleted ones, not system messages).
     pub async fn edit_message(&self, actor: UserId, id: MessageId, body: &str) -> Result<Message> {
+        self.edit_message_extra(actor, id, body, None).await
+    }
+
+    /// [`Chat::edit_message`], and with `extra` given also replace the message's custom
+    /// data (`{}` clears it; users only where `Limits::client_extra` allows, else
+    /// `forbidden`).
+    pub async fn edit_message_extra(
+        &self,
+        actor: UserId,
+        id: MessageId,
+        body: &str,
+        extra: Option<serde_json::Value>,
+    ) -> Result<Message> {
+        let extra = self.user_extra(extra)?;
         let (mut msg, role) = self.member_message(actor, id).await?;
         if msg.author_id != Some(actor) || msg.kind == MessageKind::System {
             return Err(Error::Forbidden("only the author may edit a message"));
@@ -250,18 +340,47 @@ impl Chat {
         // From the store update to the publication, under the message's lock (which
         // deletes take too): events leave in the order the store applied the changes.
         let _order = self.inner.message_order.lock(id).await;
-        self.inner.store.edit_message(id, &body, now).await?;
-        if mentions != msg.mentions {
-            self.inner.store.set_mentions(id, &mentions).await?;
+        let same_mentions = mentions == msg.mentions;
+        // The custom data first, so that the event (and its outbox row) carries it.
+        if let Some(extra) = extra
+            && self
+                .inner
+                .store
+                .set_message_extra(id, extra.as_ref())
+                .await?
+        {
+            msg.extra = extra;
         }
         msg.body = body;
         msg.mentions = mentions;
         msg.edited_at = Some(now);
-        self.publish_room(
-            msg.room_id,
-            ServerEvent::MessageEdited {
-                message: msg.clone(),
+        let queued = self.outbox_row(EventKind::MessageEdited {
+            message: msg.clone(),
+        })?;
+        let store = &self.inner.store;
+        match (&queued, same_mentions) {
+            (Some((_, row)), same) => {
+                let mentions = (!same).then_some(msg.mentions.as_slice());
+                store
+                    .edit_message_queued(id, &msg.body, now, mentions, std::slice::from_ref(row))
+                    .await?;
+            }
+            (None, true) => store.edit_message(id, &msg.body, now).await?,
+            // Body and mentions in one transaction.
+            (None, false) => {
+                store
+                    .edit_with_mentions(id, &msg.body, now, &msg.mentions)
+                    .await?;
+            }
+        }
+        self.publish_stamped(
+            crate::hub::Dispatch::Room {
+                room: msg.room_id,
+                event: ServerEvent::MessageEdited {
+                    message: msg.clone(),
+                },
             },
+            queued.map(|(stamp, _)| stamp),
         );
         Ok(msg)
     }
@@ -290,29 +409,93 @@ impl Chat {
         if msg.deleted_at.is_some() {
             return Ok(());
         }
-        {
-            let _order = self.inner.message_order.lock(id).await;
-            self.inner.store.delete_message(id, self.now()).await?;
-            self.publish_room(
-                msg.room_id,
-                ServerEvent::MessageDeleted {
-                    room: msg.room_id,
-                    message_id: msg.id,
-                    seq: msg.seq,
-                    by: actor,
-                },
-            );
+        self.delete_stored_message(actor, &msg).await?;
+        if msg.author_id != Some(actor) {
+            self.mod_log(msg.room_id, actor, crate::model::ModAction::DeleteMessage)
+                .user(msg.author_id)
+                .message(msg.id)
+                .write()
+                .await?;
         }
-        self.discard_attachment(&msg).await;
         Ok(())
     }
 
-    /// A page of a room's history (members only), ascending by sequence number.
-    /// See [`crate::store::MessageStore::list_messages`] for the cursor rules.
+    /// Delete a message whoever may (the caller checked): as
+    /// [`Chat::delete_message`] without the checks; nothing if already deleted.
+    pub(super) async fn erase_message(&self, actor: UserId, id: MessageId) -> Result<()> {
+        let msg = self
+            .inner
+            .store
+            .get_message(id)
+            .await?
+            .ok_or(Error::NotFound("message"))?;
+        if msg.deleted_at.is_some() {
+            return Ok(());
+        }
+        self.delete_stored_message(actor, &msg).await
+    }
+
+    async fn delete_stored_message(&self, actor: UserId, msg: &Message) -> Result<()> {
+        {
+            let _order = self.inner.message_order.lock(msg.id).await;
+            let (room, message_id, seq, by) = (msg.room_id, msg.id, msg.seq, actor);
+            let queued = self.outbox_row(EventKind::MessageDeleted {
+                room,
+                message_id,
+                seq,
+                by,
+            })?;
+            let now = self.now();
+            match &queued {
+                Some((_, row)) => {
+                    self.inner
+                        .store
+                        .delete_message_queued(msg.id, now, std::slice::from_ref(row))
+                        .await?;
+                }
+                None => self.inner.store.delete_message(msg.id, now).await?,
+            }
+            self.publish_stamped(
+                crate::hub::Dispatch::Room {
+                    room,
+                    event: ServerEvent::MessageDeleted {
+                        room,
+                        message_id,
+                        seq,
+                        by,
+                    },
+                },
+                queued.map(|(stamp, _)| stamp),
+            );
+        }
+        if let Some(root) = msg.thread_root {
+            self.publish_thread(msg.room_id, root).await?;
+        }
+        self.discard_attachment(msg).await;
+        Ok(())
+    }
+
+    /// A page of a room's history (members only), ascending by sequence number:
+    /// the room's timeline, without the thread replies that were not also sent to
+    /// the room (see [`Chat::thread_history`]). See
+    /// [`crate::store::MessageStore::list_messages`] for the cursor rules.
     pub async fn history(
         &self,
         actor: UserId,
         room: RoomId,
+        page: PageRequest,
+    ) -> Result<HistoryPage> {
+        self.page_of(actor, room, Some(HistoryScope::Room), page)
+            .await
+    }
+
+    /// A page of `room`'s messages in `scope` (`None`: every message, thread
+    /// replies included, as a resuming client replays them).
+    pub(super) async fn page_of(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        scope: Option<HistoryScope>,
         page: PageRequest,
     ) -> Result<HistoryPage> {
         let (room, _) = self.require_member(actor, room).await?;
@@ -327,17 +510,26 @@ impl Chat {
         {
             return Err(Error::invalid("after", "must be less than before"));
         }
-        let mut messages = self
-            .inner
-            .store
-            .list_messages(
-                room.id,
-                PageRequest {
-                    limit: limit + 1,
-                    ..page
-                },
-            )
-            .await?;
+        if let Some(HistoryScope::Thread(root)) = scope {
+            let ok = self
+                .inner
+                .store
+                .get_message(root)
+                .await?
+                .is_some_and(|m| m.room_id == room.id && m.thread_root.is_none());
+            // A root deleted by retention leaves its kept replies readable.
+            if !ok && room.history_start_seq <= 1 {
+                return Err(Error::invalid("thread", "no such thread root in this room"));
+            }
+        }
+        let wanted = PageRequest {
+            limit: limit + 1,
+            ..page
+        };
+        let mut messages = match scope {
+            None => self.inner.store.list_messages(room.id, wanted).await?,
+            Some(scope) => self.inner.store.list_scoped(room.id, scope, wanted).await?,
+        };
         let has_more = messages.len() > limit as usize;
         if has_more {
             if page.after.is_some() {
@@ -347,10 +539,16 @@ impl Chat {
             }
         }
         self.with_reactions(actor, &mut messages).await?;
+        let history_start_seq = super::retention::page_start(&room, page.after, has_more);
         Ok(HistoryPage {
             room: room.id,
             messages,
             has_more,
+            thread: match scope {
+                Some(HistoryScope::Thread(root)) => Some(root),
+                _ => None,
+            },
+            history_start_seq,
         })
     }
 }

@@ -3,25 +3,36 @@
 mod access;
 mod accounts;
 mod admin;
+mod announce;
+mod blocks;
 mod commands;
 mod direct;
 pub mod events;
+pub mod export;
+mod extra;
 mod files;
+mod guests;
 pub mod hooks;
 mod live;
 mod members;
 mod messages;
 mod moderation;
+mod modlog;
 mod notify;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod ordered;
 mod pins;
+mod pipeline;
 mod reactions;
 mod reads;
+mod reports;
+mod retention;
 mod rooms;
 mod search;
 mod sessions;
+mod threads;
+mod timeouts;
 mod tokens;
 mod validate;
 
@@ -34,13 +45,16 @@ use parking_lot::Mutex;
 
 pub use accounts::{ExternalUser, ProfileUpdate, Register, SessionToken};
 pub use admin::ADMIN_PAGE_MAX;
+pub use blocks::MAX_BLOCKS;
 pub use commands::Outcome;
 pub use files::{FileUpload, FileView, INLINE_IMAGE_TYPES, UploadTarget, is_inline_image};
 pub use live::ChatConnection;
 pub use messages::SendMessage;
 pub use notify::{NoNotifier, Notification, Notifier, NotifyReason};
 pub use pins::PinView;
+pub use pipeline::PendingSend;
 pub use reactions::{MAX_EMOJI_BYTES, is_emoji};
+pub use reports::MOD_PAGE_MAX;
 pub use rooms::{NewRoom, RoomUpdate};
 pub use search::{SearchHit, SearchPage, SearchRequest, search_words};
 pub use tokens::AccountSettings;
@@ -141,9 +155,44 @@ pub struct Limits {
     /// Rooms with at most this many members (and direct rooms) show read receipts
     /// (default 50).
     pub receipts_max_members: u64,
-    /// Rooms with at most this many members notify offline members of every message;
-    /// larger ones of mentions only (default 50; see [`Notifier`]).
+    /// In rooms with at most this many members, a member who never chose a
+    /// notification setting is notified of every message (`all`); in larger ones of
+    /// mentions only (`mentions`). Default 50; see [`Notifier`].
     pub notify_all_max_members: u64,
+    /// Longest reason of a report, in characters (default 500).
+    pub max_report_reason_chars: usize,
+    /// Shortest timeout a moderator may give (default 60 s; tests lower it).
+    pub min_timeout: Duration,
+    /// Longest timeout a moderator may give (default 28 days).
+    pub max_timeout: Duration,
+    /// How long delivered webhook events stay in the outbox before housekeeping
+    /// deletes them (default 7 days; given-up events always stay).
+    pub outbox_retention: Duration,
+    /// Retention: the longest a room may keep its messages, in days (None: no
+    /// maximum). A room's `retention_days` may not exceed it, and rooms without one
+    /// keep theirs this long (or [`Limits::default_retention_days`] if shorter).
+    pub max_retention_days: Option<u32>,
+    /// Retention of rooms that set none, in days (None: forever, unless
+    /// [`Limits::max_retention_days`] is set).
+    pub default_retention_days: Option<u32>,
+    /// Largest custom data (`extra`) of a message, room or member, in bytes of compact
+    /// JSON (default and ceiling 4 KiB, [`crate::model::EXTRA_MAX_BYTES`]).
+    pub max_extra_bytes: usize,
+    /// Whether users may set `extra` themselves (on send, edit, room create and
+    /// update, with the permission those need). Default false: only the host app sets
+    /// it, through [`Chat::set_message_extra`], [`Chat::set_room_extra`] and
+    /// [`Chat::set_member_extra`]; a user's `extra` is then refused (`forbidden`).
+    pub client_extra: bool,
+    /// Whether [`Chat::create_guest`] (`POST /auth/guest`) makes temporary guest
+    /// accounts (default `false`: off).
+    pub guests: bool,
+    /// How long a guest account lives (default 24 h): its one session ends this long
+    /// after it was created (not renewed on use), and housekeeping deletes the account
+    /// once it is this old.
+    pub guest_ttl: Duration,
+    /// Messages per guest, on top of [`Limits::send_rate`] (default: bursts of 5, then
+    /// one a second).
+    pub guest_send_rate: Option<Rate>,
 }
 
 impl Limits {
@@ -157,6 +206,7 @@ impl Limits {
             login_account_rate: None,
             password_rate: None,
             email_change_rate: None,
+            guest_send_rate: None,
             ..Limits::default()
         }
     }
@@ -198,6 +248,17 @@ impl Default for Limits {
             read_flush_interval: Duration::from_secs(2),
             receipts_max_members: 50,
             notify_all_max_members: 50,
+            max_report_reason_chars: 500,
+            min_timeout: Duration::from_secs(60),
+            max_timeout: Duration::from_secs(28 * 24 * 3600),
+            outbox_retention: Duration::from_secs(7 * 24 * 3600),
+            max_retention_days: None,
+            default_retention_days: None,
+            max_extra_bytes: crate::model::EXTRA_MAX_BYTES,
+            client_extra: false,
+            guests: false,
+            guest_ttl: Duration::from_secs(24 * 3600),
+            guest_send_rate: Some(Rate::new(5, Duration::from_secs(1))),
         }
     }
 }
@@ -207,6 +268,10 @@ type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 /// How many (account, address) pairs of successful logins are remembered for the
 /// login ceiling ([`Limits::login_account_rate`]).
 const KNOWN_LOGINS: usize = 100_000;
+
+/// What a guest is told when they try something only full accounts may do (see
+/// [`guests`]).
+pub(crate) const GUEST_REFUSED: &str = "guest accounts cannot do this; register an account";
 
 struct Inner {
     store: Arc<dyn Store>,
@@ -245,6 +310,12 @@ struct Inner {
     hooks: hooks::Hooks,
     /// Subscribers of [`Chat::events`].
     events: tokio::sync::broadcast::Sender<events::DomainEvent>,
+    /// Where the next retention run goes on (see [`retention`]).
+    retention_cursor: Mutex<Option<RoomId>>,
+    /// The durable outbox is on (see [`Chat::outbox_enabled`]).
+    outbox: std::sync::atomic::AtomicBool,
+    /// [`Limits::guest_send_rate`], per guest.
+    guest_send_limiter: KeyedLimiter<UserId>,
 }
 
 /// The chat service: every operation, with the acting user, returning domain errors.
@@ -277,9 +348,18 @@ pub struct ChatBuilder {
     blocklist: hooks::Blocklist,
     max_links: Option<usize>,
     filters: Vec<Arc<dyn hooks::MessageFilter>>,
+    outbox: bool,
 }
 
 impl ChatBuilder {
+    /// Queue every domain event in the store's outbox (default: off; the webhook
+    /// deliverer turns it on, see [`Chat::enable_outbox`]): message created, edited
+    /// and deleted in the transaction of the change itself, the others right after
+    /// their change, before it is published.
+    pub fn outbox(mut self, on: bool) -> Self {
+        self.outbox = on;
+        self
+    }
     /// Notify offline users of messages they should hear of with this (default:
     /// none, which is [`NoNotifier`]'s behaviour at no cost).
     pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
@@ -344,8 +424,10 @@ impl ChatBuilder {
                 access: access::AccessCache::new(),
                 hooks: hooks::Hooks::new(self.blocklist, self.max_links, self.filters),
                 events: events::channel(),
+                outbox: std::sync::atomic::AtomicBool::new(self.outbox),
                 hub,
                 send_limiter: KeyedLimiter::new(self.limits.send_rate),
+                guest_send_limiter: KeyedLimiter::new(self.limits.guest_send_rate),
                 login_limiter: KeyedLimiter::new(self.limits.login_rate),
                 code_limiter: KeyedLimiter::new(self.limits.code_join_rate),
                 mail_limiter: KeyedLimiter::new(self.limits.mail_rate),
@@ -370,6 +452,7 @@ impl ChatBuilder {
                 reads: reads::PendingReads::default(),
                 notifier: self.notifier,
                 notify_queue: Mutex::new(None),
+                retention_cursor: Mutex::new(None),
             }),
         }
     }
@@ -418,6 +501,7 @@ impl Chat {
             blocklist: hooks::Blocklist::default(),
             max_links: None,
             filters: Vec::new(),
+            outbox: false,
         }
     }
 
@@ -452,7 +536,12 @@ impl Chat {
     }
 
     fn publish(&self, dispatch: Dispatch) {
-        self.emit_dispatch(&dispatch);
+        self.publish_stamped(dispatch, None);
+    }
+
+    /// [`Chat::publish`] of an event queued in the outbox with its change, as `stamp`.
+    fn publish_stamped(&self, dispatch: Dispatch, stamp: Option<crate::store::EventStamp>) {
+        self.emit_dispatch(&dispatch, stamp);
         self.inner.hub.publish(dispatch);
     }
 
@@ -483,23 +572,41 @@ impl Chat {
     /// [`Chat::require_member`] for the send path: through the access cache, and
     /// the room's settings and the sender's role only (the cached room's other
     /// fields, such as `last_seq`, may be old).
-    async fn require_sender(&self, actor: UserId, id: RoomId) -> Result<(Arc<Room>, Membership)> {
+    /// Also says whether the actor is a guest.
+    async fn require_sender(
+        &self,
+        actor: UserId,
+        id: RoomId,
+    ) -> Result<(Arc<Room>, Membership, bool)> {
         let cache = &self.inner.access;
         let epoch = self.inner.hub.access_epoch();
-        let (room, member) = match cache.get(epoch, id, actor) {
+        let (room, member, gate) = match cache.get(epoch, id, actor) {
             Some(hit) => hit,
             None => {
                 let token = cache.token(epoch);
                 let (room, member) = self.visible_room(actor, id).await?;
+                let gate = access::Gate {
+                    muted_until: self.muted_until(id, actor).await?,
+                    blocked: self.direct_blocked(&room, actor).await?,
+                    guest: self.is_guest(actor).await?,
+                };
                 let room = Arc::new(room);
-                cache.insert(token, room.clone(), actor, member.clone());
-                (room, member)
+                cache.insert(token, room.clone(), actor, member.clone(), gate);
+                (room, member, gate)
             }
         };
-        match member {
-            Some(m) => Ok((room, m)),
-            None => Err(Error::Forbidden("not a member of this room")),
+        let Some(m) = member else {
+            return Err(Error::Forbidden("not a member of this room"));
+        };
+        if let Some(until) = gate.muted_until
+            && until > self.now()
+        {
+            return Err(Error::TimedOut { until });
         }
+        if gate.blocked {
+            return Err(Error::Forbidden(blocks::BLOCKED));
+        }
+        Ok((room, m, gate.guest))
     }
 
     /// The actor's membership in a room, or the error a non-member gets:
@@ -568,6 +675,8 @@ impl Chat {
             max_members: self.effective_max_members(room),
             member_count,
             slow_mode_secs: room.slow_mode_secs,
+            retention_days: room.retention_days,
+            history_start_seq: room.history_start_seq,
             created_at: room.created_at,
             last_seq: room.last_seq,
             my_role,
@@ -575,6 +684,13 @@ impl Chat {
             peer,
             permissions: my_role.map(|role| crate::perm::permissions(role, room.kind)),
             read: None,
+            muted_until: match (my_role, viewer) {
+                (Some(_), Some(v)) if room.kind != RoomKind::Direct => {
+                    self.muted_until(room.id, v).await?
+                }
+                _ => None,
+            },
+            extra: room.extra.clone(),
         })
     }
 }
@@ -589,5 +705,6 @@ pub fn user_view(u: &User) -> UserView {
         avatar_url: u.avatar_url.clone(),
         created_at: u.created_at,
         last_seen_at: u.last_seen_at,
+        guest: u.guest,
     }
 }

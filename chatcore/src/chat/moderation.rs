@@ -3,7 +3,7 @@
 use super::{Chat, validate};
 use crate::error::{Error, Result};
 use crate::ids::{RoomId, UserId};
-use crate::model::{Ban, Role, RoomKind, Timestamp};
+use crate::model::{Ban, ModAction, Role, RoomKind, Timestamp};
 use crate::perm::Action;
 use crate::protocol::RemovalReason;
 
@@ -36,7 +36,18 @@ impl Chat {
                 target: target.role,
             },
         )?;
-        self.inner.store.remove_member(room.id, user).await?;
+        // The removal, the re-check of both roles and the log entry are one store
+        // transaction: a moderator demoted since the check above is refused.
+        let log = self.mod_log(room.id, actor, ModAction::Kick).user(user);
+        let by = log.by(me.role);
+        if !self
+            .inner
+            .store
+            .kick_logged(room.id, user, target.role, by)
+            .await?
+        {
+            return Err(Error::NotFound("member"));
+        }
         self.access_changed().await;
         self.announce_removal(room.id, user, RemovalReason::Kicked, Some(actor))
             .await
@@ -81,9 +92,26 @@ impl Chat {
             created_at: now,
             expires_at,
         };
-        self.inner.store.ban(ban.clone()).await?;
+        let until = expires_at.map_or_else(String::new, |e| {
+            format!(
+                " (until {})",
+                e.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        });
+        let by = self
+            .mod_log(room.id, actor, ModAction::Ban)
+            .user(user)
+            .reason(format!("{}{until}", ban.reason))
+            .by(me.role);
+        // One store transaction: the ban, the re-check of both roles, the log entry.
+        // A user who joined since the check above is removed (and told) too.
+        let removed = self
+            .inner
+            .store
+            .ban_logged(ban.clone(), target_role, by)
+            .await?;
         self.access_changed().await;
-        if target.is_some() {
+        if removed {
             self.announce_removal(room.id, user, RemovalReason::Banned, Some(actor))
                 .await?;
         }
@@ -102,6 +130,10 @@ impl Chat {
         if !self.inner.store.unban(room.id, user).await? {
             return Err(Error::NotFound("ban"));
         }
+        self.mod_log(room.id, actor, ModAction::Unban)
+            .user(user)
+            .write()
+            .await?;
         Ok(())
     }
 

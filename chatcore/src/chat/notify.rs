@@ -1,27 +1,37 @@
 //! The [`Notifier`] contract: the hook for push and email notifications of users
-//! who are not connected.
+//! who are not connected, and the members' notification settings.
 //!
-//! After a message is stored, for each member of the room other than the author who
-//! has **no live connection** (on any node, by [`Hub::online`](crate::Hub::online)),
-//! the service calls the notifier when the message is one they should hear of: any
-//! message in a direct room, a message that mentions them, or any message in a room
-//! of at most [`Limits::notify_all_max_members`](super::Limits) members (default 50;
-//! in larger rooms only mentions notify). A user is notified **at most once per room
-//! until they read it** (`mark_read` or `mark_unread` there re-arms it). That state is
-//! kept per node, in memory: a restart, or another node, may notify once more.
+//! **Settings.** Each member chooses, per room, what they are notified of
+//! ([`NotifyLevel`]): `all`, `mentions` or `none` (muted; unread and mention counts
+//! are kept all the same). A member who never chose gets the default: `all` in
+//! direct rooms and in rooms of at most [`Limits::notify_all_max_members`](super::Limits) members
+//! (default 50), `mentions` in larger ones, by the member count at the time of the
+//! message (so the default follows the room as it grows). The setting lives with the
+//! membership: leaving the room forgets it. It is set with
+//! [`Chat::set_notifications`] and shown in every [`ReadState`].
 //!
-//! Without a notifier ([`ChatBuilder::notifier`](super::ChatBuilder::notifier)) none
-//! of this runs.
+//! **Notifications.** After a message is stored, for each member of the room other
+//! than the author who has **no live connection** (on any node, by
+//! [`Hub::online`](crate::Hub::online)), the service calls the notifier when their
+//! setting says so: `all` for any message, `mentions` for a message that mentions
+//! them or any message in a direct room, `none` never. A user is notified **at most
+//! once per room until they read it** (`mark_read` or `mark_unread` there re-arms
+//! it). That state is kept per node, in memory: a restart, or another node, may
+//! notify once more.
+//!
+//! Without a notifier ([`ChatBuilder::notifier`](super::ChatBuilder::notifier)) no
+//! notification runs (the settings are kept all the same).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::Chat;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids::{RoomId, UserId};
-use crate::model::{Message, MessageKind, RoomKind};
+use crate::model::{Message, MessageKind, NotifyLevel, Room, RoomKind};
+use crate::protocol::ReadState;
 
 /// Why a user is notified.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +40,7 @@ pub enum NotifyReason {
     Direct,
     /// A message that mentions the user.
     Mention,
-    /// A message in a small room (every message notifies).
+    /// Any message, for a member whose setting is `all`.
     All,
 }
 
@@ -137,8 +147,15 @@ impl Chat {
         message: Message,
     ) -> Result<()> {
         let room = message.room_id;
-        let members = self.inner.store.list_members(room).await?;
-        let small = members.len() as u64 <= self.inner.limits.notify_all_max_members;
+        let store = &self.inner.store;
+        let members = store.list_members(room).await?;
+        let default = NotifyLevel::default_for(
+            kind,
+            members.len() as u64,
+            self.inner.limits.notify_all_max_members,
+        );
+        let chosen: HashMap<UserId, NotifyLevel> =
+            store.notify_levels(room).await?.into_iter().collect();
         let others: Vec<UserId> = members
             .iter()
             .map(|m| m.user_id)
@@ -146,13 +163,8 @@ impl Chat {
             .collect();
         let online = self.inner.hub.online(&others).await?;
         for user in others.into_iter().filter(|u| !online.contains(u)) {
-            let reason = if kind == RoomKind::Direct {
-                NotifyReason::Direct
-            } else if message.mentions.contains(&user) {
-                NotifyReason::Mention
-            } else if small {
-                NotifyReason::All
-            } else {
+            let level = chosen.get(&user).copied().unwrap_or(default);
+            let Some(reason) = reason(level, kind, message.mentions.contains(&user)) else {
                 continue;
             };
             // Once per room until read.
@@ -171,8 +183,80 @@ impl Chat {
         Ok(())
     }
 
+    /// The actor's notification level in `room`: the one they chose, or the default
+    /// (see the module docs).
+    pub(super) async fn notify_level_of(&self, room: &Room, actor: UserId) -> Result<NotifyLevel> {
+        if let Some(level) = self.inner.store.notify_level(room.id, actor).await? {
+            return Ok(level);
+        }
+        if room.kind == RoomKind::Direct {
+            return Ok(NotifyLevel::All);
+        }
+        let members = self.inner.store.count_members(room.id).await?;
+        Ok(NotifyLevel::default_for(
+            room.kind,
+            members,
+            self.inner.limits.notify_all_max_members,
+        ))
+    }
+
+    /// Choose what `actor` is notified of in `room` (members only; see the module
+    /// docs). Every connection of the actor, on every node, gets a `read_state`
+    /// event with the new setting; returns that read state.
+    pub async fn set_notifications(
+        &self,
+        actor: UserId,
+        room: RoomId,
+        level: NotifyLevel,
+    ) -> Result<ReadState> {
+        let (room, _) = self.require_member(actor, room).await?;
+        if !self
+            .inner
+            .store
+            .set_notify_level(room.id, actor, level)
+            .await?
+        {
+            return Err(Error::Forbidden("not a member of this room"));
+        }
+        let state = self.read_state(actor, room.id).await?;
+        self.publish_read_state(actor, state);
+        Ok(state)
+    }
+
     /// The user read (or marked unread) the room: they may be notified again.
     pub(super) fn rearm_notifications(&self, user: UserId, room: RoomId) {
         self.notify_job(NotifyJob::Read(room, user));
+    }
+}
+
+/// Why a member with `level` is notified of a message in a room of `kind`, if at
+/// all (`mentioned`: the message mentions them).
+fn reason(level: NotifyLevel, kind: RoomKind, mentioned: bool) -> Option<NotifyReason> {
+    match level {
+        NotifyLevel::None => None,
+        _ if kind == RoomKind::Direct => Some(NotifyReason::Direct),
+        _ if mentioned => Some(NotifyReason::Mention),
+        NotifyLevel::All => Some(NotifyReason::All),
+        NotifyLevel::Mentions => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{NotifyReason, reason};
+    use crate::model::{NotifyLevel, RoomKind};
+
+    #[test]
+    fn the_level_decides() {
+        use NotifyLevel::{All, Mentions, None};
+        let public = RoomKind::Public;
+        assert_eq!(reason(All, public, false), Some(NotifyReason::All));
+        assert_eq!(reason(All, public, true), Some(NotifyReason::Mention));
+        assert_eq!(reason(Mentions, public, false), Option::None);
+        assert_eq!(reason(Mentions, public, true), Some(NotifyReason::Mention));
+        assert_eq!(reason(None, public, true), Option::None);
+        let dm = RoomKind::Direct;
+        assert_eq!(reason(Mentions, dm, false), Some(NotifyReason::Direct));
+        assert_eq!(reason(None, dm, true), Option::None);
     }
 }

@@ -25,6 +25,7 @@
 //! | `history-limit`, `rooms-limit` | 1 to [`Limits::history_page_ceiling`] / [`Limits::ROOMS_PAGE_MAX`] |
 //! | `max-members` | 0 (the service-wide limit), or 2 to `max_members_per_room` |
 //! | `slow-mode` | 0 to [`Limits::MAX_SLOW_MODE_SECS`] |
+//! | `retention-days` | 0 (the site default) to `max_retention_days` (at most [`Limits::MAX_RETENTION_DAYS`]) |
 //! | `new-room-kind` | `public` or `private` |
 //! | `assignable-role` | `member`, `moderator` or `admin` |
 
@@ -147,6 +148,11 @@ fn keywords(rule: &str, l: &Limits) -> Option<Vec<(&'static str, Value)>> {
         ],
         "description" | "reason" => text(l.max_description_chars),
         "bio" => text(l.max_bio_chars),
+        "report-reason" => text(l.max_report_reason_chars),
+        "timeout-secs" => vec![
+            ("minimum", json!(l.min_timeout.as_secs_f64().ceil() as u64)),
+            ("maximum", json!(l.max_timeout.as_secs())),
+        ],
         "caption" => text(l.max_message_chars),
         "body" => vec![
             ("maxLength", json!(l.max_message_chars)),
@@ -172,6 +178,12 @@ fn keywords(rule: &str, l: &Limits) -> Option<Vec<(&'static str, Value)>> {
         "history-limit" => range(1, l.history_page_ceiling()),
         "rooms-limit" => range(1, Limits::ROOMS_PAGE_MAX),
         "slow-mode" => range(0, Limits::MAX_SLOW_MODE_SECS),
+        "retention-days" => range(
+            0,
+            l.max_retention_days
+                .unwrap_or(Limits::MAX_RETENTION_DAYS)
+                .min(Limits::MAX_RETENTION_DAYS),
+        ),
         "new-room-kind" => vec![(
             "enum",
             json!([RoomKind::Public.as_str(), RoomKind::Private.as_str()]),

@@ -22,16 +22,17 @@ use parking_lot::Mutex;
 use super::Chat;
 use crate::error::{Error, Result};
 use crate::hub::Dispatch;
-use crate::ids::{MessageId, RoomId, Seq};
-use crate::model::{Message, NewMessage};
+use crate::ids::{MessageId, RoomId, Seq, UserId};
+use crate::model::{Message, NewMessage, RoomKind};
 use crate::protocol::ServerEvent;
+use crate::store::EventStamp;
 
 #[derive(Default)]
 struct RoomOrder {
     next_ticket: u64,
     unfinished: BTreeSet<u64>,
     /// Stored, not yet published: seq -> (tickets that had started when it finished, event).
-    ready: BTreeMap<Seq, (u64, Dispatch)>,
+    ready: BTreeMap<Seq, (u64, Dispatch, Option<EventStamp>)>,
 }
 
 impl RoomOrder {
@@ -66,14 +67,14 @@ impl Sequencer {
         room: RoomId,
         order: &Mutex<RoomOrder>,
         t: u64,
-        done: Option<(Seq, Dispatch)>,
+        done: Option<(Seq, Dispatch, Option<EventStamp>)>,
     ) {
         let idle = {
             let mut o = order.lock();
             o.unfinished.remove(&t);
-            if let Some((seq, d)) = done {
+            if let Some((seq, d, stamp)) = done {
                 let barrier = o.next_ticket;
-                o.ready.insert(seq, (barrier, d));
+                o.ready.insert(seq, (barrier, d, stamp));
             }
             let oldest_running = o.unfinished.first().copied().unwrap_or(o.next_ticket);
             // The largest seq whose earlier-started appends have all finished: nothing
@@ -81,7 +82,7 @@ impl Sequencer {
             let safe = o
                 .ready
                 .iter()
-                .filter(|(_, (barrier, _))| *barrier <= oldest_running)
+                .filter(|(_, (barrier, _, _))| *barrier <= oldest_running)
                 .map(|(seq, _)| *seq)
                 .max();
             if let Some(safe) = safe {
@@ -89,9 +90,9 @@ impl Sequencer {
                     if *entry.key() > safe {
                         break;
                     }
-                    let (_, d) = entry.remove();
+                    let (_, d, stamp) = entry.remove();
                     // Under the room's lock, so publications keep seq order.
-                    chat.publish(d);
+                    chat.publish_stamped(d, stamp);
                 }
             }
             o.is_idle()
@@ -113,12 +114,66 @@ impl Chat {
     /// Append a message durably and broadcast `message_created` in room order.
     /// A repeat of an earlier nonce returns the earlier message without broadcasting.
     pub(super) async fn append_and_publish(&self, new: NewMessage) -> Result<Message> {
+        let task = self.spawn_append(new, None);
+        task.await.map_err(Error::backend)?
+    }
+
+    /// Start appending (and then broadcasting) a message, and return once the store
+    /// has it queued: an append queued later, in the same room, gets a later `seq`
+    /// (the store's contract: appends are sequenced in the order their futures are
+    /// first polled, see [`crate::store::MessageStore::append_message`]). The
+    /// returned task finishes the append, then runs [`Chat::posted`] for a post by
+    /// `author` in a room of kind `kind`; dropping it does not stop it.
+    pub(super) fn queue_append(
+        &self,
+        new: NewMessage,
+        post: (RoomKind, UserId),
+    ) -> tokio::task::JoinHandle<Result<Message>> {
+        self.spawn_append(new, Some(post))
+    }
+
+    /// The append task.
+    ///
+    /// The store's append is polled once here, on the caller's thread, before the
+    /// task is spawned: that first poll queues it in the store, so an append
+    /// started after this call returned is sequenced after it, without waiting for
+    /// the spawned task to be scheduled (on a busy runtime, one scheduling round
+    /// per send would bound a connection's pipelined sends to one per round). It
+    /// runs outside tokio's cooperative budget: a caller whose budget is spent
+    /// would otherwise see that poll return early, before queuing, and the order of
+    /// its appends would become the order the tasks happen to run in.
+    fn spawn_append(
+        &self,
+        new: NewMessage,
+        post: Option<(RoomKind, UserId)>,
+    ) -> tokio::task::JoinHandle<Result<Message>> {
         let room = new.room_id;
         let id: MessageId = new.id;
         let (order, ticket) = self.inner.sequencer.ticket(room);
         let chat = self.clone();
-        let task = tokio::spawn(async move {
-            let result = chat.inner.store.append_message(new).await;
+        let store = self.inner.store.clone();
+        // With the outbox on, `message_created` is queued in the append's
+        // transaction, under this stamp (also the id `Chat::events` gives it).
+        let stamp = self.outbox_enabled().then(|| self.stamp());
+        let mut append = Box::pin(tokio::task::unconstrained(async move {
+            match stamp {
+                Some(s) => store.append_message_queued(new, s).await,
+                None => store.append_message(new).await,
+            }
+        }));
+        // The first poll, with a waker that does nothing: the spawned task polls it
+        // again with its own waker (futures re-register on every poll).
+        let first = append
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+        tokio::spawn(async move {
+            let result = match first {
+                std::task::Poll::Ready(r) => r,
+                std::task::Poll::Pending => append.await,
+            };
+            if matches!(&result, Ok(m) if m.id == id) {
+                crate::metrics::message_stored();
+            }
             let dispatch = match &result {
                 Ok(m) if m.id == id => Some((
                     m.seq,
@@ -126,15 +181,18 @@ impl Chat {
                         room,
                         event: ServerEvent::MessageCreated { message: m.clone() },
                     },
+                    stamp,
                 )),
                 _ => None,
             };
             chat.inner
                 .sequencer
                 .finish(&chat, room, &order, ticket, dispatch);
+            if let (Some((kind, author)), Ok(m)) = (post, &result) {
+                chat.posted(kind, id, author, m).await;
+            }
             result
-        });
-        task.await.map_err(Error::backend)?
+        })
     }
 }
 

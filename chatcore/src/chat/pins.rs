@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::Chat;
 use crate::error::{Error, Result};
 use crate::ids::{MessageId, RoomId, UserId};
+use crate::model::ModAction;
 use crate::model::{Message, MessageKind, Pin, RoomKind, SystemEvent, Timestamp};
 use crate::perm::Action;
 use crate::protocol::ServerEvent;
@@ -71,6 +72,11 @@ impl Chat {
         if !changed {
             return Ok(());
         }
+        let action = if on { ModAction::Pin } else { ModAction::Unpin };
+        self.mod_log(room.id, actor, action)
+            .message(id)
+            .write()
+            .await?;
         let (event, system) = if on {
             (
                 ServerEvent::MessagePinned {

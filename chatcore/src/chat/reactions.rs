@@ -50,6 +50,7 @@ impl Chat {
         }
         let (msg, role) = self.member_message(actor, id).await?;
         self.require(role, Action::React)?;
+        self.check_not_timed_out(msg.room_id, actor).await?;
         if msg.deleted_at.is_some() || msg.kind == MessageKind::System {
             return Err(Error::NotFound("message"));
         }

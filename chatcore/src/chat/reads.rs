@@ -83,12 +83,12 @@ impl Chat {
         };
         let Some(position) = moved else {
             return self
-                .read_state_at(actor, room.id, self.position(actor, room.id, stored))
+                .read_state_at(actor, &room, self.position(actor, room.id, stored))
                 .await;
         };
         self.start_flusher();
         self.rearm_notifications(actor, room.id);
-        let state = self.read_state_at(actor, room.id, position).await?;
+        let state = self.read_state_at(actor, &room, position).await?;
         self.publish_read_state(actor, state);
         if self.shows_receipts(&room).await? && !self.inner.store.private_receipts(actor).await? {
             self.publish_room(
@@ -124,7 +124,7 @@ impl Chat {
         {
             return Err(Error::Forbidden("not a member of this room"));
         }
-        let state = self.read_state_at(actor, room.id, position).await?;
+        let state = self.read_state_at(actor, &room, position).await?;
         self.publish_read_state(actor, state);
         Ok(state)
     }
@@ -133,7 +133,7 @@ impl Chat {
     pub async fn read_state(&self, actor: UserId, room: RoomId) -> Result<ReadState> {
         let (room, _) = self.require_member(actor, room).await?;
         let stored = self.stored_position(actor, room.id).await?;
-        self.read_state_at(actor, room.id, self.position(actor, room.id, stored))
+        self.read_state_at(actor, &room, self.position(actor, room.id, stored))
             .await
     }
 
@@ -143,7 +143,7 @@ impl Chat {
         let mut out = Vec::with_capacity(rooms.len());
         for (room, _) in rooms {
             // A membership that ended since the listing is left out.
-            out.extend(self.member_read_state(actor, room.id).await?);
+            out.extend(self.member_read_state(actor, &room).await?);
         }
         Ok(out)
     }
@@ -153,12 +153,12 @@ impl Chat {
     pub(super) async fn member_read_state(
         &self,
         actor: UserId,
-        room: RoomId,
+        room: &Room,
     ) -> Result<Option<ReadState>> {
-        let Some(stored) = self.inner.store.read_position(room, actor).await? else {
+        let Some(stored) = self.inner.store.read_position(room.id, actor).await? else {
             return Ok(None);
         };
-        let position = self.position(actor, room, stored);
+        let position = self.position(actor, room.id, stored);
         Ok(Some(self.read_state_at(actor, room, position).await?))
     }
 
@@ -235,17 +235,28 @@ impl Chat {
             .max(stored)
     }
 
-    async fn read_state_at(&self, actor: UserId, room: RoomId, position: Seq) -> Result<ReadState> {
-        let counts = self.inner.store.read_counts(room, actor, position).await?;
+    pub(super) async fn read_state_at(
+        &self,
+        actor: UserId,
+        room: &Room,
+        position: Seq,
+    ) -> Result<ReadState> {
+        let counts = self
+            .inner
+            .store
+            .read_counts(room.id, actor, position)
+            .await?;
         Ok(ReadState {
-            room,
+            room: room.id,
             last_read_seq: position.min(counts.last_seq),
             unread: counts.unread,
             mentions: counts.mentions,
+            last_seq: counts.last_seq,
+            notifications: self.notify_level_of(room, actor).await?,
         })
     }
 
-    fn publish_read_state(&self, actor: UserId, state: ReadState) {
+    pub(super) fn publish_read_state(&self, actor: UserId, state: ReadState) {
         self.publish(Dispatch::Users {
             users: vec![actor],
             event: ServerEvent::ReadState { state },

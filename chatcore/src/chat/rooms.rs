@@ -39,6 +39,11 @@ pub struct NewRoom {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = "chatcore:url"))]
     pub avatar_url: Option<String>,
+    /// Custom data: a JSON object of at most 4 KiB (users may set it only where
+    /// `Limits::client_extra` allows; else `forbidden`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<serde_json::Value>,
 }
 
 impl NewRoom {
@@ -52,6 +57,7 @@ impl NewRoom {
             password: None,
             max_members: None,
             avatar_url: None,
+            extra: None,
         }
     }
 }
@@ -85,6 +91,16 @@ pub struct RoomUpdate {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(format = "chatcore:slow-mode"))]
     pub slow_mode_secs: Option<u32>,
+    /// Retention in days: housekeeping deletes messages older than this (0: back to
+    /// the site default); at most the site maximum. Admins and up.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(format = "chatcore:retention-days"))]
+    pub retention_days: Option<u32>,
+    /// New custom data (`{}` clears; admins and up, and only where
+    /// `Limits::client_extra` allows, else `forbidden`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<serde_json::Value>,
 }
 
 impl super::Limits {
@@ -126,6 +142,7 @@ impl Chat {
     /// Create a public or private room; the actor becomes its owner.
     pub async fn create_room(&self, actor: UserId, input: NewRoom) -> Result<RoomView> {
         let l = &self.inner.limits;
+        self.refuse_guest(actor).await?;
         if input.kind == RoomKind::Direct {
             return Err(Error::invalid(
                 "kind",
@@ -136,6 +153,7 @@ impl Chat {
         let description =
             validate::text("description", &input.description, l.max_description_chars)?;
         let avatar_url = validate::url("avatar_url", input.avatar_url.as_deref(), l.max_url_len)?;
+        let extra = self.user_extra(input.extra).map(Option::flatten)?;
         let max_members = match input.max_members {
             Some(0) | None => None,
             Some(m) if m < 2 => return Err(Error::invalid("max_members", "must be at least 2")),
@@ -165,12 +183,16 @@ impl Chat {
             created_at: now,
             last_seq: 0,
             slow_mode_secs: 0,
+            retention_days: None,
+            history_start_seq: 0,
+            extra,
         };
         let owner = Membership {
             room_id: room.id,
             user_id: actor,
             role: Role::Owner,
             joined_at: now,
+            extra: None,
         };
         let mut attempts = 0;
         let room = loop {
@@ -187,12 +209,13 @@ impl Chat {
                 other => break other?,
             }
         };
-        self.emit(events::EventKind::RoomCreated {
+        self.emit_queued(events::EventKind::RoomCreated {
             room: room.id,
             kind: room.kind,
             name: room.name.clone(),
             by: actor,
-        });
+        })
+        .await;
         self.publish(Dispatch::Subscribe {
             user: actor,
             room: room.id,
@@ -209,6 +232,7 @@ impl Chat {
             users: vec![actor],
             event: ServerEvent::RoomCreated { room: view.clone() },
         });
+        self.announce_public_room(&room, true).await;
         Ok(view)
     }
 
@@ -244,7 +268,7 @@ impl Chat {
         let mut out = Vec::with_capacity(rooms.len());
         for (room, m) in rooms {
             let mut view = self.room_view(&room, Some(m.role), Some(actor)).await?;
-            view.read = self.member_read_state(actor, room.id).await?;
+            view.read = self.member_read_state(actor, &room).await?;
             out.push(view);
         }
         Ok(out)
@@ -278,7 +302,9 @@ impl Chat {
             || update.description.is_some()
             || update.avatar_url.is_some()
             || update.password.is_some()
-            || update.max_members.is_some();
+            || update.max_members.is_some()
+            || update.retention_days.is_some()
+            || update.extra.is_some();
         if touches_settings {
             self.require(me.role, Action::EditSettings)?;
         }
@@ -316,13 +342,21 @@ impl Chat {
             }
             room.slow_mode_secs = s;
         }
+        if let Some(d) = update.retention_days {
+            room.retention_days = self.check_retention_days(d)?;
+        }
+        if let Some(extra) = self.user_extra(update.extra)? {
+            room.extra = extra;
+        }
         if let Some(p) = update.password.as_deref() {
             room.password_hash = self.room_password_hash(Some(p)).await?;
         }
         self.inner.store.update_room(&room).await?;
         self.access_changed().await;
         let public_view = self.room_view(&room, None, None).await?;
-        self.publish_room(room.id, ServerEvent::RoomUpdated { room: public_view });
+        self.publish_room_queued(room.id, ServerEvent::RoomUpdated { room: public_view })
+            .await;
+        self.announce_public_room(&room, false).await;
         self.room_view(&room, Some(me.role), Some(actor)).await
     }
 
@@ -338,12 +372,17 @@ impl Chat {
     }
 
     pub(super) async fn delete_room_now(&self, room: RoomId) -> Result<()> {
+        let kind = self.inner.store.get_room(room).await?.map(|r| r.kind);
         self.inner.store.delete_room(room).await?;
         self.access_changed().await;
         // File records have no foreign key to the room: they are found after it.
         self.discard_files(FileScope::Room(room)).await?;
-        self.publish_room(room, ServerEvent::RoomDeleted { room });
+        self.publish_room_queued(room, ServerEvent::RoomDeleted { room })
+            .await;
         self.publish(Dispatch::CloseRoom { room });
+        if let Some(kind) = kind {
+            self.announce_public_room_deleted(room, kind);
+        }
         Ok(())
     }
 

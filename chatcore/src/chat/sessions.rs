@@ -110,12 +110,22 @@ impl Chat {
         user: UserId,
         user_agent: Option<String>,
     ) -> Result<SessionToken> {
+        let ttl = chrono::Duration::from_std(self.inner.limits.session_ttl)
+            .unwrap_or(chrono::Duration::days(30));
+        self.issue_session(user, user_agent, ttl).await
+    }
+
+    /// Issue a session that expires `ttl` from now.
+    pub(super) async fn issue_session(
+        &self,
+        user: UserId,
+        user_agent: Option<String>,
+        ttl: chrono::Duration,
+    ) -> Result<SessionToken> {
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
         let now = self.now();
-        let ttl = chrono::Duration::from_std(self.inner.limits.session_ttl)
-            .unwrap_or(chrono::Duration::days(30));
         let session = Session {
             id: SessionId::new(),
             user_id: user,
@@ -157,7 +167,10 @@ impl Chat {
             let ttl = chrono::Duration::from_std(self.inner.limits.session_ttl)
                 .unwrap_or(chrono::Duration::days(30));
             session.last_used_at = now;
-            session.expires_at = now + ttl;
+            // A guest's session is not renewed: it ends with the guest's lifetime.
+            if !self.is_guest(session.user_id).await? {
+                session.expires_at = now + ttl;
+            }
             store
                 .touch_session(session.id, now, session.expires_at)
                 .await?;

@@ -7,7 +7,7 @@ use chrono::Duration as ChronoDuration;
 
 use super::{chat, plain_user, register, room, say};
 use crate::Register;
-use crate::error::Error;
+use crate::error::{Conflict, Error};
 use crate::ids::{SessionId, UserId};
 use crate::model::{NewUser, Role, RoomKind, Session};
 use crate::store::Store;
@@ -296,4 +296,87 @@ pub async fn maintenance_deletes_expired(store: Arc<dyn Store>) {
     assert_eq!(n, 1);
     assert!(store.find_session(&[1; 32]).await.unwrap().is_none());
     assert!(store.find_session(&[2; 32]).await.unwrap().is_some());
+}
+
+/// A room handed to a user while their account is being deleted is not left without
+/// an owner: the store's deletion re-checks, in its transaction, that they own no
+/// room (other than direct ones), and the service hands such a room on and retries.
+pub async fn account_deletion_racing_a_transfer_keeps_an_owner(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let owner = register(&chat, "giver").await.user.id;
+
+    // Straight on the store: the step a racing transfer makes the deletion find.
+    let heir = register(&chat, "heir").await.user.id;
+    let r = room(&chat, owner, RoomKind::Public, "handed").await.id;
+    chat.join_room(heir, r, None).await.unwrap();
+    store.transfer_ownership(r, owner, heir).await.unwrap();
+    assert!(matches!(
+        store.delete_user(heir, chrono::Utc::now()).await,
+        Err(Error::Conflict(Conflict::Concurrent))
+    ));
+    assert!(
+        store.get_user(heir).await.unwrap().is_some(),
+        "nothing went"
+    );
+    assert_eq!(
+        store.get_member(r, heir).await.unwrap().map(|m| m.role),
+        Some(Role::Owner)
+    );
+    // The service hands the room back on and deletes.
+    chat.delete_account(heir, Some("correct horse battery"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.get_member(r, owner).await.unwrap().map(|m| m.role),
+        Some(Role::Owner)
+    );
+
+    // Racing through the service: a transfer to each of several users while their
+    // (password-less, so quick) accounts are deleted.
+    let mut trials = Vec::new();
+    for i in 0..12 {
+        let user = store
+            .create_user(NewUser {
+                user: plain_user(&format!("racer{i}")),
+                password_hash: None,
+            })
+            .await
+            .unwrap()
+            .id;
+        let r = room(&chat, owner, RoomKind::Public, &format!("race {i}"))
+            .await
+            .id;
+        chat.join_room(user, r, None).await.unwrap();
+        trials.push((user, r));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, &(user, r)) in trials.iter().enumerate() {
+        let c = chat.clone();
+        tasks.spawn(async move {
+            for _ in 0..i % 4 {
+                tokio::task::yield_now().await;
+            }
+            match c.transfer_ownership(owner, r, user).await {
+                Ok(_) | Err(Error::NotFound(_) | Error::Forbidden(_)) => {}
+                Err(e) => panic!("transfer: {e:?}"),
+            }
+        });
+        let c = chat.clone();
+        tasks.spawn(async move { c.delete_account(user, None).await.unwrap() });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap();
+    }
+    for (user, r) in trials {
+        assert!(store.get_user(user).await.unwrap().is_none());
+        let owners: Vec<_> = store
+            .list_members(r)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.role == Role::Owner)
+            .map(|m| m.user_id)
+            .collect();
+        assert_eq!(owners, [owner], "room {r} keeps exactly one owner");
+    }
 }

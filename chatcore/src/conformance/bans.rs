@@ -172,6 +172,7 @@ pub async fn bans_race_joins_never_leave_a_banned_member(store: Arc<dyn Store>) 
         user_id: bad,
         role: Role::Member,
         joined_at: now,
+        extra: None,
     };
     store.ban(ban(None)).await.unwrap();
     assert!(matches!(

@@ -166,3 +166,76 @@ pub async fn outbox_keeps_order_and_outcomes(store: Arc<dyn Store>) {
         &store.mark_delivered(uuid::Uuid::now_v7(), now).await
     ));
 }
+
+pub async fn outbox_cleanup_deletes_old_delivered_only(store: Arc<dyn Store>) {
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    let chat = Chat::builder(store.clone())
+        .limits(crate::Limits {
+            outbox_retention: std::time::Duration::from_secs(24 * 3600),
+            ..crate::Limits::without_rate_limits()
+        })
+        .build();
+    let room = crate::RoomId::new();
+    // More old delivered events than one cleanup batch (500), then one delivered
+    // recently, one given up long ago and one pending.
+    let old: Vec<uuid::Uuid> = (0..601).map(|_| uuid::Uuid::now_v7()).collect();
+    let (recent, given_up, pending) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    let rows: Vec<_> = old
+        .iter()
+        .chain([&recent, &given_up, &pending])
+        .map(|id| (*id, room, "{}".to_owned(), now - day * 3))
+        .collect();
+    store.enqueue_events(&rows).await.unwrap();
+    for id in &old {
+        store.mark_delivered(*id, now - day * 2).await.unwrap();
+    }
+    store
+        .mark_delivered(recent, now - chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    store
+        .mark_failed(given_up, 10, now - day * 2, "refused", true)
+        .await
+        .unwrap();
+
+    // The store deletes in bounded batches.
+    assert_eq!(
+        store.delete_delivered_events(now - day, 1).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        store.delete_delivered_events(now - day, 0).await.unwrap(),
+        0
+    );
+    // Housekeeping deletes the rest of the old delivered ones, over several batches.
+    assert_eq!(chat.clean_outbox().await.unwrap(), 600);
+    chat.housekeeping().await.unwrap();
+    assert_eq!(chat.clean_outbox().await.unwrap(), 0);
+    // What stays: the recent delivered one, the given-up one, the pending one.
+    let left = store.pending_events(10).await.unwrap();
+    assert_eq!(left.iter().map(|e| e.id).collect::<Vec<_>>(), [pending]);
+    let failed = store.given_up_events(10).await.unwrap();
+    assert_eq!(failed.iter().map(|e| e.id).collect::<Vec<_>>(), [given_up]);
+    assert_eq!(
+        store
+            .delete_delivered_events(now + chrono::Duration::seconds(1), 10)
+            .await
+            .unwrap(),
+        1,
+        "only the recent delivered event was left"
+    );
+    assert_eq!(
+        store
+            .delete_delivered_events(now + day * 30, 10)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.given_up_events(10).await.unwrap().len(), 1);
+    assert_eq!(store.pending_events(10).await.unwrap().len(), 1);
+}

@@ -22,35 +22,53 @@
 mod accounts;
 mod bans;
 mod direct;
+mod extra;
+mod guests;
 mod history;
 mod hooks;
 pub mod hub;
 mod media;
 mod members;
 mod messages;
+mod moderated;
+mod moderation;
+mod notify;
+mod outbox;
 pub mod pause;
 mod pins;
+mod pipeline;
 mod reactions;
 mod reads;
+mod retention;
 mod rooms;
 mod search;
 mod site;
+mod threads;
 mod users;
 
 pub use accounts::*;
 pub use bans::*;
 pub use direct::*;
+pub use extra::*;
+pub use guests::*;
 pub use history::*;
 pub use hooks::*;
 pub use media::*;
 pub use members::*;
 pub use messages::*;
+pub use moderated::*;
+pub use moderation::*;
+pub use notify::*;
+pub use outbox::*;
 pub use pins::*;
+pub use pipeline::*;
 pub use reactions::*;
 pub use reads::*;
+pub use retention::*;
 pub use rooms::*;
 pub use search::*;
 pub use site::*;
+pub use threads::*;
 pub use users::*;
 
 use std::sync::Arc;
@@ -113,6 +131,7 @@ macro_rules! conformance_tests {
             direct_rooms_one_per_pair,
             room_delete_cascades,
             account_deletion_rule,
+            account_deletion_racing_a_transfer_keeps_an_owner,
             maintenance_deletes_expired,
             accounts_email_lookup_and_verified_flag,
             accounts_tokens_are_taken_once,
@@ -138,10 +157,38 @@ macro_rules! conformance_tests {
             hooks_room_blocklist_refuses_and_stores_nothing,
             hooks_blocklist_limits_and_direct_rooms,
             outbox_keeps_order_and_outcomes,
+            outbox_cleanup_deletes_old_delivered_only,
             site_admins_granted_by_the_operator_only,
             site_suspension_ends_sessions_and_refuses_login,
             site_session_racing_suspension_never_survives,
             site_admin_lists_and_deletes_rooms_they_are_not_in,
+            reports_one_open_per_reporter_and_the_queue,
+            reports_resolutions_delete_kick_ban,
+            reports_racing_resolutions_act_once,
+            timeouts_mute_until_the_end_on_every_path,
+            mod_log_records_who_what_whom,
+            moderated_actions_recheck_the_actors_role,
+            blocks_close_direct_rooms_both_ways,
+            moderation_records_go_with_room_and_user,
+            notify_levels_default_set_and_forgotten,
+            notify_notifier_follows_the_setting,
+            reads_edit_with_mentions_is_one_change,
+            threads_replies_paged_apart_and_summarized,
+            threads_root_rules_refuse_without_taking_a_seq,
+            threads_participants_are_bounded,
+            threads_parallel_replies_and_deletes_keep_the_exact_count,
+            threads_account_deletion_recounts_summaries,
+            extra_round_trips_on_messages_rooms_and_members,
+            extra_is_a_bounded_object_and_host_set_by_default,
+            messages_appends_sequenced_in_first_poll_order,
+            messages_pipelined_sends_stored_and_answered_in_order,
+            retention_deletes_old_messages_history_starts_later,
+            retention_store_purges_in_batches,
+            outbox_rows_commit_with_their_message_change,
+            outbox_parallel_appends_each_have_their_row,
+            outbox_chat_queues_every_event_under_its_stream_id,
+            guests_flag_stored_and_expired_listed,
+            guests_rules_and_housekeeping,
         );
     };
 }
@@ -228,6 +275,7 @@ pub fn plain_user(name: &str) -> User {
         external_id: None,
         created_at: chrono::Utc::now(),
         last_seen_at: None,
+        guest: false,
     }
 }
 
@@ -247,6 +295,9 @@ pub fn plain_room(name: &str, created_by: Option<UserId>) -> Room {
         created_at: chrono::Utc::now(),
         last_seq: 0,
         slow_mode_secs: 0,
+        retention_days: None,
+        history_start_seq: 0,
+        extra: None,
     }
 }
 
@@ -299,17 +350,26 @@ mod tests {
         ("accounts.rs", include_str!("accounts.rs")),
         ("bans.rs", include_str!("bans.rs")),
         ("direct.rs", include_str!("direct.rs")),
+        ("extra.rs", include_str!("extra.rs")),
+        ("guests.rs", include_str!("guests.rs")),
         ("history.rs", include_str!("history.rs")),
         ("hooks.rs", include_str!("hooks.rs")),
         ("media.rs", include_str!("media.rs")),
         ("members.rs", include_str!("members.rs")),
         ("messages.rs", include_str!("messages.rs")),
+        ("moderated.rs", include_str!("moderated.rs")),
+        ("moderation.rs", include_str!("moderation.rs")),
+        ("outbox.rs", include_str!("outbox.rs")),
         ("pins.rs", include_str!("pins.rs")),
+        ("pipeline.rs", include_str!("pipeline.rs")),
         ("reactions.rs", include_str!("reactions.rs")),
         ("reads.rs", include_str!("reads.rs")),
+        ("retention.rs", include_str!("retention.rs")),
+        ("notify.rs", include_str!("notify.rs")),
         ("rooms.rs", include_str!("rooms.rs")),
         ("search.rs", include_str!("search.rs")),
         ("site.rs", include_str!("site.rs")),
+        ("threads.rs", include_str!("threads.rs")),
         ("users.rs", include_str!("users.rs")),
     ];
 

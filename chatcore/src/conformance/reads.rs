@@ -244,3 +244,30 @@ pub async fn reads_receipts_show_public_positions_only(store: Arc<dyn Store>) {
     let c = register(&chat, "readc").await.user.id;
     assert!(chat.receipts(c, r).await.is_err());
 }
+
+pub async fn reads_edit_with_mentions_is_one_change(store: Arc<dyn Store>) {
+    let chat = chat(store.clone());
+    let (a, b, r) = two_in_a_room(&chat).await;
+    let m = say(&chat, a, r, "plain").await;
+    let now = chrono::Utc::now();
+    store
+        .edit_with_mentions(m.id, "hi @readb", now, &[b])
+        .await
+        .unwrap();
+    let got = store.get_message(m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (got.body.as_str(), got.mentions.clone()),
+        ("hi @readb", vec![b])
+    );
+    assert!(got.edited_at.is_some());
+    assert_eq!(state(&chat, b, r).await.mentions, 1);
+    // A deleted message: refused, and neither body nor mentions change.
+    chat.delete_message(a, m.id).await.unwrap();
+    let gone = store
+        .edit_with_mentions(m.id, "back @readb", now, &[b])
+        .await;
+    assert!(super::is_not_found(&gone), "{gone:?}");
+    let got = store.get_message(m.id).await.unwrap().unwrap();
+    assert!(got.body.is_empty());
+    assert_eq!(state(&chat, b, r).await.mentions, 0);
+}

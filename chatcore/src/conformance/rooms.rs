@@ -233,12 +233,16 @@ pub async fn codes_store_rejects_duplicate(store: Arc<dyn Store>) {
         created_at: chrono::Utc::now(),
         last_seq: 0,
         slow_mode_secs: 0,
+        retention_days: None,
+        history_start_seq: 0,
+        extra: None,
     };
     let member = |room: RoomId| Membership {
         room_id: room,
         user_id: owner.id,
         role: Role::Owner,
         joined_at: chrono::Utc::now(),
+        extra: None,
     };
     let a = mk(Some(code.clone()));
     store

@@ -267,9 +267,11 @@ impl<E: Engine> BrokerHub<E> {
 
 async fn apply_loop(mut incoming: Incoming, local: Arc<LocalHub>, nodes: Arc<Nodes>, out: Outbox) {
     while let Some(item) = incoming.recv().await {
+        crate::metrics::broker_received(incoming.len());
         let bytes = match item {
             Inbound::Payload(bytes) => bytes,
             Inbound::Gap => {
+                crate::metrics::broker_gap();
                 // Access changes may have been lost with the rest.
                 local.forget_access();
                 continue;
@@ -290,8 +292,10 @@ async fn apply_loop(mut incoming: Incoming, local: Arc<LocalHub>, nodes: Arc<Nod
 
 async fn publish_loop<E: Engine>(engine: Arc<E>, mut rx: mpsc::UnboundedReceiver<Vec<u8>>) {
     let mut batch = Vec::new();
-    while rx.recv_many(&mut batch, 256).await > 0 {
-        if let Err(e) = engine.publish(std::mem::take(&mut batch)).await {
+    while let n @ 1.. = rx.recv_many(&mut batch, 256).await {
+        let published = engine.publish(std::mem::take(&mut batch)).await;
+        crate::metrics::broker_published(n, published.is_ok());
+        if let Err(e) = published {
             // Pub/sub is at most once: clients catch up by resuming from their last
             // sequence numbers, which live in the database.
             tracing::warn!(error = %e, "publishing to the broker failed");
@@ -333,6 +337,7 @@ impl<E: Engine> Hub for BrokerHub<E> {
             .await
         {
             Ok(count) => {
+                crate::metrics::presence_leases(self.mine.lock().len());
                 conn.first_for_user = count == 1;
                 Ok(conn)
             }
@@ -353,6 +358,7 @@ impl<E: Engine> Hub for BrokerHub<E> {
         let Some(user) = self.mine.lock().remove(&conn) else {
             return Ok(false);
         };
+        crate::metrics::presence_leases(self.mine.lock().len());
         let left = self.engine.remove_lease(self.lease(conn, user)).await?;
         Ok(left == 0)
     }
@@ -382,6 +388,7 @@ impl<E: Engine> Hub for BrokerHub<E> {
 
     async fn sweep(&self) -> Result<Vec<UserId>> {
         let mine: Vec<(ConnId, UserId)> = self.mine.lock().iter().map(|(c, u)| (*c, *u)).collect();
+        crate::metrics::presence_leases(mine.len());
         if !mine.is_empty() {
             let leases: Vec<Lease<'_>> = mine.iter().map(|(c, u)| self.lease(*c, *u)).collect();
             self.engine.renew_leases(&leases, self.lease_ttl).await?;

@@ -230,6 +230,7 @@ impl LocalHub {
                             overflow.push(*id);
                         }
                     }
+                    crate::metrics::delivered(subs.len() - overflow.len());
                     overflow
                 };
                 self.drop_slow(overflow);
@@ -243,6 +244,14 @@ impl LocalHub {
                         .filter_map(|u| s.by_user.get(u))
                         .flat_map(|set| set.iter().copied());
                     Self::deliver(&s, ids, &frame)
+                };
+                self.drop_slow(overflow);
+            }
+            Dispatch::Everyone { event } => {
+                let frame = Frame::encode(event);
+                let overflow = {
+                    let s = self.state.read();
+                    Self::deliver(&s, s.conns.keys().copied(), &frame)
                 };
                 self.drop_slow(overflow);
             }
@@ -288,14 +297,17 @@ impl LocalHub {
     }
 
     fn deliver(s: &State, ids: impl Iterator<Item = ConnId>, frame: &Frame) -> Vec<ConnId> {
-        let mut overflow = Vec::new();
+        let (mut overflow, mut sent) = (Vec::new(), 0);
         for id in ids {
-            if let Some(tx) = s.conns.get(&id).and_then(|e| e.tx.as_ref())
-                && !tx.try_send(frame.clone())
-            {
-                overflow.push(id);
+            if let Some(tx) = s.conns.get(&id).and_then(|e| e.tx.as_ref()) {
+                if tx.try_send(frame.clone()) {
+                    sent += 1;
+                } else {
+                    overflow.push(id);
+                }
             }
         }
+        crate::metrics::delivered(sent);
         overflow
     }
 
@@ -303,6 +315,7 @@ impl LocalHub {
         if overflow.is_empty() {
             return;
         }
+        crate::metrics::overflowed(overflow.len());
         let mut s = self.state.write();
         for id in overflow {
             tracing::debug!(conn = id, "closing slow consumer");

@@ -140,6 +140,11 @@ pub enum Dispatch {
         /// Room.
         room: RoomId,
     },
+    /// Deliver to every connection of every user (public room announcements).
+    Everyone {
+        /// Event.
+        event: ServerEvent,
+    },
     /// Close the user's connections: all of them, or those of one session.
     Disconnect {
         /// User.

@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 
-use super::MemoryStore;
+use super::{Inner, MemoryStore};
 use crate::error::{Error, Result};
 use uuid::Uuid;
 
 use crate::ids::RoomId;
 use crate::model::Timestamp;
-use crate::store::{FilterStore, OutboxEntry, OutboxStore};
+use crate::store::{FilterStore, OutboxEntry, OutboxRow, OutboxStore};
 
 #[async_trait]
 impl FilterStore for MemoryStore {
@@ -39,25 +39,7 @@ impl FilterStore for MemoryStore {
 #[async_trait]
 impl OutboxStore for MemoryStore {
     async fn enqueue_events(&self, events: &[(Uuid, RoomId, String, Timestamp)]) -> Result<()> {
-        let mut i = self.inner.lock();
-        for (id, room, payload, at) in events {
-            if i.outbox.iter().any(|e| e.id == *id) {
-                continue;
-            }
-            let position = i.outbox.last().map_or(1, |e| e.position + 1);
-            i.outbox.push(OutboxEntry {
-                id: *id,
-                position,
-                room: *room,
-                payload: payload.clone(),
-                created_at: *at,
-                attempts: 0,
-                next_attempt_at: *at,
-                delivered_at: None,
-                given_up_at: None,
-                last_error: None,
-            });
-        }
+        push_outbox(&mut self.inner.lock(), events);
         Ok(())
     }
 
@@ -114,5 +96,42 @@ impl OutboxStore for MemoryStore {
             .take(limit as usize)
             .cloned()
             .collect())
+    }
+
+    async fn delete_delivered_events(&self, before: Timestamp, limit: u32) -> Result<u64> {
+        let mut i = self.inner.lock();
+        let mut left = limit;
+        i.outbox.retain(|e| {
+            let old = e.given_up_at.is_none() && e.delivered_at.is_some_and(|d| d < before);
+            if old && left > 0 {
+                left -= 1;
+                false
+            } else {
+                true
+            }
+        });
+        Ok(u64::from(limit - left))
+    }
+}
+
+/// Queue outbox rows under the store's lock (a repeated id is ignored).
+pub(super) fn push_outbox(i: &mut Inner, events: &[OutboxRow]) {
+    for (id, room, payload, at) in events {
+        if i.outbox.iter().any(|e| e.id == *id) {
+            continue;
+        }
+        let position = i.outbox.last().map_or(1, |e| e.position + 1);
+        i.outbox.push(OutboxEntry {
+            id: *id,
+            position,
+            room: *room,
+            payload: payload.clone(),
+            created_at: *at,
+            attempts: 0,
+            next_attempt_at: *at,
+            delivered_at: None,
+            given_up_at: None,
+            last_error: None,
+        });
     }
 }

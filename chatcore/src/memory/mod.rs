@@ -3,16 +3,22 @@
 //!
 //! One file per part of the store contract, as in `chatcore-sql`'s `store/`.
 
+mod extra;
 mod hooks;
 mod media;
 mod messages;
+mod moderation;
+mod notify;
+mod outbox;
 mod pins;
 mod reactions;
 mod reads;
+mod retention;
 mod rooms;
 mod search;
 mod sessions;
 mod site;
+mod threads;
 mod users;
 
 use std::collections::{BTreeMap, HashMap};
@@ -53,12 +59,16 @@ struct Inner {
     read: HashMap<(RoomId, UserId), Seq>,
     /// Users whose read receipts are private.
     private_receipts: std::collections::HashSet<UserId>,
+    /// Chosen notification levels of members (missing: never chose); see `notify.rs`.
+    notify: HashMap<(RoomId, UserId), crate::model::NotifyLevel>,
     /// room -> its own blocklist (before-send hooks)
     blocklists: HashMap<RoomId, Vec<String>>,
     /// the outbox of domain events, by position
     outbox: Vec<crate::store::OutboxEntry>,
     /// Site administrators and suspensions (users absent here have neither).
     site: HashMap<UserId, crate::site::SiteStatus>,
+    /// Reports, moderation logs, timeouts, blocks.
+    moderation: moderation::ModInner,
 }
 
 /// An in-memory [`Store`]. Every operation takes one lock, so each is atomic.

@@ -88,6 +88,16 @@ impl ReadStore for MemoryStore {
         Ok(())
     }
 
+    async fn edit_with_mentions(
+        &self,
+        message: MessageId,
+        body: &str,
+        at: crate::model::Timestamp,
+        mentions: &[UserId],
+    ) -> Result<()> {
+        super::messages::edit(&mut self.inner.lock(), message, body, at, Some(mentions))
+    }
+
     async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()> {
         let mut i = self.inner.lock();
         if private {

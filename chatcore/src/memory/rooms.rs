@@ -10,6 +10,7 @@ use crate::store::{OWNER_STAYS, OWNERSHIP_MOVES, RoomStore};
 
 impl Inner {
     fn remove_room(&mut self, id: RoomId) {
+        self.forget_room_moderation(id);
         if let Some(room) = self.rooms.remove(&id) {
             if let Some(c) = &room.code {
                 self.codes.remove(c.as_str());
@@ -142,6 +143,7 @@ impl RoomStore for MemoryStore {
         let mut updated = room.clone();
         // Fields the settings update does not own.
         updated.last_seq = old.last_seq;
+        updated.history_start_seq = old.history_start_seq;
         updated.kind = old.kind;
         updated.direct_key = old.direct_key;
         updated.created_at = old.created_at;
@@ -185,6 +187,8 @@ impl RoomStore for MemoryStore {
         // A joining member has read what came before.
         let last = i.rooms.get(&member.room_id).map_or(0, |r| r.last_seq);
         i.read.insert((member.room_id, member.user_id), last);
+        // A member who joins again starts without a notification setting.
+        i.notify.remove(&(member.room_id, member.user_id));
         Ok(member)
     }
 

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use super::{Inner, MemoryStore};
 use crate::error::{Conflict, Error, Result};
-use crate::ids::{SessionId, UserId};
-use crate::model::{NewUser, Timestamp, User};
+use crate::ids::{MessageId, SessionId, UserId};
+use crate::model::{NewUser, Role, RoomKind, Timestamp, User};
 use crate::store::UserStore;
 
 impl Inner {
@@ -129,9 +129,23 @@ impl UserStore for MemoryStore {
 
     async fn delete_user(&self, id: UserId, at: Timestamp) -> Result<()> {
         let mut i = self.inner.lock();
+        if !i.users.contains_key(&id) {
+            return Err(Error::NotFound("user"));
+        }
+        let owns_a_group = i.members.iter().any(|(room, members)| {
+            members.get(&id).is_some_and(|m| m.role == Role::Owner)
+                && i.rooms
+                    .get(room)
+                    .is_some_and(|r| r.kind != RoomKind::Direct)
+        });
+        if owns_a_group {
+            // Owned again since the caller handed it on: the caller retries.
+            return Err(Error::Conflict(Conflict::Concurrent));
+        }
         let user = i.users.remove(&id).ok_or(Error::NotFound("user"))?;
         i.unindex_user(&user);
         i.passwords.remove(&id);
+        i.forget_user_moderation(id);
         let sessions: Vec<SessionId> = i
             .sessions
             .values()
@@ -162,16 +176,49 @@ impl UserStore for MemoryStore {
         for given in i.reactions.values_mut() {
             given.retain(|(_, u, _)| *u != id);
         }
+        // The threads their live replies are in, recounted once those are tombstones
+        // (erased replies count no more, as deleted ones).
+        let mut roots: Vec<MessageId> = i
+            .messages
+            .values()
+            .filter(|m| m.author_id == Some(id) && m.deleted_at.is_none())
+            .filter_map(|m| m.thread_root)
+            .collect();
+        roots.sort_unstable();
+        roots.dedup();
         for m in i.messages.values_mut() {
             if m.author_id == Some(id) {
                 m.author_id = None;
                 m.body.clear();
                 m.attachment = None;
+                m.extra = None;
                 if m.deleted_at.is_none() {
                     m.deleted_at = Some(at);
                 }
             }
         }
+        for root in roots {
+            super::threads::recount(&mut i, root);
+        }
         Ok(())
+    }
+
+    async fn list_expired_guests(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UserId>> {
+        let i = self.inner.lock();
+        let mut guests: Vec<&User> = i
+            .users
+            .values()
+            .filter(|u| u.guest && u.created_at < created_before)
+            .collect();
+        guests.sort_by_key(|u| (u.created_at, u.id));
+        Ok(guests
+            .into_iter()
+            .take(usize::try_from(limit).unwrap_or(usize::MAX))
+            .map(|u| u.id)
+            .collect())
     }
 }

@@ -77,6 +77,16 @@ pub enum ClientCommand {
         /// Message replied to.
         #[serde(default)]
         reply_to: Option<MessageId>,
+        /// Reply in the thread of this root message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread_root: Option<MessageId>,
+        /// With `thread_root`: also show the reply in the room's history.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        also_in_room: bool,
+        /// Custom data: a JSON object of at most 4 KiB (where the service lets users
+        /// set it; else `forbidden`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extra: Option<serde_json::Value>,
     },
     /// Edit one's own message.
     Edit {
@@ -84,6 +94,9 @@ pub enum ClientCommand {
         message: MessageId,
         /// New text.
         body: String,
+        /// New custom data (`{}` clears; where the service lets users set it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        extra: Option<serde_json::Value>,
     },
     /// Delete a message (own, or others' where the role allows).
     Delete {
@@ -113,6 +126,9 @@ pub enum ClientCommand {
         /// Page size (at most 100).
         #[serde(default)]
         limit: Option<u32>,
+        /// The replies of the thread under this root instead of the room's timeline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<MessageId>,
     },
     /// Application-level ping; answered with `pong`.
     Ping,
@@ -147,6 +163,15 @@ pub enum ClientCommand {
         room: RoomId,
         /// Last sequence number read.
         seq: Seq,
+    },
+    /// Choose what the user is notified of in a room (members only). Answered with
+    /// `ack`; every connection of the user gets `read_state` with the new
+    /// `notifications`.
+    SetNotifications {
+        /// Room.
+        room: RoomId,
+        /// `all`, `mentions` or `none`.
+        level: crate::model::NotifyLevel,
     },
 }
 
@@ -184,6 +209,10 @@ pub enum ServerEvent {
         /// The user's read state in each of those rooms.
         #[serde(default)]
         read_states: Vec<ReadState>,
+        /// The rooms the user is timed out in now, with the end times (left out
+        /// when none).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        timeouts: Vec<MyTimeout>,
     },
     /// A command succeeded.
     Ack {
@@ -383,7 +412,8 @@ pub enum ServerEvent {
         by: UserId,
     },
     /// The recipient's read state in a room changed (sent to all their connections,
-    /// on every node, after `mark_read` or a mark-unread on any of them).
+    /// on every node, after `mark_read`, a mark-unread or `set_notifications` on any
+    /// of them).
     ReadState {
         /// The new state.
         #[serde(flatten)]
@@ -395,6 +425,75 @@ pub enum ServerEvent {
         /// The receipt.
         #[serde(flatten)]
         receipt: Receipt,
+    },
+    /// A message was reported (sent to the room's moderators and up and to site
+    /// administrators, on every node).
+    ReportCreated {
+        /// The report.
+        report: crate::model::Report,
+    },
+    /// A report was resolved (sent to the same users as `report_created`).
+    ReportResolved {
+        /// The report, closed.
+        report: crate::model::Report,
+    },
+    /// A member was timed out (`until` set) or their timeout lifted early (`until`
+    /// null); sent to the room. A timeout that ends by itself sends nothing.
+    TimedOut {
+        /// Room.
+        room: RoomId,
+        /// Who.
+        user: UserId,
+        /// When the timeout ends (null: lifted).
+        until: Option<Timestamp>,
+        /// By whom.
+        by: UserId,
+    },
+    /// A public room was created (sent to every connected user, members or not, so
+    /// that room lists and Browse update live). The room as a non-member sees it.
+    /// Private and direct rooms are never announced.
+    PublicRoomCreated {
+        /// The room, as a non-member sees it (`my_role`, `code`, `permissions` null).
+        room: RoomView,
+    },
+    /// A public room's settings changed (sent to every connected user).
+    PublicRoomUpdated {
+        /// The room, as a non-member sees it.
+        room: RoomView,
+    },
+    /// A public room was deleted (sent to every connected user).
+    PublicRoomDeleted {
+        /// Room.
+        room: RoomId,
+    },
+    /// A user changed their display name or avatar (or bio). Sent in each room shared
+    /// with the user, as `presence` is: only people who share a room hear of it.
+    UserUpdated {
+        /// Room in which this is sent.
+        room: RoomId,
+        /// The user's profile now.
+        user: UserView,
+    },
+    /// A thread's summary changed: a reply was posted or deleted (sent to the room,
+    /// after the reply's `message_created` or `message_deleted`).
+    ThreadUpdated {
+        /// Room.
+        room: RoomId,
+        /// The thread's root message.
+        root: MessageId,
+        /// The root's sequence number.
+        root_seq: Seq,
+        /// The root's summary now.
+        thread: crate::model::ThreadSummary,
+    },
+    /// In the replay of a `resume`: the room's history starts after the client's
+    /// `seq`, the messages in between were deleted by retention (sent before the
+    /// room's replayed messages; see `RoomView::history_start_seq`).
+    HistoryStart {
+        /// Room.
+        room: RoomId,
+        /// The first `seq` that may still exist.
+        history_start_seq: Seq,
     },
 }
 

@@ -26,6 +26,9 @@ pub struct UserView {
     /// Last seen.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
     pub last_seen_at: Option<Timestamp>,
+    /// A temporary guest account (see `docs/DOMAIN.md`, "Guests").
+    #[serde(default)]
+    pub guest: bool,
 }
 
 /// The acting user's own account.
@@ -66,6 +69,14 @@ pub struct RoomView {
     pub member_count: u64,
     /// Slow mode delay in seconds (0: off).
     pub slow_mode_secs: u32,
+    /// The room's retention setting in days (None: the site default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+    /// Where history starts: messages below this `seq` were deleted by retention
+    /// (0, and absent, while none was).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub history_start_seq: Seq,
     /// Created.
     #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
     pub created_at: Timestamp,
@@ -85,6 +96,26 @@ pub struct RoomView {
     /// The viewer's read state (in `GET /me/rooms`; absent elsewhere).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read: Option<ReadState>,
+    /// The viewer is timed out here until then: they read but cannot send, react or
+    /// type (absent when not timed out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<chrono::DateTime<chrono::Utc>>))]
+    pub muted_until: Option<Timestamp>,
+    /// The host app's custom data (left out when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<crate::model::Extra>,
+}
+
+/// A timeout of the viewer in one room (in `hello`; see [`RoomView::muted_until`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyTimeout {
+    /// Room.
+    pub room: RoomId,
+    /// When it ends.
+    #[cfg_attr(feature = "openapi", schema(value_type = chrono::DateTime<chrono::Utc>))]
+    pub until: Timestamp,
 }
 
 /// A member's read position as others see it ("seen by"), in direct rooms and
@@ -125,6 +156,16 @@ pub struct ReadState {
     pub unread: u64,
     /// Of those, the ones that mention the member.
     pub mentions: u64,
+    /// The room's last sequence number when the counts were taken: `unread` and
+    /// `mentions` include every counted message up to it, so a client adds only
+    /// the messages after it (a replayed one at or below it is already counted).
+    /// 0 from a server that does not send it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = i64))]
+    pub last_seq: Seq,
+    /// The member's notification setting here, the default applied when they never
+    /// chose one (see [`NotifyLevel`](crate::model::NotifyLevel)).
+    pub notifications: crate::model::NotifyLevel,
 }
 
 /// The actions a member may take in a room, from [`crate::perm::allowed`] for their
@@ -168,6 +209,15 @@ pub struct RoomPermissions {
     /// Pin and unpin messages.
     #[serde(default)]
     pub pin: bool,
+    /// See and resolve the room's reports.
+    #[serde(default)]
+    pub view_reports: bool,
+    /// Roles of the members the viewer may time out.
+    #[serde(default)]
+    pub timeout: Vec<Role>,
+    /// Read the room's moderation log.
+    #[serde(default)]
+    pub view_audit: bool,
 }
 
 /// Role changes allowed on members holding one role (see [`RoomPermissions`]).
@@ -193,6 +243,10 @@ pub struct MemberView {
     pub joined_at: Timestamp,
     /// Connected right now (on any node).
     pub online: bool,
+    /// The host app's custom data about this member (left out when none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<crate::model::Extra>,
 }
 
 /// A pending invitation, as the invited user sees it.
@@ -220,4 +274,17 @@ pub struct HistoryPage {
     pub messages: Vec<Message>,
     /// Whether more messages exist in the requested direction.
     pub has_more: bool,
+    /// For a page of a thread: its root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<crate::ids::MessageId>,
+    /// Present when the page reaches back to where history starts and messages
+    /// before it were deleted by retention: the first `seq` that may still exist.
+    /// A `resume` from an earlier `seq` missed messages that are gone for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>))]
+    pub history_start_seq: Option<Seq>,
+}
+
+fn is_zero(n: &Seq) -> bool {
+    *n == 0
 }

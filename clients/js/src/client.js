@@ -44,6 +44,7 @@ export class ChatClient extends Emitter {
   #helloTimer = null;
   #pingTimer = null;
   #pumpTimer = null;
+  #silenceTimer = null;
   #lastFrameAt = 0;
   #closeInfo = null;
   /** Whether this connection's `resume` is written (commands may follow it). */
@@ -60,6 +61,7 @@ export class ChatClient extends Emitter {
       sendTimeoutMs: 0,
       connectTimeoutMs: 10000,
       pongTimeoutMs: 10000,
+      silenceTimeoutMs: 8000,
       maxFrameBytes: 16384,
       trackNewRooms: true,
       ...opts,
@@ -284,7 +286,8 @@ export class ChatClient extends Emitter {
     clearTimeout(this.#helloTimer);
     clearInterval(this.#pingTimer);
     clearTimeout(this.#pumpTimer);
-    this.#helloTimer = this.#pingTimer = this.#pumpTimer = null;
+    clearTimeout(this.#silenceTimer);
+    this.#helloTimer = this.#pingTimer = this.#pumpTimer = this.#silenceTimer = null;
   }
 
   /** The connection ended: fail or keep what was pending, then reconnect or stop. */
@@ -361,6 +364,21 @@ export class ChatClient extends Emitter {
 
   // --- frames ---------------------------------------------------------------------
 
+  /**
+   * A command was written: some frame should come back soon. A dead network (a
+   * laptop's lid, a lost Wi-Fi) may deliver no close for minutes; when nothing at
+   * all arrives within `silenceTimeoutMs` the socket is given up and a new one tried.
+   */
+  #expectFrame() {
+    const ms = this.#opts.silenceTimeoutMs;
+    if (!(ms > 0) || this.#silenceTimer) return;
+    const ws = this.#ws;
+    this.#silenceTimer = setTimeout(() => {
+      this.#silenceTimer = null;
+      if (ws === this.#ws && ws !== null) this.#drop(ws, 4009, "heartbeat_timeout");
+    }, ms);
+  }
+
   /** Write a frame on the open socket; false when there is none. */
   #post(frame) {
     if (!this.#isReady() || !this.#resumed) return false;
@@ -385,6 +403,7 @@ export class ChatClient extends Emitter {
     this.#pending.set(id, req);
     try {
       this.#ws.send(text);
+      this.#expectFrame();
     } catch {
       /* the close handler fails it */
     }
@@ -398,6 +417,7 @@ export class ChatClient extends Emitter {
       this.#pending.set(id, { entry });
       try {
         this.#ws.send(JSON.stringify({ ...Outbox.command(entry), id }));
+        this.#expectFrame();
       } catch {
         /* requeued by the close handler */
       }
@@ -448,6 +468,7 @@ export class ChatClient extends Emitter {
       const id = this.#nextId++;
       this.#pending.set(id, { multi: [], resolve, reject, timer: null });
       this.#ws.send(JSON.stringify({ type: "resume", id, rooms }));
+      this.#expectFrame();
     });
   }
 
@@ -486,6 +507,8 @@ export class ChatClient extends Emitter {
   #onFrame(ws, data) {
     if (ws !== this.#ws) return;
     this.#lastFrameAt = Date.now();
+    clearTimeout(this.#silenceTimer);
+    this.#silenceTimer = null;
     if (typeof data !== "string") return;
     let ev;
     try {

@@ -18,5 +18,5 @@ export class ChatError extends Error {
 
 /** The error carried by a server `error` event. */
 export function errorFromEvent(ev) {
-  return new ChatError(ev.code, ev.message, { retryAfterMs: ev.retry_after_ms });
+  return new ChatError(ev.code, ev.message, { field: ev.field, retryAfterMs: ev.retry_after_ms });
 }

@@ -104,6 +104,8 @@ export interface ChatClientOptions {
   pingIntervalMs?: number;
   /** A ping unanswered this long drops the connection (default 10 s). */
   pongTimeoutMs?: number;
+  /** A command written and no frame at all back within this long means a dead network (which may deliver no close for minutes): the socket is dropped and a new one tried (default 8 s; 0: off). */
+  silenceTimeoutMs?: number;
   /** Sends written before their answers (default 16; 1 keeps strict order even when rate limited). */
   maxInFlight?: number;
   /** The server's frame limit (default 16 KiB): larger commands fail locally with `too_large`. */
@@ -199,6 +201,8 @@ export declare class Outbox {
   readonly pending: PendingMessage[];
   readonly size: number;
   discard(nonce: string, err?: ChatError): boolean;
+  /** How long a rate-limited room's sends still wait (without `room`: the shortest wait of any room; 0: none). */
+  pausedFor(room?: P.RoomId): number;
 }
 
 export declare class TypingThrottle {
@@ -271,6 +275,14 @@ export declare class RestClient {
   updateMe(body: P.ProfileUpdateRequest): Promise<P.MeView>;
   deleteMe(body?: P.DeleteAccountRequest): Promise<null>;
   changePassword(body: P.ChangePasswordRequest): Promise<null>;
+  /** Mail a new verification link to the account's address. */
+  requestVerification(): Promise<null>;
+  /** The token of a verification link (`#verify-email=TOKEN`). */
+  verifyEmail(token: string): Promise<null>;
+  /** Mail a reset link (answered the same whether or not an account has the address). */
+  requestPasswordReset(email: string): Promise<null>;
+  /** The token of a reset link and the new password: every session ends. */
+  resetPassword(body: { token: string; password: string }): Promise<null>;
   user(id: P.UserId): Promise<P.UserView>;
   userByName(username: string): Promise<P.UserView>;
 
@@ -302,7 +314,7 @@ export declare class RestClient {
   deleteMessage(messageId: P.MessageId): Promise<null>;
   openDirect(body: P.OpenDirectRequest): Promise<P.RoomView>;
   directs(): Promise<P.RoomView[]>;
-  sendFile(roomId: P.RoomId, file: Blob, opts?: { caption?: string; nonce?: string; replyTo?: P.MessageId; name?: string }): Promise<P.Message>;
+  sendFile(roomId: P.RoomId, file: Blob, opts?: { caption?: string; nonce?: string; replyTo?: P.MessageId; threadRoot?: P.MessageId; alsoInRoom?: boolean; name?: string }): Promise<P.Message>;
   uploadAvatar(file: Blob, name?: string): Promise<P.MeView>;
   uploadRoomAvatar(roomId: P.RoomId, file: Blob, name?: string): Promise<P.RoomView>;
   fileUrl(id: P.FileId): string;

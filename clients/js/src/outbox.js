@@ -5,7 +5,8 @@
 //
 // Up to `maxInFlight` sends are written without waiting for their answers (the
 // server handles a connection's commands in order, so order is kept); a rate-limited
-// send is put back at its place and the queue pauses for `retry_after_ms`.
+// send is put back at its place and its room's sends pause for `retry_after_ms` (slow
+// mode is per room: one room's wait does not hold back the others).
 
 import { ChatError } from "./errors.js";
 
@@ -24,7 +25,8 @@ const RETRY = new Set(["rate_limited", "internal", "concurrent_update"]);
 export class Outbox {
   /** Entries in the order they were queued. */
   #entries = [];
-  #pausedUntil = 0;
+  /** room → until when its sends wait (rate limited). */
+  #pausedUntil = new Map();
 
   constructor({ maxInFlight = 16, now = Date.now } = {}) {
     this.maxInFlight = Math.max(1, maxInFlight);
@@ -72,19 +74,28 @@ export class Outbox {
     return { type: "send", room: entry.room, nonce: entry.nonce, body: entry.body, reply_to: entry.replyTo };
   }
 
-  /** How long the queue is paused for (0: not paused). */
-  pausedFor() {
-    return Math.max(0, this.#pausedUntil - this.now());
+  /**
+   * How long until a paused room's sends may go (0: none is paused); with `room`,
+   * how long that room's sends wait.
+   */
+  pausedFor(room) {
+    const now = this.now();
+    if (room !== undefined) return Math.max(0, (this.#pausedUntil.get(room) ?? 0) - now);
+    let wait = 0;
+    for (const [r, until] of this.#pausedUntil) {
+      if (until <= now) this.#pausedUntil.delete(r);
+      else wait = wait === 0 ? until - now : Math.min(wait, until - now);
+    }
+    return wait;
   }
 
   /** Entries to write now, in order; they are marked in flight. */
   takeReady() {
-    if (this.pausedFor() > 0) return [];
     let inFlight = this.#entries.filter((e) => e.state === "inflight").length;
     const ready = [];
     for (const e of this.#entries) {
       if (inFlight >= this.maxInFlight) break;
-      if (e.state !== "queued") continue;
+      if (e.state !== "queued" || this.pausedFor(e.room) > 0) continue;
       e.state = "inflight";
       e.written = true;
       inFlight += 1;
@@ -101,7 +112,7 @@ export class Outbox {
   }
 
   /**
-   * A send was refused. Retryable errors put it back (pausing the queue); others
+   * A send was refused. Retryable errors put it back (pausing its room); others
    * settle it. Returns true when the entry failed for good.
    */
   refused(entry, err) {
@@ -109,7 +120,8 @@ export class Outbox {
     if (RETRY.has(err.code)) {
       entry.state = "queued";
       const wait = err.retryAfterMs ?? 1000;
-      this.#pausedUntil = Math.max(this.#pausedUntil, this.now() + Math.max(100, wait));
+      const until = this.now() + Math.max(100, wait);
+      this.#pausedUntil.set(entry.room, Math.max(this.#pausedUntil.get(entry.room) ?? 0, until));
       return false;
     }
     this.#remove(entry);

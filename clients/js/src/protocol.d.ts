@@ -36,6 +36,8 @@ export type ErrorCode =
   | "malformed_json" | "bad_request" | "unsupported_media_type" | "csrf_rejected"
   | "origin_rejected" | "password_auth_disabled" | "method_not_allowed" | "upgrade_required"
   | "server_busy" | "bad_frame"
+  | "report_open" | "timed_out"
+  | "guests_disabled"
   | (string & {});
 
 // ---------------------------------------------------------------------------------
@@ -49,6 +51,8 @@ export interface UserView {
   avatar_url: string | null;
   created_at: Timestamp;
   last_seen_at: Timestamp | null;
+  /** A temporary guest account (`POST /auth/guest`); absent from older servers. */
+  guest?: boolean;
 }
 
 export interface MeView extends UserView {
@@ -67,6 +71,10 @@ export interface RoomView {
   max_members: number;
   member_count: number;
   slow_mode_secs: number;
+  /** The room's retention in days (absent: the site default). */
+  retention_days?: number;
+  /** Messages below this seq were deleted by retention (absent while none was). */
+  history_start_seq?: Seq;
   created_at: Timestamp;
   last_seq: Seq;
   my_role: Role | null;
@@ -76,6 +84,16 @@ export interface RoomView {
   permissions?: RoomPermissions | null;
   /** The viewer's read state (in `GET /me/rooms` only). */
   read?: ReadState;
+  /** The viewer is timed out here until then (left out when not). */
+  muted_until?: Timestamp;
+  /** Custom data of the host app (absent when none). */
+  extra?: Record<string, unknown>;
+}
+
+/** A timeout of the user in one room (in `hello`). */
+export interface MyTimeout {
+  room: RoomId;
+  until: Timestamp;
 }
 
 /** Another member's read position ("seen by"), in direct and small rooms. */
@@ -99,7 +117,18 @@ export interface ReadState {
   unread: number;
   /** Of those, the ones that mention the member. */
   mentions: number;
+  /**
+   * The room's last seq when the counts were taken: they include every counted
+   * message up to it, so add only messages after it (a replayed one at or below it is
+   * already counted). 0 from older servers.
+   */
+  last_seq: Seq;
+  /** The notification setting in force here (the default applied when never chosen). */
+  notifications: NotifyLevel;
 }
+
+/** What a member is notified of in a room: every message, mentions only, or nothing (muted). */
+export type NotifyLevel = "all" | "mentions" | "none";
 
 /** Role changes allowed on members holding `target`. */
 export interface RoleChange {
@@ -125,6 +154,12 @@ export interface RoomPermissions {
   react?: boolean;
   /** Pin and unpin messages (older servers leave it out). */
   pin?: boolean;
+  /** See and resolve the room's reports (older servers leave it out). */
+  view_reports?: boolean;
+  /** Roles of the members the viewer may time out (older servers leave it out). */
+  timeout?: Role[];
+  /** Read the room's moderation log (older servers leave it out). */
+  view_audit?: boolean;
 }
 
 export interface MemberView {
@@ -132,6 +167,8 @@ export interface MemberView {
   role: Role;
   joined_at: Timestamp;
   online: boolean;
+  /** Custom data of the host app (absent when none). */
+  extra?: Record<string, unknown>;
 }
 
 export interface Attachment {
@@ -169,6 +206,22 @@ export interface Message {
   reactions?: ReactionSummary[];
   /** Mentioned user ids (left out when none). */
   mentions?: UserId[];
+  /** A thread reply: its root message. */
+  thread_root?: MessageId;
+  /** A thread reply also sent to the room (left out when false). */
+  also_in_room?: boolean;
+  /** A thread's root, once it has had a reply. */
+  thread?: ThreadSummary;
+  /** Custom data of the host app (absent when none). */
+  extra?: Record<string, unknown>;
+}
+
+/** What a thread's root shows of its replies (the replies not deleted). */
+export interface ThreadSummary {
+  reply_count: number;
+  last_reply_at: Timestamp | null;
+  /** Distinct authors in the order of their first reply, at most 10. */
+  participants: UserId[];
 }
 
 /** The reactions with one emoji on one message. */
@@ -202,6 +255,10 @@ export interface HistoryPage {
   room: RoomId;
   messages: Message[];
   has_more: boolean;
+  /** For a page of a thread: its root. */
+  thread?: MessageId;
+  /** The page reaches back to where history starts: older messages were deleted by retention. */
+  history_start_seq?: Seq;
 }
 
 // ---------------------------------------------------------------------------------
@@ -211,23 +268,25 @@ export interface AuthCommand { type: "auth"; token: string }
 export interface JoinCommand { type: "join"; room: RoomId; since?: Seq | null; password?: string | null }
 export interface LeaveCommand { type: "leave"; room: RoomId }
 export interface ResumeCommand { type: "resume"; rooms: Record<RoomId, Seq> }
-export interface SendCommand { type: "send"; room: RoomId; nonce: string; body: string; reply_to?: MessageId | null }
-export interface EditCommand { type: "edit"; message: MessageId; body: string }
+export interface SendCommand { type: "send"; room: RoomId; nonce: string; body: string; reply_to?: MessageId | null; thread_root?: MessageId | null; also_in_room?: boolean; extra?: Record<string, unknown> }
+export interface EditCommand { type: "edit"; message: MessageId; body: string; extra?: Record<string, unknown> }
 export interface DeleteCommand { type: "delete"; message: MessageId }
 export interface TypingStartCommand { type: "typing_start"; room: RoomId }
 export interface TypingStopCommand { type: "typing_stop"; room: RoomId }
-export interface HistoryCommand { type: "history"; room: RoomId; before?: Seq | null; after?: Seq | null; limit?: number | null }
+export interface HistoryCommand { type: "history"; room: RoomId; before?: Seq | null; after?: Seq | null; limit?: number | null; thread?: MessageId | null }
 export interface PingCommand { type: "ping" }
 export interface ReactCommand { type: "react"; message: MessageId; emoji: string }
 export interface UnreactCommand { type: "unreact"; message: MessageId; emoji: string }
 export interface PinCommand { type: "pin"; message: MessageId }
 export interface UnpinCommand { type: "unpin"; message: MessageId }
 export interface MarkReadCommand { type: "mark_read"; room: RoomId; seq: Seq }
+export interface SetNotificationsCommand { type: "set_notifications"; room: RoomId; level: NotifyLevel }
 
 export type ClientCommand =
   | AuthCommand | JoinCommand | LeaveCommand | ResumeCommand | SendCommand | EditCommand
   | DeleteCommand | TypingStartCommand | TypingStopCommand | HistoryCommand | PingCommand
-  | ReactCommand | UnreactCommand | PinCommand | UnpinCommand | MarkReadCommand;
+  | ReactCommand | UnreactCommand | PinCommand | UnpinCommand | MarkReadCommand
+  | SetNotificationsCommand;
 
 /** What goes on the wire: a command and an optional request id. */
 export type ClientFrame = ClientCommand & { id?: number };
@@ -235,7 +294,7 @@ export type ClientFrame = ClientCommand & { id?: number };
 // ---------------------------------------------------------------------------------
 // Events (server → client)
 
-export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number; read_states: ReadState[] }
+export interface HelloEvent { type: "hello"; protocol: number; user: UserView; rooms: RoomId[]; heartbeat_ms: number; read_states: ReadState[]; timeouts?: MyTimeout[] }
 export interface AckEvent { type: "ack"; id: number | null }
 export interface SentEvent { type: "sent"; id: number | null; nonce: string; room: RoomId; message_id: MessageId; seq: Seq }
 export interface ErrorEvent { type: "error"; id: number | null; code: ErrorCode; message: string; field?: string; retry_after_ms?: number }
@@ -259,6 +318,20 @@ export interface MessageUnpinnedEvent { type: "message_unpinned"; room: RoomId; 
 export interface ReactionRemovedEvent { type: "reaction_removed"; room: RoomId; message_id: MessageId; seq: Seq; emoji: string; user: UserId; count: number }
 export interface ReadStateEvent extends ReadState { type: "read_state" }
 export interface ReceiptEvent extends Receipt { type: "receipt" }
+export interface ReportCreatedEvent { type: "report_created"; report: Report }
+export interface ReportResolvedEvent { type: "report_resolved"; report: Report }
+export interface TimedOutEvent { type: "timed_out"; room: RoomId; user: UserId; until: Timestamp | null; by: UserId }
+/** A public room was created (to every connected user; as a non-member sees it). */
+export interface PublicRoomCreatedEvent { type: "public_room_created"; room: RoomView }
+/** A public room's settings changed (to every connected user). */
+export interface PublicRoomUpdatedEvent { type: "public_room_updated"; room: RoomView }
+/** A public room was deleted (to every connected user). */
+export interface PublicRoomDeletedEvent { type: "public_room_deleted"; room: RoomId }
+/** A user's profile changed (in each room shared with them). */
+export interface UserUpdatedEvent { type: "user_updated"; room: RoomId; user: UserView }
+export interface ThreadUpdatedEvent { type: "thread_updated"; room: RoomId; root: MessageId; root_seq: Seq; thread: ThreadSummary }
+/** In a `resume` replay: the room's history starts after the client's seq (retention). */
+export interface HistoryStartEvent { type: "history_start"; room: RoomId; history_start_seq: Seq }
 
 export type ServerEvent =
   | HelloEvent | AckEvent | SentEvent | ErrorEvent | PongEvent | HistoryEvent
@@ -266,7 +339,10 @@ export type ServerEvent =
   | MemberRemovedEvent | RoleChangedEvent | RoomCreatedEvent | RoomUpdatedEvent
   | InvitedEvent | RoomDeletedEvent | TypingEvent | PresenceEvent
   | ReactionAddedEvent | ReactionRemovedEvent | MessagePinnedEvent | MessageUnpinnedEvent
-  | ReadStateEvent | ReceiptEvent;
+  | ReadStateEvent | ReceiptEvent
+  | ReportCreatedEvent | ReportResolvedEvent | TimedOutEvent
+  | PublicRoomCreatedEvent | PublicRoomUpdatedEvent | PublicRoomDeletedEvent | UserUpdatedEvent
+  | ThreadUpdatedEvent | HistoryStartEvent;
 
 /** The event of a given `type`. */
 export type EventOf<T extends ServerEvent["type"]> = Extract<ServerEvent, { type: T }>;
@@ -285,8 +361,8 @@ export interface DeleteAccountRequest { password?: string | null }
 export interface ChangePasswordRequest { old: string; new: string }
 export interface ProfileUpdateRequest { display_name?: string | null; bio?: string | null; avatar_url?: string | null; email?: string | null }
 export interface MyRooms { public: RoomView[]; private: RoomView[]; direct: RoomView[] }
-export interface NewRoomRequest { kind: RoomKind; name: string; description?: string; password?: string | null; max_members?: number | null; avatar_url?: string | null }
-export interface RoomUpdateRequest { name?: string | null; description?: string | null; avatar_url?: string | null; password?: string | null; max_members?: number | null; slow_mode_secs?: number | null }
+export interface NewRoomRequest { kind: RoomKind; name: string; description?: string; password?: string | null; max_members?: number | null; avatar_url?: string | null; extra?: Record<string, unknown> }
+export interface RoomUpdateRequest { name?: string | null; description?: string | null; avatar_url?: string | null; password?: string | null; max_members?: number | null; slow_mode_secs?: number | null; retention_days?: number | null; extra?: Record<string, unknown> }
 export interface JoinRequest { password?: string | null }
 export interface JoinByCodeRequest { code: string; password?: string | null }
 export interface CodeResponse { code: string }
@@ -295,7 +371,47 @@ export interface InviteView { room_id: RoomId; room_name: string; invited_by: Us
 export interface SetRoleRequest { role: Role }
 export interface BanRequest { user_id: UserId; reason?: string; expires_at?: Timestamp | null }
 export interface Ban { room_id: RoomId; user_id: UserId; banned_by: UserId | null; reason: string; created_at: Timestamp; expires_at: Timestamp | null }
-export interface SendMessageRequest { body: string; reply_to?: MessageId | null; nonce?: string | null }
-export interface EditMessageRequest { body: string }
+export interface SendMessageRequest { body: string; reply_to?: MessageId | null; nonce?: string | null; thread_root?: MessageId | null; also_in_room?: boolean; extra?: Record<string, unknown> }
+export interface EditMessageRequest { body: string; extra?: Record<string, unknown> }
 export interface ReadPositionRequest { seq: Seq }
+export interface NotificationsRequest { level: NotifyLevel }
 export interface OpenDirectRequest { user_id?: UserId | null; username?: string | null }
+
+// ---------------------------------------------------------------------------------
+// Moderation (docs/API.md, "Moderation"; docs/DOMAIN.md)
+
+export type ReportResolution = "dismiss" | "delete_message" | "kick" | "ban";
+export type ModAction =
+  | "kick" | "ban" | "unban" | "set_role" | "pin" | "unpin" | "delete_message"
+  | "resolve_report" | "timeout" | "clear_timeout" | "set_blocklist";
+/** A member's report of a message (`resolution` null while open). */
+export interface Report {
+  id: string;
+  room_id: RoomId;
+  message_id: MessageId;
+  reporter: UserId | null;
+  author: UserId | null;
+  body: string;
+  reason: string;
+  created_at: Timestamp;
+  resolution: ReportResolution | null;
+  resolved_by: UserId | null;
+  resolved_at: Timestamp | null;
+}
+/** One entry of a room's moderation log (`GET /rooms/{id}/audit`). */
+export interface ModLogEntry {
+  id: string;
+  room_id: RoomId;
+  at: Timestamp;
+  actor: UserId | null;
+  action: ModAction;
+  target_user: UserId | null;
+  target_message: MessageId | null;
+  reason: string;
+}
+export interface Timeout { room_id: RoomId; user_id: UserId; until: Timestamp; by: UserId | null; reason: string; created_at: Timestamp }
+/** `GET /me/blocks`. */
+export interface Block { user_id: UserId; created_at: Timestamp }
+export interface ReportRequest { reason: string }
+export interface ResolveRequest { resolution: ReportResolution; reason?: string }
+export interface TimeoutRequest { duration_secs: number; reason?: string }

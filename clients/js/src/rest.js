@@ -96,6 +96,10 @@ export class RestClient {
   updateMe(body) { return this.call("PATCH", "/me", body); }
   deleteMe(body = {}) { return this.call("DELETE", "/me", body); }
   changePassword(body) { return this.call("POST", "/me/password", body); }
+  requestVerification() { return this.call("POST", "/me/verify-email"); }
+  verifyEmail(token) { return this.call("POST", "/auth/verify-email", { token }); }
+  requestPasswordReset(email) { return this.call("POST", "/auth/password-reset/request", { email }); }
+  resetPassword(body) { return this.call("POST", "/auth/password-reset", body); }
   user(id) { return this.call("GET", `/users/${enc(id)}`); }
   userByName(username) { return this.call("GET", `/users/by-name/${enc(username)}`); }
 
@@ -131,11 +135,13 @@ export class RestClient {
   directs() { return this.call("GET", "/direct"); }
 
   /** Upload an image or file message (multipart): `file` is a Blob (a File in browsers). */
-  sendFile(roomId, file, { caption, nonce, replyTo, name } = {}) {
+  sendFile(roomId, file, { caption, nonce, replyTo, threadRoot, alsoInRoom, name } = {}) {
     const form = new FormData();
     if (caption) form.append("caption", caption);
     if (nonce) form.append("nonce", nonce);
     if (replyTo) form.append("reply_to", replyTo);
+    if (threadRoot) form.append("thread_root", threadRoot);
+    if (threadRoot && alsoInRoom) form.append("also_in_room", "true");
     form.append("file", file, name || file.name || "file");
     return this.call("POST", `/rooms/${enc(roomId)}/files`, form);
   }

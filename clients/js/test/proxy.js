@@ -1,6 +1,6 @@
 // A TCP proxy between a client and the server, to break connections on purpose:
 // refuse new ones, cut the open ones, or cut a connection at the moment the server
-// answers something (before the client gets the answer).
+// answers something (before the client gets the answer), or go silent.
 
 import { createServer, connect } from "node:net";
 
@@ -18,6 +18,8 @@ export class Proxy {
     /** When set: a server→client chunk containing this text cuts the connection instead. */
     this.cutOn = null;
     this.cuts = 0;
+    /** When set: nothing passes either way and nothing is closed (a dead network). */
+    this.silent = false;
     this.pairs = new Set();
     this.server = createServer((client) => this.#accept(client));
   }
@@ -39,8 +41,11 @@ export class Proxy {
       client.destroy();
       upstream.destroy();
     };
-    client.on("data", (d) => upstream.write(d));
+    client.on("data", (d) => {
+      if (!this.silent) upstream.write(d);
+    });
     upstream.on("data", (d) => {
+      if (this.silent) return;
       if (this.cutOn && d.toString("latin1").includes(this.cutOn)) {
         this.cutOn = null;
         this.cuts += 1;

@@ -104,6 +104,24 @@ describe("against the real server", { skip }, () => {
     await proxy.close();
   });
 
+  test("a silent network (no close, nothing comes back) is given up after a command", async () => {
+    const { alice, room } = await twoInARoom();
+    const proxy = await Proxy.start(server.port);
+    // No heartbeat in the test's time: only the silence after the send can notice.
+    const sender = client(proxy.wsUrl, alice.auth.token, { silenceTimeoutMs: 500, connectTimeoutMs: 1000, pingIntervalMs: 600000 });
+    await sender.ready();
+    proxy.silent = true;
+    const pending = sender.send(room, "into the void");
+    await until(() => sender.state === "reconnecting", "the sender to give the silent socket up");
+    proxy.silent = false;
+    proxy.cutAll(); // the silent socket's bytes are gone; so is it
+    const sent = await pending;
+    const stored = (await allMessages(alice.rest, room)).filter((m) => m.kind === "text");
+    assert.deepEqual(stored.map((m) => m.id), [sent.message_id], "stored once");
+    sender.close();
+    await proxy.close();
+  });
+
   test("a send whose answer was lost in a reconnect is stored once", async () => {
     const { alice, room } = await twoInARoom();
     const proxy = await Proxy.start(server.port);

@@ -106,6 +106,24 @@ test("outbox: in-flight window, requeue after a drop, retry and final errors", a
   assert.equal(o.size, 0);
 });
 
+test("outbox: a rate-limited room waits; the other rooms' sends go on", () => {
+  let now = 0;
+  const o = new Outbox({ now: () => now });
+  o.add({ room: "slow", body: "1" }, 0).catch(() => {});
+  o.add({ room: "slow", body: "2" }, 0).catch(() => {});
+  o.add({ room: "fast", body: "3" }, 0).catch(() => {});
+  const [a] = o.takeReady();
+  o.requeue();
+  assert.equal(o.refused(a, new ChatError("rate_limited", "slow mode", { retryAfterMs: 30000 })), false);
+  assert.deepEqual(o.takeReady().map((e) => e.body), ["3"], "only the other room's send");
+  assert.equal(o.pausedFor("slow"), 30000);
+  assert.equal(o.pausedFor("fast"), 0);
+  assert.equal(o.pausedFor(), 30000);
+  now = 30000;
+  assert.deepEqual(o.takeReady().map((e) => e.body), ["1", "2"], "in order once the wait is over");
+  assert.equal(o.pausedFor(), 0);
+});
+
 test("outbox: a timeout says whether the message may have been stored", async () => {
   const o = new Outbox();
   const p = o.add({ room: "R", body: "x" }, 20);

@@ -18,6 +18,13 @@ pub(crate) enum Command {
         #[command(subcommand)]
         action: AdminCommand,
     },
+    /// Copy the SQLite database to a new file while the server runs (a consistent
+    /// snapshot; see docs/OPERATIONS.md for PostgreSQL and the files).
+    Backup {
+        /// The new file (must not exist).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
 }
 
 /// `chat-server admin …`.
@@ -39,7 +46,10 @@ pub(crate) enum AdminCommand {
 
 /// Run a subcommand against the configured store; what it did goes to stdout.
 pub(crate) async fn run(command: Command, store: &StoreConfig) -> Result<(), Fatal> {
-    let Command::Admin { action } = command;
+    let action = match command {
+        Command::Admin { action } => action,
+        Command::Backup { to } => return crate::backup::run(store, &to).await,
+    };
     let opened = open(store).await?;
     let chat = Chat::new(opened.store);
     let failed = |what: &str, e: chatcore::Error| match e {

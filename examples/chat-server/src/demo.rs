@@ -30,6 +30,7 @@ fn room(kind: RoomKind, name: &str, description: &str, password: Option<&str>) -
         password: password.map(str::to_owned),
         max_members: None,
         avatar_url: None,
+        extra: None,
     }
 }
 

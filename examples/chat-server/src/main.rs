@@ -16,15 +16,27 @@
 //! - Email: verification and password reset links are logged (info level) unless
 //!   `--smtp-url smtp://host:port` sends them; `--require-email-verification` (the
 //!   production setting) refuses sending and uploads until the address is verified.
+//! - Notifications of users who are not connected (DMs, mentions, or every message,
+//!   as each member's setting says) are logged (target `chat_server::notify`);
+//!   `--notify-email` also mails each user a digest through the mailer above, at most
+//!   one per user per `--notify-email-interval-secs` (default 900), to verified
+//!   addresses only.
 //! - `chat-server admin grant|revoke <username>` and `chat-server admin list` manage
 //!   the site administrators (with the same store flags, before `admin`).
 //! - `--demo` seeds sample users (their passwords are printed) and rooms.
-//! - Logs: `RUST_LOG` (default `info`).
+//! - Logs: `RUST_LOG` (default `info`); `--log-format json` for JSON lines.
+//! - `--metrics-addr` serves Prometheus metrics; `--config chat.toml` reads the
+//!   flags from a TOML file (see `chat.example.toml` and docs/OPERATIONS.md).
+//! - `chat-server backup --to FILE` copies the SQLite database of a running server.
 //! - Ctrl-C or SIGTERM stops accepting connections and lets in-flight requests finish
 //!   (at most `--shutdown-grace-secs`).
 
 mod admin_cli;
+mod backup;
+mod config;
 mod demo;
+mod metrics;
+mod notify;
 mod store;
 mod ui;
 
@@ -125,10 +137,21 @@ struct Cli {
     /// Sender of the emails.
     #[arg(long, env = "CHAT_MAIL_FROM", default_value = "Chat <chat@localhost>")]
     mail_from: String,
+    /// Mail users who are not connected a digest of their notifications (through
+    /// `--smtp-url`, or the log without it), to verified addresses only.
+    #[arg(long, env = "CHAT_NOTIFY_EMAIL")]
+    notify_email: bool,
+    /// At most one notification digest per user this often (seconds).
+    #[arg(long, env = "CHAT_NOTIFY_EMAIL_INTERVAL_SECS", default_value_t = 900)]
+    notify_email_interval_secs: u64,
     /// Require a verified email address to send messages and upload files (the
     /// production setting; registration then needs an email address to be useful).
     #[arg(long, env = "CHAT_REQUIRE_EMAIL_VERIFICATION")]
     require_email_verification: bool,
+    /// Let visitors continue as guests (`POST /auth/guest`): temporary accounts with
+    /// only a display name that may chat in public rooms, deleted after 24 h.
+    #[arg(long, env = "CHAT_GUESTS")]
+    guests: bool,
     /// The public address of the web UI, used in the links of emails (default: the
     /// address the server listens on).
     #[arg(long, env = "CHAT_PUBLIC_URL")]
@@ -139,6 +162,15 @@ struct Cli {
     /// connections per address. Never use it in production.
     #[arg(long)]
     bench_limits: bool,
+    /// Shortest timeout a moderator may give, in seconds (default 60; the browser
+    /// tests use 1).
+    #[arg(long, default_value_t = 60)]
+    min_timeout_secs: u64,
+    /// Retention: the longest any room keeps its messages, in days (off by default:
+    /// rooms keep them unless their admins set `retention_days`, up to 36,500).
+    /// Rooms may set less; housekeeping deletes older messages with their files.
+    #[arg(long, env = "CHAT_MAX_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+    max_retention_days: Option<u32>,
     /// Accept HTTP long-polling on the Socket.IO endpoint (`/socket.io/`, WebSocket
     /// only by default). Several nodes behind a load balancer then need sticky
     /// sessions (see chatcore-socketio's README).
@@ -156,9 +188,29 @@ struct Cli {
     /// word), before each room's own blocklist.
     #[arg(long, env = "CHAT_BLOCKLIST", value_delimiter = ',')]
     blocklist: Vec<String>,
+    /// Read further settings from this TOML file (keys are the flags' names; the
+    /// command line and the environment win over it). See chat.example.toml.
+    #[arg(long, env = "CHAT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Serve Prometheus metrics at `GET /metrics` on this address (e.g.
+    /// `127.0.0.1:9100`; keep it private). Default: off.
+    #[arg(long, env = "CHAT_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
+    /// Log lines as `text` or `json` (one JSON object a line).
+    #[arg(long, env = "CHAT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     /// Instead of serving: an operator's command (`admin grant <username>`…).
     #[command(subcommand)]
     command: Option<admin_cli::Command>,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line.
+    Json,
 }
 
 /// A startup failure, printed as one readable line (plus its causes).
@@ -202,12 +254,20 @@ impl std::fmt::Display for Fatal {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match config::args_with_file(std::env::args_os().collect()) {
+        Ok(args) => Cli::parse_from(args),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sea_orm_migration=warn,sqlx=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(never_log_frames(filter))
-        .init();
+    let logs = tracing_subscriber::fmt().with_env_filter(never_log_frames(filter));
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -335,6 +395,10 @@ async fn run(mut cli: Cli) -> Result<(), Fatal> {
 
     // With `--port 0` the system picks a free port: report the real one.
     let port = listener.local_addr().map_or(cli.port, |a| a.port());
+    if let Some(addr) = cli.metrics_addr {
+        let bound = metrics::serve(addr).await?;
+        println!("metrics on http://{bound}/metrics");
+    }
 
     let config =
         store::StoreConfig::from_flags(cli.memory, cli.database_url.as_deref(), &cli.data_dir);
@@ -346,6 +410,7 @@ async fn run(mut cli: Cli) -> Result<(), Fatal> {
         IpAddr::V6(ip) => format!("http://[{ip}]:{}", port),
         IpAddr::V4(ip) => format!("http://{ip}:{}", port),
     };
+    let notify_store = opened.store.clone();
     let mut builder = Chat::builder(opened.store)
         .blobs(open_blobs(&cli)?)
         .accounts(
@@ -353,21 +418,45 @@ async fn run(mut cli: Cli) -> Result<(), Fatal> {
                 .require_email_verification(cli.require_email_verification)
                 .public_url(cli.public_url.clone().unwrap_or_else(|| own_origin.clone())),
         );
-    if let Some(url) = cli.smtp_url.as_deref() {
-        let mailer = chatcore_media::SmtpMailer::new(url, &cli.mail_from)
-            .map_err(|e| Fatal::new("bad --smtp-url or --mail-from", e))?;
-        builder = builder.mailer(std::sync::Arc::new(mailer));
-        tracing::info!("mail: SMTP");
-    } else {
-        tracing::info!("mail: logged, not sent (set --smtp-url to send)");
+    let mailer: std::sync::Arc<dyn chatcore::mail::Mailer> =
+        if let Some(url) = cli.smtp_url.as_deref() {
+            let mailer = chatcore_media::SmtpMailer::new(url, &cli.mail_from)
+                .map_err(|e| Fatal::new("bad --smtp-url or --mail-from", e))?;
+            tracing::info!("mail: SMTP");
+            std::sync::Arc::new(mailer)
+        } else {
+            tracing::info!("mail: logged, not sent (set --smtp-url to send)");
+            std::sync::Arc::new(chatcore::mail::LogMailer)
+        };
+    builder = builder.mailer(mailer.clone());
+    let digest = cli.notify_email.then(|| notify::EmailDigest {
+        mailer,
+        interval: Duration::from_secs(cli.notify_email_interval_secs),
+    });
+    if cli.notify_email {
+        tracing::info!(
+            interval_secs = cli.notify_email_interval_secs,
+            "notifications: logged and mailed as digests"
+        );
     }
+    builder = builder.notifier(std::sync::Arc::new(notify::NotifierHandle(
+        notify::ServerNotifier::new(notify_store, digest),
+    )));
     if cli.require_email_verification {
         tracing::info!("a verified email address is required to send and upload");
     }
+    let mut limits = chatcore::Limits::default();
     if cli.bench_limits {
         tracing::warn!("--bench-limits: message, login and command rate limits are off");
-        builder = builder.limits(chatcore::Limits::without_rate_limits());
+        limits = chatcore::Limits::without_rate_limits();
     }
+    limits.min_timeout = std::time::Duration::from_secs(cli.min_timeout_secs);
+    limits.max_retention_days = cli.max_retention_days;
+    limits.guests = cli.guests;
+    if cli.guests {
+        tracing::info!("guest accounts are on (POST /auth/guest)");
+    }
+    builder = builder.limits(limits);
     if let Some(broker) = cli.broker.as_deref() {
         builder = builder.hub(open_broker(broker, cli.database_url.as_deref()).await?);
     }

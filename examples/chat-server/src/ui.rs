@@ -2,7 +2,10 @@
 //!
 //! No build step: the browser loads the ES modules under `ui/js/` and the vendored
 //! libraries under `ui/vendor/` (Preact, htm, signals; see `ui/vendor/README.md`)
-//! through the import map in `ui/index.html`.
+//! through the import map in `ui/index.html`. The protocol client is the TypeScript
+//! client's own source, `clients/js/src/*.js`, embedded from there (no copy) and
+//! served under `/js/chatcore/` (`@chatcore/client` in the import map): the files the
+//! client's Node tests test are the files the browser runs.
 //!
 //! Caching: the vendored files live in versioned directories and never change under
 //! one URL, so they are `immutable`; every other file is revalidated on each load
@@ -26,29 +29,34 @@ struct Asset {
 }
 
 macro_rules! assets {
-    ($($path:literal => $ct:expr),* $(,)?) => {
+    ($($path:literal => $ct:expr),* ; client: $($file:literal),* $(,)?) => {
         &[$(Asset {
             path: $path,
             content_type: $ct,
             body: include_bytes!(concat!("../ui/", $path)),
-        }),*]
+        },)* $(Asset {
+            path: concat!("js/chatcore/", $file),
+            content_type: JS,
+            body: include_bytes!(concat!("../../../clients/js/src/", $file)),
+        },)*]
     };
 }
 
 const JS: &str = "text/javascript; charset=utf-8";
 
-/// Every file of the UI, by path under `ui/`.
+/// Every file of the UI, by path under `ui/`, then the client's modules (by file name
+/// under `clients/js/src/`, served under `js/chatcore/`).
 static ASSETS: &[Asset] = assets![
     "index.html" => "text/html; charset=utf-8",
     "app.css" => "text/css; charset=utf-8",
+    "features.css" => "text/css; charset=utf-8",
     "favicon.svg" => "image/svg+xml",
+    "reads.css" => "text/css; charset=utf-8",
     "js/theme.js" => JS,
     "js/main.js" => JS,
     "js/errors.js" => JS,
     "js/lib.js" => JS,
     "js/transport/index.js" => JS,
-    "js/transport/api.js" => JS,
-    "js/transport/live.js" => JS,
     "js/state/store.js" => JS,
     "js/state/sync.js" => JS,
     "js/state/events.js" => JS,
@@ -57,6 +65,11 @@ static ASSETS: &[Asset] = assets![
     "js/state/dialogs.js" => JS,
     "js/state/drafts.js" => JS,
     "js/state/invites.js" => JS,
+    "js/state/reads.js" => JS,
+    "js/state/notify.js" => JS,
+    "js/state/directory.js" => JS,
+    "js/state/admin.js" => JS,
+    "js/dialogs/admin.js" => JS,
     "js/ui/shell.js" => JS,
     "js/ui/auth.js" => JS,
     "js/ui/sidebar.js" => JS,
@@ -70,17 +83,50 @@ static ASSETS: &[Asset] = assets![
     "js/ui/format.js" => JS,
     "js/ui/strength.js" => JS,
     "js/ui/invites.js" => JS,
+    "js/ui/unread.js" => JS,
+    "js/ui/reports.js" => JS,
+    "js/ui/timeout.js" => JS,
+    "js/state/moderation.js" => JS,
+    "js/dialogs/moderation.js" => JS,
     "js/dialogs/rooms.js" => JS,
     "js/dialogs/profile.js" => JS,
     "js/dialogs/member.js" => JS,
     "js/dialogs/settings.js" => JS,
     "js/dialogs/account.js" => JS,
+    "js/dialogs/notifications.js" => JS,
     "js/dialogs/room-extras.js" => JS,
+    "js/transport/features.js" => JS,
+    "js/state/reactions.js" => JS,
+    "js/state/pins.js" => JS,
+    "js/state/panel.js" => JS,
+    "js/state/jump.js" => JS,
+    "js/state/search.js" => JS,
+    "js/ui/glyphs.js" => JS,
+    "js/ui/reactions.js" => JS,
+    "js/ui/pins.js" => JS,
+    "js/ui/jump.js" => JS,
+    "js/ui/search.js" => JS,
+    "js/ui/panel.js" => JS,
+    "js/state/threads.js" => JS,
+    "js/ui/thread.js" => JS,
+    "js/ui/guest.js" => JS,
     "vendor/preact-11.2.0/preact.mjs" => JS,
     "vendor/preact-11.2.0/hooks.mjs" => JS,
     "vendor/htm-3.1.1/htm.mjs" => JS,
     "vendor/signals-core-1.14.5/signals-core.mjs" => JS,
-    "vendor/signals-2.11.4/signals.mjs" => JS,
+    "vendor/signals-2.11.4/signals.mjs" => JS;
+    client:
+    "index.js",
+    "client.js",
+    "rest.js",
+    "errors.js",
+    "emitter.js",
+    "close-codes.js",
+    "backoff.js",
+    "seqs.js",
+    "outbox.js",
+    "typing.js",
+    "history.js",
 ];
 
 /// Strong validators of the assets, in `ASSETS` order.
@@ -198,6 +244,9 @@ fn serve(path: &str, request: &HeaderMap) -> Response {
 mod tests {
     use super::*;
 
+    /// Where the TypeScript client's modules are served.
+    const CLIENT_DIR: &str = "js/chatcore/";
+
     fn get(path: &str) -> Response {
         serve(path, &HeaderMap::new())
     }
@@ -243,6 +292,56 @@ mod tests {
                 "{rel} is not in ASSETS"
             );
         }
+        let mut client = Vec::new();
+        walk(&client_src(), &mut client);
+        assert!(client.len() > 5, "found {} client modules", client.len());
+        for f in client {
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+            let path = format!("{CLIENT_DIR}{}", name.unwrap_or_default());
+            assert!(
+                ASSETS.iter().any(|a| a.path == path),
+                "{path} is not in ASSETS"
+            );
+        }
+    }
+
+    fn client_src() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../clients/js/src")
+    }
+
+    /// The browser runs the client the Node tests test: every module under
+    /// `/js/chatcore/` is, byte for byte, the file in `clients/js/src/` now (the
+    /// embedding is of that file, not of a copy that could fall behind).
+    #[test]
+    fn the_served_client_is_the_tested_client() {
+        let served: Vec<&Asset> = ASSETS
+            .iter()
+            .filter(|a| a.path.starts_with(CLIENT_DIR))
+            .collect();
+        assert!(served.iter().any(|a| a.path == "js/chatcore/client.js"));
+        for a in served {
+            let file = client_src().join(&a.path[CLIENT_DIR.len()..]);
+            let on_disk = std::fs::read(&file).unwrap_or_default();
+            assert!(!on_disk.is_empty(), "{} is missing", file.display());
+            assert!(
+                a.body == on_disk.as_slice(),
+                "{} differs from {}",
+                a.path,
+                file.display()
+            );
+            let res = get(a.path);
+            assert_eq!(res.status(), StatusCode::OK, "{}", a.path);
+            assert_eq!(
+                res.headers()
+                    .get(header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok()),
+                Some(JS)
+            );
+        }
+        let index = std::str::from_utf8(get_body("index.html")).unwrap_or_default();
+        let map: serde_json::Value =
+            serde_json::from_str(import_map(index).unwrap_or("{}")).unwrap_or_default();
+        assert_eq!(map["imports"]["@chatcore/client"], "/js/chatcore/index.js");
     }
 
     /// Every file a module imports (relative paths, and the import map's targets) is

@@ -272,10 +272,11 @@ async fn scenario(database_url: String, broker: &str) {
         json!({"type": "send", "room": room_id, "nonce": "n2", "body": "hi from B"}),
     )
     .await;
-    wait_for(&mut alice_ws, |v| {
+    let reply = wait_for(&mut alice_ws, |v| {
         created(v).is_some_and(|(_, b)| b == "hi from B")
     })
     .await;
+    let last_seq = created(&reply).unwrap().0;
 
     // Read state across nodes: bob reads on B; his connection on A is told.
     let hello_seq = created(&got).unwrap().0;
@@ -289,7 +290,7 @@ async fn scenario(database_url: String, broker: &str) {
     assert_eq!(
         state,
         json!({"type": "read_state", "room": room_id, "last_read_seq": hello_seq,
-               "unread": 0, "mentions": 0})
+               "last_seq": last_seq, "unread": 0, "mentions": 0, "notifications": "all"})
     );
     drop(bob_on_a);
 

@@ -24,7 +24,7 @@ pub struct Server {
     child: Child,
     pub port: u16,
     http: reqwest::Client,
-    /// The lines the server printed on stdout after its address line.
+    /// The lines the server printed on stdout (but its address line).
     pub stdout: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
@@ -46,6 +46,7 @@ impl Server {
             .spawn()
             .unwrap();
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut before = Vec::new();
         let port = loop {
             let line = lines
                 .next()
@@ -55,8 +56,9 @@ impl Server {
                 let addr = rest.split_whitespace().next().unwrap();
                 break addr.rsplit_once(':').unwrap().1.parse().unwrap();
             }
+            before.push(line);
         };
-        let stdout = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stdout = std::sync::Arc::new(std::sync::Mutex::new(before));
         let out = stdout.clone();
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {

@@ -29,6 +29,8 @@ const BY_CODE = {
   timeout: "The server did not answer. Please try again.",
   disconnected: "The connection dropped. Please try again.",
   weak_password: "That password is too easy to guess.",
+  guests_disabled: "Guest access is turned off on this server.",
+  account_suspended: "This account is suspended. Contact the site's administrators.",
 };
 
 // The server's detail for codes that cover several cases ("forbidden: wrong room password").

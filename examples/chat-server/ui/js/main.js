@@ -10,8 +10,9 @@ import { effect } from "@preact/signals";
 import { App } from "./ui/shell.js";
 import { Toasts } from "./ui/toasts.js";
 import { handleEmailLink } from "./ui/auth.js";
-import { totalUnread } from "./state/store.js";
-import { boot } from "./state/actions.js";
+import { totalUnread, totalMentions } from "./state/reads.js";
+import { setNotificationOpener } from "./state/notify.js";
+import { boot, openRoom } from "./state/actions.js";
 
 const root = document.getElementById("root");
 root.replaceChildren();
@@ -20,8 +21,10 @@ render(html`<${Toasts} />`, document.getElementById("toasts"));
 
 effect(() => {
   const n = totalUnread.value;
-  document.title = n ? `(${n}) chatcore` : "chatcore";
+  const at = totalMentions.value;
+  document.title = (n ? `(${n}) ` : "") + (at ? `@${at} ` : "") + "chatcore";
 });
+setNotificationOpener(openRoom);
 
 handleEmailLink();
 // A link pasted into a tab where the app is open changes only the `#…` part.

@@ -11,11 +11,13 @@ import { session } from "../state/store.js";
 import { toast } from "../state/toasts.js";
 import { endSession } from "../state/sync.js";
 import { logout } from "../state/actions.js";
+import { DesktopSection } from "./notifications.js";
 
 export function AccountDialog({ close }) {
   const me = session.me.peek();
   return html`<${Modal} close=${close} title="Your account" subtitle=${"@" + me.username} wide testid="account-dialog">
     ${me.has_password === false ? null : html`<${PasswordSection} />`}
+    <${DesktopSection} />
     <${SessionsSection} />
     <${DeleteSection} needsPassword=${me.has_password !== false} />
   <//>`;

@@ -11,6 +11,7 @@ import { session, currentRoom, online, knownUser, roomTitle, memberActionIds, RO
 import { toast } from "../state/toasts.js";
 import { openDialog } from "../state/dialogs.js";
 import { openDirectWith, setRole, transfer, kick } from "../state/actions.js";
+import { memberExtraActions } from "./moderation.js";
 
 /** Open the card of a user, as a member of the open room when they are one. */
 export function openUserCard(userId) {
@@ -41,6 +42,7 @@ function UserDialog({ close, rs, userId }) {
   const isMe = !!me && user.id === me.id;
   const isOnline = online.value.has(user.id);
   const actions = member ? memberActionIds(rs, member) : [];
+  const extra = memberExtraActions(rs, member, close);
   return html`<${Modal} close=${close} title=${isMe ? "You" : nameOf(user)} testid="user-dialog">
     <div class="user-card">
       <${Avatar} user=${user} size=${72} online=${isOnline} />
@@ -57,6 +59,8 @@ function UserDialog({ close, rs, userId }) {
     ${member ? html`<p class="muted small">Joined ${formatFull(member.joined_at)}</p>` : null}
     ${isMe ? null : html`<button type="button" class="btn btn-ghost btn-block" data-testid="user-message"
       onClick=${() => { close(); openDirectWith(user.username); }}><${Icon} name="message" size=${16} />Send a direct message</button>`}
+    ${extra.length ? html`<div class="action-list" data-testid="member-extra-actions">${extra.map((a) => html`<button key=${a.id} type="button"
+      class="action" data-testid=${`action-${a.id}`} onClick=${a.run}><${Icon} name=${a.icon} size=${16} />${a.label}</button>`)}</div>` : null}
     ${actions.length ? html`<div class="action-list" data-testid="member-actions">
       <div class="action-title">Moderation</div>
       ${actions.map((id) => {

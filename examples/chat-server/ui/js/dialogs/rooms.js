@@ -7,6 +7,7 @@ import { Field } from "../ui/common.js";
 import { Modal } from "../ui/modal.js";
 import { Api, listOf } from "../transport/index.js";
 import { rooms, roomTitle } from "../state/store.js";
+import { directoryNews, withNews } from "../state/directory.js";
 import { toast } from "../state/toasts.js";
 import { roomJoined, openRoom } from "../state/actions.js";
 
@@ -85,7 +86,7 @@ export function BrowseDialog({ close }) {
   };
   useEffect(() => load(null), []);
   const q = filter.trim().toLowerCase();
-  const shown = (list || []).filter((r) => !q || r.name.toLowerCase().includes(q) || (r.description || "").toLowerCase().includes(q));
+  const shown = withNews(list || [], directoryNews.value).filter((r) => !q || r.name.toLowerCase().includes(q) || (r.description || "").toLowerCase().includes(q));
   let body;
   if (!list) body = html`<div class="center"><span class="spinner"></span></div>`;
   else if (!shown.length) body = html`<div class="browse-empty">${list.length ? "No room matches." : "No public rooms yet. Create the first one!"}</div>`;

@@ -11,6 +11,7 @@ import { Api, listOf } from "../transport/index.js";
 import { knownUser, userName, rememberUser, roomTitle, permissionsOf, ROLE_LABEL } from "../state/store.js";
 import { toast } from "../state/toasts.js";
 import { InviteSection, RoomAvatarSection } from "./room-extras.js";
+import { NotifySection } from "./notifications.js";
 import { copyCode, codeChanged, roomUpdated, leaveRoom, deleteRoom } from "../state/actions.js";
 
 export function SettingsDialog({ close, rs }) {
@@ -20,6 +21,7 @@ export function SettingsDialog({ close, rs }) {
       <div class="user-card"><${Avatar} user=${v.peer} size=${56} />
         <div><div class="profile-name">${roomTitle(v)}</div>${v.peer ? html`<div class="muted">@${v.peer.username}</div>` : null}</div></div>
       <p class="muted small">Conversation started ${formatFull(v.created_at)}.</p>
+      <${NotifySection} rs=${rs} />
     <//>`;
   }
   const p = permissionsOf(rs);
@@ -50,6 +52,7 @@ export function SettingsDialog({ close, rs }) {
         <span class="muted">Created</span><span>${formatFull(v.created_at)}</span>
       </div>
     </section>
+    <${NotifySection} rs=${rs} />
     ${v.code ? html`<${CodeSection} rs=${rs} code=${v.code} canRotate=${p.rotate_code} />` : null}
     ${p.invite ? html`<${InviteSection} rs=${rs} />` : null}
     ${p.edit_settings ? html`<${RoomAvatarSection} rs=${rs} />` : null}

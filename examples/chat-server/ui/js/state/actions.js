@@ -1,11 +1,12 @@
 // What the user does: each action calls the server through the transport layer and
 // updates the state. Components call these; they never talk to the network.
 
-import { Api, ApiError, connection } from "../transport/index.js";
+import { Api, ApiError, connection, newNonce as nonce } from "../transport/index.js";
 import {
-  session, rooms, currentId, currentRoom, ui, rememberUser, forgetUsers, online, editMembers, markRead, roomTitle,
+  session, rooms, currentId, currentRoom, ui, rememberUser, forgetUsers, online, editMembers, roomTitle,
   setPending, addMessages, batch,
 } from "./store.js";
+import { markRead } from "./reads.js";
 import {
   loadRooms, openRoom, roomJoined, refreshRoom, loadMembers, dropRoom, endSession, addRoomView,
 } from "./sync.js";
@@ -16,7 +17,6 @@ import { confirm } from "../ui/modal.js";
 
 export { openRoom, roomJoined, loadOlder } from "./sync.js";
 
-const TYPING_REPEAT_MS = 3000;
 const MAX_BODY_CHARS = 4000;
 
 // ---- session -------------------------------------------------------------------
@@ -202,25 +202,21 @@ export function discardPending(p) {
   connection.discard(p.nonce);
 }
 
+// Typing state goes out throttled by the client (a start at most every 3 s per room).
 let typingRoom = null;
-let typingSentAt = 0;
 
 export function typingStart() {
   const rs = currentRoom.peek();
   if (!rs) return;
-  const now = Date.now();
-  if (typingRoom === rs.id && now - typingSentAt < TYPING_REPEAT_MS) return;
-  if (typingRoom && typingRoom !== rs.id) connection.post({ type: "typing_stop", room: typingRoom });
+  if (typingRoom && typingRoom !== rs.id) connection.stopTyping(typingRoom);
   typingRoom = rs.id;
-  typingSentAt = now;
-  connection.post({ type: "typing_start", room: rs.id });
+  connection.typing(rs.id);
 }
 
 export function typingStop() {
   if (!typingRoom) return;
-  connection.post({ type: "typing_stop", room: typingRoom });
+  connection.stopTyping(typingRoom);
   typingRoom = null;
-  typingSentAt = 0;
 }
 
 export function startReply(m) {
@@ -269,13 +265,6 @@ export async function deleteMessage(m) {
 }
 
 // ---- helpers -------------------------------------------------------------------
-
-/** A random nonce for idempotent sends. */
-function nonce() {
-  const a = new Uint8Array(12);
-  crypto.getRandomValues(a);
-  return Array.from(a, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** Copy text to the clipboard, with a fallback for insecure contexts. */
 async function copyText(text) {

@@ -6,8 +6,9 @@
 import { Api, connection } from "../transport/index.js";
 import {
   session, rooms, currentId, ui, rememberUser, setOnline, addMessages, updateMessage, setPending, editMembers,
-  markRead, roomTitle, userName, batch,
+  roomTitle, userName, batch,
 } from "./store.js";
+import { markRead, applyReadState, applyReadStates, applyReceipt, messageArrived, messageDeleted } from "./reads.js";
 import {
   addRoomView, dropRoom, joinLive, loadRooms, loadMembers, loadDirectPresence, refreshRoom, fillGap, roomJoined,
   endSession,
@@ -15,6 +16,11 @@ import {
 import { toast } from "./toasts.js";
 import { sentence } from "../errors.js";
 import { loadInvites } from "./invites.js";
+import { onReaction } from "./reactions.js";
+import { onPinEvent } from "./pins.js";
+import { loadBlocks, onReport, onTimedOut } from "./moderation.js";
+import { onPublicRoom, onUserUpdated } from "./directory.js";
+import { onThreadUpdated } from "./threads.js";
 
 const room = (id) => rooms.peek().get(id) || null;
 const isMe = (id) => !!session.me.peek() && id === session.me.peek().id;
@@ -31,23 +37,23 @@ export const liveHandlers = {
     const why = code === 4002 ? "Your session was ended." : code === 4003 ? "This account was deleted." : code === 4004 ? "This account is suspended." : "Please log in again.";
     endSession(why);
   },
+  onSendDelayed(entry, err) {
+    // Slow mode: the text goes back to the composer, with how long to wait (other
+    // rate limits: the client sends it again when the wait is over).
+    const rs = room(entry.room);
+    if (err.code !== "rate_limited" || !rs || !rs.view.peek().slow_mode_secs) return false;
+    const p = rs.pending.peek().find((x) => x.nonce === entry.nonce);
+    const wait = Math.max(500, err.retryAfterMs || 1000);
+    batch(() => {
+      if (p) setPending(rs, p.nonce, null);
+      ui.restoreText.value = { room: entry.room, text: entry.body };
+      ui.slowWait.value = { room: entry.room, until: Date.now() + wait };
+    });
+    return true;
+  },
   onSendFailed(entry, err) {
     const rs = room(entry.room);
     const p = rs && rs.pending.peek().find((x) => x.nonce === entry.nonce);
-    if (err.code === "rate_limited") {
-      const wait = Math.max(500, err.retryAfterMs || 1000);
-      if (rs && rs.view.peek().slow_mode_secs) {
-        // Slow mode: the text goes back to the composer, with how long to wait.
-        batch(() => {
-          if (p) setPending(rs, p.nonce, null);
-          ui.restoreText.value = { room: entry.room, text: entry.body };
-          ui.slowWait.value = { room: entry.room, until: Date.now() + wait };
-        });
-      } else {
-        setTimeout(() => { if (rs && rs.pending.peek().some((x) => x.nonce === entry.nonce)) connection.send(entry); }, wait);
-      }
-      return;
-    }
     if (p) setPending(rs, p.nonce, { ...p, failed: err.message || err.code });
   },
 };
@@ -58,14 +64,10 @@ function onHello(hello, reconnect) {
     rememberUser(hello.user);
   }
   setOnline(session.me.peek().id, true);
-  // Ask for everything missed in the rooms whose history we hold; the server replays
-  // it in order and the client drops what it already has.
-  // Always sent first: the server holds live events until the first command, so the
-  // replay comes before them. Rooms that cannot be resumed (left, banned, deleted while
-  // away) answer with errors under this id; the room list reload below settles them.
-  const since = {};
-  for (const rs of rooms.peek().values()) if (rs.loaded.peek()) since[rs.id] = rs.lastSeq;
-  connection.request({ type: "resume", rooms: since }).catch(() => {});
+  applyReadStates(hello.read_states);
+  // The client has sent `resume`: what was missed arrives as message_created events
+  // (rooms that cannot be resumed, left or deleted while away, are settled by the
+  // room list reload below).
   if (reconnect) {
     // Membership, roles and presence may have changed while away.
     loadRooms().catch(() => {});
@@ -75,6 +77,7 @@ function onHello(hello, reconnect) {
     }
   }
   loadDirectPresence();
+  loadBlocks();
 }
 
 function onEvent(ev) {
@@ -134,6 +137,10 @@ function onEvent(ev) {
       return;
     }
     case "typing": return onTyping(ev);
+    case "read_state": return applyReadState(ev);
+    case "receipt": return applyReceipt(ev);
+    case "report_created": case "report_resolved": return onReport(ev);
+    case "timed_out": return onTimedOut(ev);
     case "presence": {
       batch(() => {
         setOnline(ev.user, !!ev.online);
@@ -159,6 +166,13 @@ function onEvent(ev) {
       if (ev.id === null || ev.id === undefined) toast(sentence(ev.code, ev.message, ev.field), "error");
       return;
     }
+    case "reaction_added": case "reaction_removed": return onReaction(ev);
+    case "message_pinned": case "message_unpinned": return onPinEvent(ev);
+    case "public_room_created":
+    case "public_room_updated":
+    case "public_room_deleted": return onPublicRoom(ev);
+    case "user_updated": return onUserUpdated(ev);
+    case "thread_updated": return onThreadUpdated(ev);
     default:
       // Unknown events are ignored (the protocol grows additively).
   }
@@ -178,7 +192,7 @@ export function receiveMessage(m, created) {
       // have been read before it, and the replay after the page skips what this
       // connection was already sent.
       if (rs.early) rs.early.push(m);
-      if (created && !mine) rs.unread.value += 1;
+      if (created) messageArrived(rs, m);
       return;
     }
     const gap = created && m.seq > rs.lastSeq + 1 && rs.lastSeq > 0;
@@ -189,7 +203,7 @@ export function receiveMessage(m, created) {
       refreshRoom(rs.id);
     }
     const shown = m.room_id === currentId.peek() && visible();
-    if (fresh.length && created && !mine && !shown) rs.unread.value += 1;
+    if (fresh.length && created) messageArrived(rs, m);
     if (m.room_id === currentId.peek()) {
       if (mine && created) rs.anchor = "bottom";
       if (shown) markRead(rs);
@@ -205,6 +219,7 @@ function onDeleted(ev) {
   if (early) rs.early.push({ ...early, body: "", deleted_at: early.deleted_at || at });
   const m = rs.msgs.get(ev.message_id);
   if (!m) return;
+  messageDeleted(rs, m);
   batch(() => {
     updateMessage(rs, m.id, { body: "", deleted_at: m.deleted_at || at });
     if (ui.editing.peek() === m.id) ui.editing.value = null;

@@ -177,6 +177,8 @@ const SHOWN_FIELDS = ["seq", "author_id", "kind", "body", "reply_to", "edited_at
 /** Whether two copies of a message show the same (then the held one is kept). */
 function sameMessage(a, b) {
   if (SHOWN_FIELDS.some((k) => a[k] !== b[k])) return false;
+  if (JSON.stringify(a.reactions || []) !== JSON.stringify(b.reactions || [])) return false;
+  if (JSON.stringify(a.thread ?? null) !== JSON.stringify(b.thread ?? null)) return false;
   return JSON.stringify(a.attachment ?? null) === JSON.stringify(b.attachment ?? null)
     && JSON.stringify(a.system ?? null) === JSON.stringify(b.system ?? null);
 }
@@ -194,6 +196,11 @@ function newer(a, b) {
   return sameMessage(a, b) ? a : b;
 }
 
+/** Edits carry no reactions (docs/PROTOCOL.md): a copy without them keeps those held. */
+function keepReactions(old, m) {
+  return m.reactions || !old.reactions ? m : { ...m, reactions: old.reactions };
+}
+
 /**
  * Merge messages into a room, deduplicated by id. Returns the messages that were new
  * to the client. Unchanged messages keep their object, so their rows do not re-render.
@@ -208,7 +215,7 @@ export function addMessages(rs, messages) {
     if (!m || !m.id) continue;
     const old = rs.msgs.get(m.id);
     if (old) {
-      const keep = newer(old, m);
+      const keep = newer(old, keepReactions(old, m));
       if (keep !== old) {
         rs.msgs.set(m.id, keep);
         changed = true;
@@ -319,30 +326,3 @@ export function memberActionIds(rs, member) {
   if (p.ban.includes(target)) out.push("ban");
   return out;
 }
-
-// ---- read markers (remembered per browser) -------------------------------------
-
-const READ_KEY = "chatcore.read";
-
-function readMap() {
-  try { return JSON.parse(localStorage.getItem(READ_KEY) || "{}") || {}; } catch { return {}; }
-}
-
-export function lastRead(roomId) {
-  const v = readMap()[roomId];
-  return typeof v === "number" ? v : null;
-}
-
-export function markRead(rs) {
-  rs.unread.value = 0;
-  const m = readMap();
-  m[rs.id] = Math.max(rs.lastSeq, rs.view.peek().last_seq || 0);
-  try { localStorage.setItem(READ_KEY, JSON.stringify(m)); } catch { /* storage full or blocked */ }
-}
-
-/** Total unread messages (the tab title). */
-export const totalUnread = computed(() => {
-  let n = 0;
-  for (const rs of rooms.value.values()) n += rs.unread.value;
-  return n;
-});

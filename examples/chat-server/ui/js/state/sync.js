@@ -5,8 +5,9 @@
 import { Api, connection } from "../transport/index.js";
 import {
   session, rooms, currentId, ui, roomState, putRoom, removeRoom, rememberUser, setOnline, addMessages,
-  oldestSeq, lastRead, markRead, setUserLookup, batch,
+  oldestSeq, setUserLookup, batch,
 } from "./store.js";
+import { markRead, applyRoomRead, roomOpened } from "./reads.js";
 import { toast } from "./toasts.js";
 
 export const PAGE = 50;
@@ -26,11 +27,9 @@ export function addRoomView(view) {
     };
   } else {
     rs = roomState(view);
-    const read = lastRead(view.id);
-    rs.unread.value = read === null ? 0 : Math.max(0, (view.last_seq || 0) - read);
-    if (read === null) markRead(rs);
     putRoom(rs);
   }
+  applyRoomRead(rs, view);
   if (view.peer) rememberUser(view.peer);
   return rs;
 }
@@ -40,7 +39,7 @@ export async function loadRooms() {
   const views = [...(data.public || []), ...(data.private || []), ...(data.direct || [])];
   const seen = new Set();
   batch(() => {
-    for (const v of views) { addRoomView(v); seen.add(v.id); }
+    for (const v of views) { addRoomView(v); seen.add(v.id); connection.track(v.id, v.last_seq || 0); }
     for (const id of Array.from(rooms.peek().keys())) if (!seen.has(id)) dropRoom(id);
   });
 }
@@ -74,6 +73,7 @@ export function openRoom(id) {
       ui.editing.value = null;
       rs.anchor = "bottom";
       history.replaceState(null, "", `#room/${encodeURIComponent(id)}`);
+      roomOpened(rs);
     }
     ui.sidebarOpen.value = false;
     markRead(rs);

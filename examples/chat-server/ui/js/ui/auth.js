@@ -6,6 +6,7 @@ import { Icon } from "./icons.js";
 import { Field, FormError, ThemeToggle } from "./common.js";
 import { Modal } from "./modal.js";
 import { StrengthMeter } from "./strength.js";
+import { GuestEntry } from "./guest.js";
 import { Api } from "../transport/index.js";
 import { session } from "../state/store.js";
 import { toast } from "../state/toasts.js";
@@ -46,6 +47,7 @@ export function AuthScreen() {
             data-testid="tab-register" onClick=${() => showTab("register")}>Register</button>
         </div>
         <${AuthForm} key=${mode} isLogin=${isLogin} notice=${session.authNotice.value} />
+        <${GuestEntry} />
       </div>
     </div>
   </div>`;

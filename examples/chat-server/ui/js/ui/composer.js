@@ -7,6 +7,7 @@ import { snippet } from "./format.js";
 import { session, ui, userName, roomTitle } from "../state/store.js";
 import { loadDraft, saveDraft } from "../state/drafts.js";
 import { send, sendFile, typingStart, typingStop, startEdit, cancelReply } from "../state/actions.js";
+import { TimedOutNotice } from "./timeout.js";
 
 const MAX_CHARS = 4000;
 
@@ -15,7 +16,7 @@ export function ComposerArea({ rs }) {
   return html`
     <${Typing} rs=${rs} />
     <${ReplyBar} rs=${rs} />
-    <${Composer} key=${rs.id} rs=${rs} />
+    <${TimedOutNotice} rs=${rs}><${Composer} key=${rs.id} rs=${rs} /><//>
     <${SlowWait} rs=${rs} />
     <div class="composer-hint" hidden=${!v.slow_mode_secs}>${v.slow_mode_secs ? `Slow mode: one message every ${v.slow_mode_secs} s` : ""}</div>`;
 }

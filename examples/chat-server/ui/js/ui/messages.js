@@ -8,6 +8,7 @@ import { Icon, IconButton } from "./icons.js";
 import { Avatar, RoomIcon } from "./common.js";
 import { formatTime, formatFull, formatDay, dayKey, formatSize, snippet } from "./format.js";
 import { fileUrl } from "../transport/index.js";
+import { readMarks, mentionClass, ReadSentinel } from "./unread.js";
 import {
   session, ui, knownUser, userName, roomTitle, roleOf, canDeleteMessage, ROLE_LABEL,
 } from "../state/store.js";
@@ -15,6 +16,14 @@ import {
   loadOlder, markCurrentRead, startReply, startEdit, cancelEdit, saveEdit, deleteMessage, retrySend, discardPending,
 } from "../state/actions.js";
 import { openUserCard } from "../dialogs/member.js";
+import { ReactionChips, ReactButton } from "./reactions.js";
+import { PinButton } from "./pins.js";
+import { GapMarker } from "./jump.js";
+import { gapAfter } from "../state/jump.js";
+import { openReport } from "../dialogs/moderation.js";
+import { blocked } from "../state/moderation.js";
+import { ThreadSummary, ThreadButton } from "./thread.js";
+import { threadOnly } from "../state/threads.js";
 
 const GROUP_WINDOW_MS = 5 * 60 * 1000;
 const NEAR_BOTTOM_PX = 120;
@@ -101,6 +110,7 @@ export class MessageList extends Component {
           <${ListHead} rs=${rs} />
           ${rows(rs, messages)}
           ${rs.pending.value.map((p) => html`<${Pending} key=${p.nonce} p=${p} />`)}
+          <${ReadSentinel} rs=${rs} />
         </div>
       </div>
       <button type="button" class="jump-latest" hidden=${!this.state.jump} data-testid="jump-latest" onClick=${this.toBottom}><${Icon} name="arrowDown" size=${16} />${this.arrivedAbove ? "New messages" : "Latest messages"}</button>`;
@@ -110,10 +120,14 @@ export class MessageList extends Component {
 /** Day separators and messages; a message's row gets only what it shows. */
 function rows(rs, messages) {
   const editing = ui.editing.value;
+  const marks = readMarks(rs, messages);
   const out = [];
   let prev = null;
   let prevDay = null;
+  const gap = gapAfter(rs.id);
   for (const m of messages) {
+    if (m.id === marks.divider) { out.push(html`<${marks.dividerRow} key="new-divider" />`); prev = null; }
+    if (threadOnly(m)) continue; // shown in its thread's panel
     const day = dayKey(m.created_at);
     if (day !== prevDay) {
       out.push(html`<div key=${"day-" + day} class="day-sep" role="separator"><span>${formatDay(m.created_at)}</span></div>`);
@@ -126,7 +140,9 @@ function rows(rs, messages) {
       ? html`<${SystemMessage} key=${m.id} m=${m} />`
       : html`<${Message} key=${m.id} m=${m} cont=${cont} role=${roleOf(rs, m.author_id)} canDelete=${canDeleteMessage(rs, m)}
           editing=${editing === m.id} replyTarget=${m.reply_to ? rs.msgs.get(m.reply_to) || null : null} />`);
+    if (marks.after.has(m.id)) out.push(marks.after.get(m.id));
     prev = m;
+    if (m.seq === gap) { out.push(html`<${GapMarker} key="history-gap" />`); prev = null; }
   }
   return out;
 }
@@ -183,6 +199,8 @@ function systemText(m) {
     case "banned": return `${userName(s.user)} was banned by ${userName(s.by)}`;
     case "role_changed": return `${userName(s.by)} made ${userName(s.user)} ${(ROLE_LABEL[s.role] || s.role || "").toLowerCase()}`;
     case "ownership_transferred": return `${userName(s.to)} is now the owner`;
+    case "pinned": return `${userName(s.by)} pinned a message`;
+    case "unpinned": return `${userName(s.by)} unpinned a message`;
     default: return m.body || "Room event";
   }
 }
@@ -216,6 +234,7 @@ const Message = memo(function Message({ m, cont, role, canDelete, editing, reply
   const name = author ? (author.display_name || author.username) : "Unknown user";
   let body;
   if (m.deleted_at) body = html`<div class="msg-body deleted"><${Icon} name="trash" size=${13} />This message was deleted</div>`;
+  else if (!mine && blocked.value.has(m.author_id)) body = html`<div class="msg-body deleted" data-testid="message-hidden">Message from a user you block</div>`;
   else if (editing) body = html`<${Editor} m=${m} />`;
   else if (m.attachment) body = html`<${Attachment} m=${m} />`;
   else {
@@ -225,7 +244,7 @@ const Message = memo(function Message({ m, cont, role, canDelete, editing, reply
   const openAuthor = () => author && openUserCard(author.id);
   // Every message is a tab stop (follow-ups have no other focusable part), so keyboard
   // users reach its actions: they show while focus is within the message.
-  return html`<div class=${"msg" + (cont ? " cont" : "") + (mine ? " mine" : "") + (editing ? " editing" : "")}
+  return html`<div class=${"msg" + (cont ? " cont" : "") + (mine ? " mine" : "") + (editing ? " editing" : "") + mentionClass(m)}
       tabIndex=${0} aria-label=${`${name}, ${formatFull(m.created_at)}`} data-id=${m.id} data-seq=${String(m.seq)} data-testid="message" data-author=${author ? author.username : ""}>
     ${cont
       ? html`<${Time} at=${m.created_at} class="msg-gutter" />`
@@ -239,11 +258,14 @@ const Message = memo(function Message({ m, cont, role, canDelete, editing, reply
       </div>`}
       ${m.reply_to ? html`<${ReplyQuote} target=${replyTarget} />` : null}
       ${body}
+      <${ReactionChips} m=${m} /><${ThreadSummary} m=${m} />
     </div>
     ${editing || m.deleted_at ? null : html`<div class="msg-actions" role="toolbar" aria-label="Message actions">
       <${IconButton} icon="reply" label="Reply" size=${16} data-testid="msg-reply" onClick=${() => startReply(m)} />
+      <${ReactButton} m=${m} /><${ThreadButton} m=${m} /><${PinButton} m=${m} />
       ${mine && m.kind === "text" ? html`<${IconButton} icon="edit" label="Edit" size=${16} data-testid="msg-edit" onClick=${() => startEdit(m)} />` : null}
       ${canDelete ? html`<${IconButton} icon="trash" label="Delete" size=${16} class="danger" data-testid="msg-delete" onClick=${() => deleteMessage(m)} />` : null}
+      ${!mine && m.author_id && m.kind !== "system" ? html`<${IconButton} icon="shield" label="Report" size=${16} data-testid="msg-report" onClick=${() => openReport(m)} />` : null}
     </div>`}
   </div>`;
 });

@@ -10,7 +10,9 @@ import { Sidebar } from "./sidebar.js";
 import { MessageList } from "./messages.js";
 import { ComposerArea } from "./composer.js";
 import { MemberList } from "./members.js";
+import { ReportsButton } from "./reports.js";
 import { DialogHost } from "./modal.js";
+import { PanelButtons, SidePanel } from "./panel.js";
 import { SettingsDialog } from "../dialogs/settings.js";
 import { CreateRoomDialog, BrowseDialog, JoinByCodeDialog } from "../dialogs/rooms.js";
 import { session, rooms, currentRoom, online, ui, roomTitle } from "../state/store.js";
@@ -35,7 +37,7 @@ function Shell() {
     <main class="chat">
       <${ConnectionBanner} />
       ${rs ? html`<${RoomHeader} rs=${rs} />` : html`<${NoRoomHeader} />`}
-      <div class="chat-body" hidden=${!rs}>${rs ? html`<${MessageList} key=${rs.id} rs=${rs} />` : null}</div>
+      <div class="chat-body" hidden=${!rs}>${rs ? html`<${MessageList} key=${rs.id} rs=${rs} /><${SidePanel} />` : null}</div>
       ${rs ? null : html`<${EmptyState} />`}
       <div class="composer-wrap">${rs ? html`<${ComposerArea} rs=${rs} />` : null}</div>
     </main>
@@ -78,11 +80,13 @@ function RoomHeader({ rs }) {
       <p class="head-sub" title=${sub}>${sub}</p>
     </div>
     <div class="head-actions">
+      <${PanelButtons} rs=${rs} />
       ${v.code ? html`<button type="button" class="code-chip" title="Copy the join code" data-testid="room-code" onClick=${() => copyCode(v.code)}>
         <${Icon} name="key" size=${14} /><span class="mono">${v.code}</span><${Icon} name="copy" size=${14} /></button>` : null}
       ${v.kind !== "direct" ? html`<button type="button" class=${"head-btn" + (open ? " active" : "")} title="Members" aria-label=${`Members: ${members ? members.size : v.member_count}`}
         aria-pressed=${open ? "true" : "false"} data-testid="toggle-members" onClick=${() => toggleMembers()}>
         <${Icon} name="users" size=${18} /><span>${String(members ? members.size : v.member_count)}</span></button>` : null}
+      <${ReportsButton} rs=${rs} />
       <${IconButton} icon="sliders" label=${v.kind === "direct" ? "Conversation details" : "Room settings"} data-testid="room-settings"
         onClick=${() => openDialog(SettingsDialog, { rs })} />
     </div>

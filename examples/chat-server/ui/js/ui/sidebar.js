@@ -6,7 +6,10 @@ import { Avatar, RoomIcon, ThemeToggle } from "./common.js";
 import { CreateRoomDialog, BrowseDialog, JoinByCodeDialog, NewDirectDialog } from "../dialogs/rooms.js";
 import { ProfileDialog } from "../dialogs/profile.js";
 import { AccountDialog } from "../dialogs/account.js";
+import { AdminEntry } from "../dialogs/admin.js";
 import { Invitations } from "./invites.js";
+import { isGuest } from "./guest.js";
+import { RoomBadges } from "./unread.js";
 import { session, rooms, currentId, roomTitle } from "../state/store.js";
 import { openDialog } from "../state/dialogs.js";
 import { openRoom, toggleSidebar, logout } from "../state/actions.js";
@@ -21,11 +24,11 @@ export function Sidebar() {
       </div>
     </div>
     <div class="sb-actions">
-      <button type="button" class="btn btn-primary btn-block" data-testid="new-room" onClick=${() => openDialog(CreateRoomDialog)}>
-        <${Icon} name="plus" size=${16} />New room</button>
+      ${isGuest() ? null : html`<button type="button" class="btn btn-primary btn-block" data-testid="new-room" onClick=${() => openDialog(CreateRoomDialog)}>
+        <${Icon} name="plus" size=${16} />New room</button>`}
       <div class="sb-actions-row">
         <button type="button" class="btn btn-ghost" data-testid="browse-rooms" onClick=${() => openDialog(BrowseDialog)}><${Icon} name="compass" size=${16} />Browse</button>
-        <button type="button" class="btn btn-ghost" data-testid="join-by-code" onClick=${() => openDialog(JoinByCodeDialog)}><${Icon} name="key" size=${16} />Join with code</button>
+        ${isGuest() ? null : html`<button type="button" class="btn btn-ghost" data-testid="join-by-code" onClick=${() => openDialog(JoinByCodeDialog)}><${Icon} name="key" size=${16} />Join with code</button>`}
       </div>
     </div>
     <${Invitations} />
@@ -54,7 +57,7 @@ function Section({ section: s, rooms: list }) {
   return html`<section class="sb-section" data-testid=${s.testid}>
     <div class="sb-section-head">
       <span>${s.title}</span>
-      <${IconButton} icon="plus" label=${s.addLabel} size=${14} class="small" onClick=${s.add} />
+      ${isGuest() && s.kind !== "public" ? null : html`<${IconButton} icon="plus" label=${s.addLabel} size=${14} class="small" onClick=${s.add} />`}
     </div>
     ${sorted.length ? sorted.map(([, rs]) => html`<${RoomItem} key=${rs.id} rs=${rs} />`) : html`<div class="sb-empty">${s.empty}</div>`}
   </section>`;
@@ -70,7 +73,7 @@ const RoomItem = memo(function RoomItem({ rs }) {
     <${RoomIcon} view=${v} />
     <span class="room-name">${title}</span>
     ${v.has_password && v.kind !== "direct" ? html`<span class="room-flag" title="Password protected"><${Icon} name="key" size=${12} /></span>` : null}
-    ${unread ? html`<span class="badge" aria-label=${`${unread} unread`}>${unread > 99 ? "99+" : String(unread)}</span>` : null}
+    <${RoomBadges} rs=${rs} />
   </button>`;
 });
 
@@ -82,6 +85,7 @@ function MeCard() {
       <${Avatar} user=${me} size=${34} online=${session.status.value === "online"} />
       <span class="me-text"><span class="me-name">${me.display_name || me.username}</span><span class="me-user">@${me.username}</span></span>
     </button>
+    <${AdminEntry} />
     <${IconButton} icon="user" label="Account: password, sessions, deletion" data-testid="account" onClick=${() => openDialog(AccountDialog)} />
     <${IconButton} icon="logout" label="Log out" data-testid="logout" onClick=${logout} />
   </div>`;

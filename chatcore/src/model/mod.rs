@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{MessageId, RoomCode, RoomId, Seq, SessionId, UserId, Username};
 
+mod moderation;
+pub use moderation::{Block, ModAction, ModLogEntry, Report, ReportResolution, Timeout};
+mod notify;
+pub use notify::NotifyLevel;
+mod thread;
+pub use thread::*;
+mod extra;
+pub use extra::{EXTRA_MAX_BYTES, EXTRA_NOT_AN_OBJECT, Extra, check_extra};
+
 /// Timestamps are UTC everywhere.
 pub type Timestamp = DateTime<Utc>;
 
@@ -33,6 +42,11 @@ pub struct User {
     pub created_at: Timestamp,
     /// When the user was last connected or active.
     pub last_seen_at: Option<Timestamp>,
+    /// A temporary guest account (`POST /auth/guest`, see [`crate::Chat::create_guest`]):
+    /// no password, may not create rooms or open direct rooms, deleted by
+    /// housekeeping once [`crate::Limits::guest_ttl`] has passed since `created_at`.
+    #[serde(default)]
+    pub guest: bool,
 }
 
 /// What a store needs to create a user.
@@ -125,6 +139,19 @@ pub struct Room {
     pub last_seq: Seq,
     /// Minimum delay between two messages of one member, in seconds (0: off).
     pub slow_mode_secs: u32,
+    /// Retention: messages older than this many days are deleted by housekeeping
+    /// (None: the site default, see [`crate::Limits::default_retention_days`]).
+    #[serde(default)]
+    pub retention_days: Option<u32>,
+    /// Where history starts: the messages with a lower `seq` were deleted by
+    /// retention (0 while none was). Kept by the store
+    /// ([`crate::store::RetentionStore::purge_messages`]), never by
+    /// [`crate::store::RoomStore::update_room`].
+    #[serde(default)]
+    pub history_start_seq: Seq,
+    /// The host app's custom data (see [`Extra`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Extra>,
 }
 
 /// Room roles, ordered: `Owner > Admin > Moderator > Member`.
@@ -178,6 +205,9 @@ pub struct Membership {
     pub role: Role,
     /// When the user joined.
     pub joined_at: Timestamp,
+    /// The host app's custom data about this member in this room (see [`Extra`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<Extra>,
 }
 
 /// A ban of one user from one room.
@@ -382,6 +412,21 @@ pub struct Message {
     /// last edited (`@username` of a member; `@room` and `@here`). Never the author.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mentions: Vec<UserId>,
+    /// For a thread reply: the thread's root message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_root: Option<MessageId>,
+    /// For a thread reply: whether it was also sent to the room (then it is in the
+    /// room's history too). Left out of the JSON when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub also_in_room: bool,
+    /// For a thread's root, once it has had a reply: the summary of its replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<ThreadSummary>,
+    /// Custom data (see [`Extra`]; cleared with the content when deleted). Left out
+    /// of the JSON when none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub extra: Option<Extra>,
 }
 
 /// The reactions with one emoji on one message.
@@ -422,6 +467,12 @@ pub struct NewMessage {
     pub created_at: Timestamp,
     /// Mentioned users (see [`Message::mentions`]).
     pub mentions: Vec<UserId>,
+    /// The thread's root, for a thread reply (see [`Message::thread_root`]).
+    pub thread_root: Option<MessageId>,
+    /// See [`Message::also_in_room`].
+    pub also_in_room: bool,
+    /// See [`Message::extra`].
+    pub extra: Option<Extra>,
 }
 
 /// A member's read position in a room and the counts after it

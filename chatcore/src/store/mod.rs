@@ -22,6 +22,19 @@ use crate::model::{
 };
 use crate::site::{AuditEntry, SiteStatus};
 
+mod moderation;
+pub use moderation::{ModeratedBy, ModerationStore};
+mod notify;
+pub use notify::NotifyStore;
+mod thread;
+pub use thread::*;
+mod retention;
+pub use retention::{Purged, RetentionStore};
+mod outbox;
+pub use outbox::{EventStamp, OutboxRow, OutboxTxnStore};
+mod extra;
+pub use extra::ExtraStore;
+
 /// Users and their credentials.
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
@@ -49,8 +62,18 @@ pub trait UserStore: Send + Sync + 'static {
     /// Delete the user and everything that is theirs alone: sessions, memberships,
     /// invitations. Their messages are erased (body and attachment emptied,
     /// `deleted_at` set, author cleared). Rooms must already have been handed on
-    /// or deleted by the caller. Bans they issued keep `banned_by = None`.
+    /// or deleted by the caller: checked in the same transaction, so that a room
+    /// handed to the user after the caller's check is not left without an owner
+    /// (`Conflict::Concurrent` while they own a room that is not a direct one; the
+    /// caller hands it on and retries). Bans they issued keep `banned_by = None`.
     async fn delete_user(&self, id: UserId, at: Timestamp) -> Result<()>;
+    /// Up to `limit` guest accounts ([`User::guest`]) created before `created_before`,
+    /// oldest first (for housekeeping; non-guests are never listed).
+    async fn list_expired_guests(
+        &self,
+        created_before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UserId>>;
 }
 
 /// Login sessions.
@@ -174,6 +197,12 @@ pub trait MessageStore: Send + Sync + 'static {
     /// message and assigns nothing. `NotFound` if the room does not exist.
     ///
     /// Stores may group concurrent appends into one transaction (group commit).
+    ///
+    /// Order: a store queues an append when its future is first polled, and a
+    /// room's appends get their `seq` in that order: once one future has been
+    /// polled, an append to the same room first polled later gets a later `seq`
+    /// (however the two are then awaited). Pipelined sends rely on it
+    /// ([`crate::Chat::start_send`]); the conformance suite checks it.
     async fn append_message(&self, new: NewMessage) -> Result<Message>;
     /// A message by id.
     async fn get_message(&self, id: MessageId) -> Result<Option<Message>>;
@@ -311,6 +340,10 @@ pub trait OutboxStore: Send + Sync + 'static {
     ) -> Result<()>;
     /// Up to `limit` entries given up, newest first.
     async fn given_up_events(&self, limit: u32) -> Result<Vec<OutboxEntry>>;
+    /// Delete up to `limit` delivered entries whose `delivered_at` is before
+    /// `before`, oldest position first; returns how many went. Pending and given-up
+    /// entries always stay.
+    async fn delete_delivered_events(&self, before: Timestamp, limit: u32) -> Result<u64>;
 }
 
 /// Site administration: administrators, suspensions, site-wide listings and the
@@ -365,6 +398,12 @@ pub trait Store:
     + FilterStore
     + OutboxStore
     + SiteStore
+    + ModerationStore
+    + NotifyStore
+    + ThreadStore
+    + RetentionStore
+    + OutboxTxnStore
+    + ExtraStore
 {
     /// Optional housekeeping capability.
     fn maintenance(&self) -> Option<&dyn Maintenance> {
@@ -458,6 +497,16 @@ pub trait ReadStore: Send + Sync + 'static {
     async fn read_counts(&self, room: RoomId, user: UserId, after: Seq) -> Result<ReadCounts>;
     /// Replace the mentions of a message (after an edit). `NotFound` if missing.
     async fn set_mentions(&self, message: MessageId, mentions: &[UserId]) -> Result<()>;
+    /// Edit a message's body (as [`MessageStore::edit_message`]: `NotFound` if
+    /// missing or deleted) and replace its mentions, in one transaction: the counts
+    /// never see the new body with the old mentions, and a failure changes neither.
+    async fn edit_with_mentions(
+        &self,
+        message: MessageId,
+        body: &str,
+        at: Timestamp,
+        mentions: &[UserId],
+    ) -> Result<()>;
     /// Turn a user's public read receipts off (`true`) or on again.
     async fn set_private_receipts(&self, user: UserId, private: bool) -> Result<()>;
     /// Whether the user keeps their read receipts private (default false).
